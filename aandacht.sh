@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Aandacht's two commands. Each sets up what it needs first (idempotent, fast when nothing changed):
+#   ./aandacht.sh run    set up, create/upgrade the SQLite database, start the server (prints the facilitator's URL)
+#   ./aandacht.sh test   set up (also Debian's Chromium for the browser tests) and run every test
+# Extra arguments go to the server (run) or to pytest (test).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+
+say() { printf '\033[1m[aandacht]\033[0m %s\n' "$*"; }
+
+stamp_ok() {  # stamp_ok NAME FILE...: true when the files are unchanged since the last successful step NAME
+  local want; want=$(cat "${@:2}" | sha256sum | cut -d' ' -f1)
+  [ -f "$VENV/.stamp-$1" ] && [ "$(cat "$VENV/.stamp-$1")" = "$want" ]
+}
+stamp_set() { cat "${@:2}" | sha256sum | cut -d' ' -f1 > "$VENV/.stamp-$1"; }
+
+setup_python() {  # setup_python SPEC: "." for the app, ".[test]" with the test tools
+  if [ ! -x "$VENV/bin/python" ]; then
+    say "creating the virtual environment in $VENV"
+    "$PYTHON" -m venv "$VENV"
+  fi
+  local name; name=$(printf '%s' "$1" | tr -c 'a-z' '_')
+  if ! stamp_ok "python$name" pyproject.toml; then
+    say "installing Python packages from PyPI ($1)"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$1"
+    stamp_set "python$name" pyproject.toml
+  fi
+}
+
+setup_node() {
+  if [ ! -f node_modules/socket.io-client/dist/socket.io.min.js ] || ! stamp_ok node package-lock.json; then
+    command -v npm >/dev/null || { say "npm is missing: install Node.js 18+ (apt-get install nodejs npm)"; exit 1; }
+    say "installing front-end packages from the npm registry (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+    stamp_set node package-lock.json
+  fi
+}
+
+setup_chromium() {
+  if [ -x /usr/bin/chromium ]; then return; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's Chromium for the browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    say "the browser tests need Debian's Chromium: sudo apt-get install chromium"; exit 1
+  fi
+}
+
+case "${1:-}" in
+  run)
+    shift
+    setup_python .
+    setup_node
+    "$VENV/bin/python" -m game db-upgrade
+    exec "$VENV/bin/python" -m game serve "$@"
+    ;;
+  test)
+    shift
+    setup_python ".[test]"
+    setup_node
+    setup_chromium
+    exec "$VENV/bin/python" -m pytest "$@"
+    ;;
+  *)
+    echo "usage: ./aandacht.sh run [--port N]   |   ./aandacht.sh test [pytest args]" >&2
+    exit 2
+    ;;
+esac
