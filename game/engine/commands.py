@@ -1,0 +1,259 @@
+"""The commands a workshop understands, each naming who may send it.
+
+Commands carry only what the sender chose; who sent it (the ``Actor``) comes from
+the server's authentication, never from the payload. Commands that belong to a
+round carry the round they were meant for, so a stale one can be refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .state import Role
+
+
+@dataclass(frozen=True)
+class Command:
+    """Base class; ``ROLES`` says who may send the command, ``AFTER_END`` whether it is for the debrief."""
+
+    ROLES = frozenset()
+    AFTER_END = False
+
+
+# --- participants -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JoinWorkshop(Command):
+    """A phone joins with a display name and becomes a player."""
+
+    ROLES = frozenset({Role.GUEST})
+    player_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class JoinTeam(Command):
+    """A player joins an existing team."""
+
+    ROLES = frozenset({Role.PLAYER})
+    team_id: str
+
+
+@dataclass(frozen=True)
+class CreateTeam(Command):
+    """A player creates a team and joins it."""
+
+    ROLES = frozenset({Role.PLAYER})
+    team_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SubmitPick(Command):
+    """A player proposes a response to the team.
+
+    ``client_id`` makes a repeat harmless; ``seq`` (increasing per phone, e.g. its clock in ms when the
+    pick was made) makes an older pick that arrives late unable to undo a newer one.
+    """
+
+    ROLES = frozenset({Role.PLAYER})
+    round: int
+    response_id: str
+    client_id: str = ""
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class LockIn(Command):
+    """The team's captain locks in the team's answer with an optional one-line why."""
+
+    ROLES = frozenset({Role.PLAYER})
+    round: int
+    response_id: str
+    why: str = ""
+
+
+# --- facilitator ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddTeam(Command):
+    """The facilitator presets a team."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+    team_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RenameTeam(Command):
+    """The facilitator renames a team."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+    team_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class MovePlayer(Command):
+    """The facilitator moves a player to another team (or out of every team with None)."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+    player_id: str
+    team_id: str | None
+
+
+@dataclass(frozen=True)
+class RemovePlayer(Command):
+    """The facilitator removes a player from the workshop."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+    player_id: str
+
+
+@dataclass(frozen=True)
+class DealCard(Command):
+    """Deal the next card; ``round`` is the index of the round this opens."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+    round: int
+
+
+@dataclass(frozen=True)
+class StartTimer(Command):
+    """Start (or restart) the round's countdown; None uses the workshop's timer length."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+    round: int
+    seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class ExtendTimer(Command):
+    """Add seconds to the running countdown."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+    round: int
+    seconds: int = 30
+
+
+@dataclass(frozen=True)
+class StopTimer(Command):
+    """Stop the countdown; the round stays open until the facilitator locks it."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+    round: int
+
+
+@dataclass(frozen=True)
+class LockRound(Command):
+    """Close the round: every team that has not locked in is locked on its last pick."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+    round: int
+
+
+@dataclass(frozen=True)
+class ExpireTimer(Command):
+    """The server's clock says the countdown ran out: lock the round like LockRound."""
+
+    ROLES = frozenset({Role.SYSTEM})
+    round: int
+
+
+@dataclass(frozen=True)
+class Reveal(Command):
+    """Show the picks and the best response; draft every team's scores from the card's key."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+    round: int
+
+
+@dataclass(frozen=True)
+class ScoreTeam(Command):
+    """Set a team's points for the round (0-3 per dimension, the flag, a 0-2 bonus for the why)."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+    round: int
+    team_id: str
+    attention: int
+    ease: int
+    resolution: int
+    ownership: int
+    proportion: int
+    flag: bool = False
+    bonus: int = 0
+
+
+@dataclass(frozen=True)
+class PublishScores(Command):
+    """Publish the round's scores: the leaderboard moves."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+    round: int
+
+
+@dataclass(frozen=True)
+class SetLeaderboard(Command):
+    """Show or hide the leaderboard on the screen and the phones."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+    visible: bool
+
+
+@dataclass(frozen=True)
+class EndWorkshop(Command):
+    """End the workshop: the podium and the debrief."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+
+
+@dataclass(frozen=True)
+class LeaveCommitment(Command):
+    """At the end, a participant leaves one commitment ("one small kindness I will do"); a new one replaces it."""
+
+    ROLES = frozenset({Role.PLAYER})
+    AFTER_END = True
+    text: str
+
+
+@dataclass(frozen=True)
+class ReviewCommitment(Command):
+    """The facilitator approves a commitment for the screen, or hides it."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+    AFTER_END = True
+    player_id: str
+    approved: bool
+
+
+COMMANDS = {
+    cls.__name__: cls
+    for cls in (
+        JoinWorkshop,
+        JoinTeam,
+        CreateTeam,
+        SubmitPick,
+        LockIn,
+        AddTeam,
+        RenameTeam,
+        MovePlayer,
+        RemovePlayer,
+        DealCard,
+        StartTimer,
+        ExtendTimer,
+        StopTimer,
+        LockRound,
+        ExpireTimer,
+        Reveal,
+        ScoreTeam,
+        PublishScores,
+        SetLeaderboard,
+        EndWorkshop,
+        LeaveCommitment,
+        ReviewCommitment,
+    )
+}
+
+__all__ = ["Command", *COMMANDS]

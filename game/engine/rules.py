@@ -1,0 +1,519 @@
+"""The rules: ``apply(state, actor, command, now) -> state``.
+
+Every rule either returns a new state or raises ``GameError`` and changes nothing.
+Permission is checked first (who may send this), then the phase and the round the
+command was meant for (a stale command is refused), then the command's own values.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import replace
+from typing import Callable
+
+from . import commands as c
+from .cards import DIMENSIONS, MAX_POINTS
+from .errors import GameError
+from .state import (
+    Actor,
+    Answer,
+    Commitment,
+    Phase,
+    Pick,
+    Player,
+    Role,
+    Round,
+    Score,
+    State,
+    Team,
+    frozen_map,
+)
+
+NAME_MAX = 30
+WHY_MAX = 140
+COMMITMENT_MAX = 140
+CLIENT_ID_MAX = 64
+TIMER_MAX = 3600
+EXTEND_MAX = 600
+BONUS_MAX = 2
+
+Rule = Callable[[State, Actor, c.Command, float], State]
+RULES: dict[type, Rule] = {}
+
+
+def rule(command_type: type) -> Callable[[Rule], Rule]:
+    """Register the function below as the rule for ``command_type``."""
+
+    def register(fn: Rule) -> Rule:
+        RULES[command_type] = fn
+        return fn
+
+    return register
+
+
+def apply(state: State, actor: Actor, command: c.Command, now: float) -> State:
+    """Apply one command for one actor at time ``now``; raise GameError to refuse it."""
+    fn = RULES.get(type(command))
+    if fn is None:
+        raise GameError("unknown_command", "This command is not known.")
+    if actor.role not in command.ROLES:
+        raise GameError("forbidden", _forbidden_message(actor))
+    if state.phase is Phase.FINISHED and not (command.AFTER_END or isinstance(command, c.JoinWorkshop)):
+        raise GameError("finished", "This workshop has ended.")
+    return fn(state, actor, command, now)
+
+
+def _forbidden_message(actor: Actor) -> str:
+    """Explain a refused permission in words the sender understands."""
+    if actor.role is Role.GUEST:
+        return "Join the workshop with a name first."
+    if actor.role is Role.PLAYER:
+        return "Only the facilitator can do that."
+    return "That is for participants, not for the facilitator."
+
+
+# --- helpers ------------------------------------------------------------------
+
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(value: str, limit: int, what: str, *, required: bool = True) -> str:
+    """Normalise a user's text (no control characters, single spaces) and enforce its limits."""
+    if not isinstance(value, str):
+        raise GameError("invalid", f"The {what} must be text.")
+    text = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch in " \t\n")
+    text = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    if required and not text:
+        raise GameError("invalid", f"The {what} cannot be empty.")
+    if len(text) > limit:
+        raise GameError("too_long", f"The {what} can be at most {limit} characters.")
+    return text
+
+
+def _with(mapping, key, value):
+    """Return a new read-only mapping with ``key`` set (or removed when value is None)."""
+    data = dict(mapping)
+    if value is None:
+        data.pop(key, None)
+    else:
+        data[key] = value
+    return frozen_map(data)
+
+
+def _set_workshop(state: State, **changes) -> State:
+    """Return the state with workshop fields changed."""
+    return replace(state, workshop=replace(state.workshop, **changes))
+
+
+def _set_round(state: State, rnd: Round) -> State:
+    """Return the state with one round replaced."""
+    rounds = list(state.rounds)
+    rounds[rnd.index] = rnd
+    return replace(state, rounds=tuple(rounds))
+
+
+def _player(state: State, actor: Actor) -> Player:
+    """The acting player, who must still be in the workshop."""
+    player = state.players.get(actor.player_id or "")
+    if player is None:
+        raise GameError("not_joined", "You are not in this workshop (any more). Join again.")
+    return player
+
+
+def _team(state: State, team_id: str) -> Team:
+    """A team by id, or a clear error."""
+    team = state.teams.get(team_id)
+    if team is None:
+        raise GameError("no_such_team", "That team does not exist.")
+    return team
+
+
+def _round_for(state: State, round_index: int, *phases: Phase) -> Round:
+    """The current round, provided the command was meant for it and the phase allows it."""
+    current = state.current_round
+    if current is None or round_index != current.index:
+        raise GameError(
+            "stale",
+            "That was meant for another card; the screen has moved on. Your view is up to date now.",
+        )
+    if state.phase not in phases:
+        raise GameError("wrong_phase", _phase_message(state.phase))
+    return current
+
+
+def _phase_message(phase: Phase) -> str:
+    """Explain why a command does not fit the phase."""
+    return {
+        Phase.LOBBY: "No card has been dealt yet.",
+        Phase.COLLECTING: "The round is still open.",
+        Phase.LOCKED: "The round is locked: no more picks.",
+        Phase.REVEALED: "The answers have been revealed.",
+        Phase.SCORED: "The scores are already published.",
+        Phase.FINISHED: "This workshop has ended.",
+    }[phase]
+
+
+def _team_name(state: State, name: str, except_id: str | None = None) -> str:
+    """Validate a team name and make sure no other team has it."""
+    name = clean_text(name, NAME_MAX, "team name")
+    for team in state.teams.values():
+        if team.id != except_id and team.name.casefold() == name.casefold():
+            raise GameError("name_taken", f"There is already a team called “{team.name}”.")
+    return name
+
+
+def _check_id(value: str, what: str) -> str:
+    """Ids are made by the server; still refuse anything odd."""
+    if not isinstance(value, str) or not value or len(value) > CLIENT_ID_MAX:
+        raise GameError("invalid", f"The {what} is not valid.")
+    return value
+
+
+def _team_has_room(state: State, team_id: str) -> None:
+    """Refuse when a team is full."""
+    size = state.workshop.settings.team_size
+    if len(state.members(team_id)) >= size:
+        raise GameError("team_full", f"That team is full ({size} players).")
+
+
+# --- participants ---------------------------------------------------------------
+
+
+@rule(c.JoinWorkshop)
+def join_workshop(state: State, actor: Actor, cmd: c.JoinWorkshop, now: float) -> State:
+    """A guest becomes a player; late joiners are welcome until the workshop ends."""
+    if state.phase is Phase.FINISHED:
+        raise GameError("finished", "This workshop has ended.")
+    _check_id(cmd.player_id, "player id")
+    if cmd.player_id in state.players:
+        raise GameError("invalid", "That player already exists.")
+    name = clean_text(cmd.name, NAME_MAX, "name")
+    player = Player(id=cmd.player_id, name=name, joined_at=now)
+    return replace(state, players=_with(state.players, player.id, player))
+
+
+@rule(c.JoinTeam)
+def join_team(state: State, actor: Actor, cmd: c.JoinTeam, now: float) -> State:
+    """A player without a team joins one; in the lobby a player may still switch."""
+    player = _player(state, actor)
+    team = _team(state, cmd.team_id)
+    if player.team_id == team.id:
+        return state
+    if player.team_id is not None and state.phase is not Phase.LOBBY:
+        raise GameError("team_fixed", "Teams are fixed once the first card is dealt; ask the facilitator to move you.")
+    _team_has_room(state, team.id)
+    moved = replace(player, team_id=team.id, team_joined_at=now)
+    return replace(state, players=_with(state.players, player.id, moved))
+
+
+@rule(c.CreateTeam)
+def create_team(state: State, actor: Actor, cmd: c.CreateTeam, now: float) -> State:
+    """A player creates a new team and joins it, when the facilitator allows that."""
+    player = _player(state, actor)
+    if not state.workshop.settings.teams_open:
+        raise GameError("teams_closed", "The facilitator has set the teams; please pick one of them.")
+    if player.team_id is not None and state.phase is not Phase.LOBBY:
+        raise GameError("team_fixed", "Teams are fixed once the first card is dealt; ask the facilitator to move you.")
+    _check_id(cmd.team_id, "team id")
+    if cmd.team_id in state.teams:
+        raise GameError("invalid", "That team already exists.")
+    team = Team(id=cmd.team_id, name=_team_name(state, cmd.name), created_at=now)
+    moved = replace(player, team_id=team.id, team_joined_at=now)
+    return replace(
+        state,
+        teams=_with(state.teams, team.id, team),
+        players=_with(state.players, player.id, moved),
+    )
+
+
+def _member_in_round(state: State, actor: Actor, round_index: int, now: float) -> tuple[Player, Round]:
+    """The acting player, who must be in a team, and the open round the command was meant for,
+    while its countdown (if any) is still running: time up is time up, whenever the timer task runs."""
+    player = _player(state, actor)
+    rnd = _round_for(state, round_index, Phase.COLLECTING)
+    if rnd.deadline is not None and now >= rnd.deadline:
+        raise GameError("time_up", "Time is up: the round is closing.")
+    if player.team_id is None:
+        raise GameError("no_team", "Pick a team first.")
+    return player, rnd
+
+
+def _answerable(state: State, rnd: Round, team_id: str, response_id: str) -> None:
+    """Refuse when the team has already locked in or the response is not on the card."""
+    if (rnd.index, team_id) in state.answers:
+        raise GameError("already_locked", "Your team has already locked in its answer.")
+    if state.card_of(rnd).response(response_id) is None:
+        raise GameError("no_such_response", "That response is not on this card.")
+
+
+@rule(c.SubmitPick)
+def submit_pick(state: State, actor: Actor, cmd: c.SubmitPick, now: float) -> State:
+    """A team member proposes a response; a repeat of the same pick changes nothing."""
+    player, rnd = _member_in_round(state, actor, cmd.round, now)
+    _answerable(state, rnd, player.team_id, cmd.response_id)
+    client_id = cmd.client_id[:CLIENT_ID_MAX] if isinstance(cmd.client_id, str) else ""
+    seq = cmd.seq if isinstance(cmd.seq, int) and not isinstance(cmd.seq, bool) and cmd.seq > 0 else 0
+    old = state.picks.get((rnd.index, player.id))
+    if old is not None and old.team_id == player.team_id:
+        if old.response_id == cmd.response_id:
+            return state  # a double tap or a re-sent pick: nothing new
+        if client_id and client_id == old.client_id:
+            return state  # the same pick sent again
+        if seq and old.seq >= seq:
+            return state  # an older pick arriving late does not undo a newer one
+    pick = Pick(rnd.index, player.id, player.team_id, cmd.response_id, now, client_id, seq)
+    return replace(state, picks=_with(state.picks, (rnd.index, player.id), pick))
+
+
+@rule(c.LockIn)
+def lock_in(state: State, actor: Actor, cmd: c.LockIn, now: float) -> State:
+    """The captain locks in the team's answer; when every team has, the round locks."""
+    player, rnd = _member_in_round(state, actor, cmd.round, now)
+    captain = state.captain(player.team_id)
+    if captain is None or captain.id != player.id:
+        raise GameError("not_captain", f"Only your captain, {captain.name if captain else '?'}, can lock in.")
+    _answerable(state, rnd, player.team_id, cmd.response_id)
+    why = clean_text(cmd.why or "", WHY_MAX, "why", required=False)
+    answer = Answer(rnd.index, player.team_id, cmd.response_id, why, player.id, now)
+    pick = Pick(rnd.index, player.id, player.team_id, cmd.response_id, now)
+    state = replace(
+        state,
+        answers=_with(state.answers, (rnd.index, player.team_id), answer),
+        picks=_with(state.picks, (rnd.index, player.id), pick),
+    )
+    if all((rnd.index, t.id) in state.answers for t in state.active_teams()):
+        state = _lock(state, rnd, now, "teams")
+    return state
+
+
+# --- facilitator: teams and players ------------------------------------------------
+
+
+@rule(c.AddTeam)
+def add_team(state: State, actor: Actor, cmd: c.AddTeam, now: float) -> State:
+    """The facilitator presets a team."""
+    _check_id(cmd.team_id, "team id")
+    if cmd.team_id in state.teams:
+        raise GameError("invalid", "That team already exists.")
+    team = Team(id=cmd.team_id, name=_team_name(state, cmd.name), created_at=now)
+    return replace(state, teams=_with(state.teams, team.id, team))
+
+
+@rule(c.RenameTeam)
+def rename_team(state: State, actor: Actor, cmd: c.RenameTeam, now: float) -> State:
+    """The facilitator renames a team."""
+    team = _team(state, cmd.team_id)
+    renamed = replace(team, name=_team_name(state, cmd.name, except_id=team.id))
+    return replace(state, teams=_with(state.teams, team.id, renamed))
+
+
+@rule(c.MovePlayer)
+def move_player(state: State, actor: Actor, cmd: c.MovePlayer, now: float) -> State:
+    """The facilitator moves a player; their pick in an open round stays with the old team."""
+    player = state.players.get(cmd.player_id)
+    if player is None:
+        raise GameError("no_such_player", "That player is not in this workshop.")
+    if cmd.team_id is not None:
+        _team(state, cmd.team_id)
+        if player.team_id == cmd.team_id:
+            return state
+        _team_has_room(state, cmd.team_id)
+    moved = replace(player, team_id=cmd.team_id, team_joined_at=now if cmd.team_id else None)
+    return replace(state, players=_with(state.players, player.id, moved))
+
+
+@rule(c.RemovePlayer)
+def remove_player(state: State, actor: Actor, cmd: c.RemovePlayer, now: float) -> State:
+    """The facilitator removes a player; their team's locked answers stay."""
+    if cmd.player_id not in state.players:
+        raise GameError("no_such_player", "That player is not in this workshop.")
+    picks = {k: v for k, v in state.picks.items() if v.player_id != cmd.player_id}
+    return replace(
+        state,
+        players=_with(state.players, cmd.player_id, None),
+        picks=frozen_map(picks),
+        commitments=_with(state.commitments, cmd.player_id, None),
+    )
+
+
+# --- facilitator: the round -----------------------------------------------------------
+
+
+@rule(c.DealCard)
+def deal_card(state: State, actor: Actor, cmd: c.DealCard, now: float) -> State:
+    """Deal the next card; from a revealed round this first publishes its scores."""
+    if cmd.round != len(state.rounds):
+        raise GameError("stale", "That card has already been dealt; your view is up to date now.")
+    if state.phase not in (Phase.LOBBY, Phase.REVEALED, Phase.SCORED):
+        raise GameError("wrong_phase", "Lock and reveal this card before dealing the next one.")
+    if cmd.round >= len(state.workshop.cards):
+        raise GameError("no_more_cards", "All cards have been played; end the workshop.")
+    if not state.active_teams():
+        raise GameError("no_teams", "No team has any players yet.")
+    if state.phase is Phase.REVEALED:
+        state = _publish(state, state.current_round, now)
+    seconds = state.workshop.settings.timer_seconds
+    card = state.workshop.cards[cmd.round]
+    rnd = Round(cmd.round, card.id, opened_at=now, deadline=now + seconds if seconds else None)
+    state = replace(state, rounds=state.rounds + (rnd,))
+    return _set_workshop(state, phase=Phase.COLLECTING, round_index=rnd.index)
+
+
+def _seconds(value, low: int, high: int, what: str) -> int:
+    """Validate a number of seconds."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise GameError("invalid", f"The {what} must be a whole number of seconds from {low} to {high}.")
+    return value
+
+
+@rule(c.StartTimer)
+def start_timer(state: State, actor: Actor, cmd: c.StartTimer, now: float) -> State:
+    """Start the countdown from now."""
+    rnd = _round_for(state, cmd.round, Phase.COLLECTING)
+    seconds = cmd.seconds if cmd.seconds is not None else state.workshop.settings.timer_seconds or 60
+    seconds = _seconds(seconds, 5, TIMER_MAX, "timer")
+    return _set_round(state, replace(rnd, deadline=now + seconds))
+
+
+@rule(c.ExtendTimer)
+def extend_timer(state: State, actor: Actor, cmd: c.ExtendTimer, now: float) -> State:
+    """Give the teams more time; a stopped timer starts again from now."""
+    rnd = _round_for(state, cmd.round, Phase.COLLECTING)
+    seconds = _seconds(cmd.seconds, 5, EXTEND_MAX, "extension")
+    base = max(rnd.deadline or now, now)
+    return _set_round(state, replace(rnd, deadline=base + seconds))
+
+
+@rule(c.StopTimer)
+def stop_timer(state: State, actor: Actor, cmd: c.StopTimer, now: float) -> State:
+    """Stop the countdown; the round stays open."""
+    rnd = _round_for(state, cmd.round, Phase.COLLECTING)
+    return _set_round(state, replace(rnd, deadline=None))
+
+
+def _lock(state: State, rnd: Round, now: float, by: str) -> State:
+    """Close a round: a team that did not lock in is locked on its latest pick, if it made one."""
+    answers = dict(state.answers)
+    for team in state.active_teams():
+        if (rnd.index, team.id) in answers:
+            continue
+        picks = [p for p in state.picks.values() if p.round == rnd.index and p.team_id == team.id]
+        if picks:
+            last = max(picks, key=lambda p: (p.at, p.player_id))
+            answers[(rnd.index, team.id)] = Answer(rnd.index, team.id, last.response_id, "", last.player_id, now, True)
+    state = replace(state, answers=frozen_map(answers))
+    deadline = None if rnd.deadline is None else min(rnd.deadline, now)
+    state = _set_round(state, replace(rnd, locked_at=now, deadline=deadline, locked_by=by))
+    return _set_workshop(state, phase=Phase.LOCKED)
+
+
+@rule(c.LockRound)
+def lock_round(state: State, actor: Actor, cmd: c.LockRound, now: float) -> State:
+    """The facilitator closes the round."""
+    rnd = _round_for(state, cmd.round, Phase.COLLECTING)
+    return _lock(state, rnd, now, "facilitator")
+
+
+@rule(c.ExpireTimer)
+def expire_timer(state: State, actor: Actor, cmd: c.ExpireTimer, now: float) -> State:
+    """The countdown ran out; refused when it was extended or stopped meanwhile."""
+    rnd = _round_for(state, cmd.round, Phase.COLLECTING)
+    if rnd.deadline is None or now < rnd.deadline:
+        raise GameError("not_expired", "The timer has not run out.")
+    return _lock(state, rnd, now, "timer")
+
+
+@rule(c.Reveal)
+def reveal(state: State, actor: Actor, cmd: c.Reveal, now: float) -> State:
+    """Reveal the round and draft each team's score from the key of the response it chose."""
+    rnd = _round_for(state, cmd.round, Phase.LOCKED)
+    card = state.card_of(rnd)
+    scores = dict(state.scores)
+    for team in state.active_teams():
+        answer = state.answers.get((rnd.index, team.id))
+        key = card.response(answer.response_id).key if answer else None
+        points = key.points() if key else {d: 0 for d in DIMENSIONS}
+        scores[(rnd.index, team.id)] = Score(rnd.index, team.id, **points, flag=bool(key and key.flag))
+    state = replace(state, scores=frozen_map(scores))
+    state = _set_round(state, replace(rnd, revealed_at=now))
+    return _set_workshop(state, phase=Phase.REVEALED)
+
+
+@rule(c.ScoreTeam)
+def score_team(state: State, actor: Actor, cmd: c.ScoreTeam, now: float) -> State:
+    """Adjust a team's points for the revealed round (also after publishing)."""
+    rnd = _round_for(state, cmd.round, Phase.REVEALED, Phase.SCORED)
+    _team(state, cmd.team_id)
+    values = {}
+    for dim in DIMENSIONS:
+        value = getattr(cmd, dim)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_POINTS:
+            raise GameError("invalid", f"Points for {dim} must be a whole number from 0 to {MAX_POINTS}.")
+        values[dim] = value
+    if isinstance(cmd.bonus, bool) or not isinstance(cmd.bonus, int) or not 0 <= cmd.bonus <= BONUS_MAX:
+        raise GameError("invalid", f"The bonus must be a whole number from 0 to {BONUS_MAX}.")
+    if not isinstance(cmd.flag, bool):
+        raise GameError("invalid", "The flag must be true or false.")
+    score = Score(rnd.index, cmd.team_id, **values, flag=cmd.flag, bonus=cmd.bonus)
+    if state.scores.get((rnd.index, cmd.team_id)) == score:
+        return state
+    return replace(state, scores=_with(state.scores, (rnd.index, cmd.team_id), score))
+
+
+def _publish(state: State, rnd: Round, now: float) -> State:
+    """Mark a round's scores as published."""
+    state = _set_round(state, replace(rnd, scored_at=now))
+    return _set_workshop(state, phase=Phase.SCORED)
+
+
+@rule(c.PublishScores)
+def publish_scores(state: State, actor: Actor, cmd: c.PublishScores, now: float) -> State:
+    """Publish the scores of the revealed round."""
+    rnd = _round_for(state, cmd.round, Phase.REVEALED)
+    return _publish(state, rnd, now)
+
+
+@rule(c.SetLeaderboard)
+def set_leaderboard(state: State, actor: Actor, cmd: c.SetLeaderboard, now: float) -> State:
+    """Show or hide the leaderboard for the room."""
+    if not isinstance(cmd.visible, bool):
+        raise GameError("invalid", "Visible must be true or false.")
+    return _set_workshop(state, leaderboard_visible=cmd.visible)
+
+
+@rule(c.EndWorkshop)
+def end_workshop(state: State, actor: Actor, cmd: c.EndWorkshop, now: float) -> State:
+    """End the workshop; a revealed round's scores are published first."""
+    if state.phase is Phase.REVEALED:
+        state = _publish(state, state.current_round, now)
+    return _set_workshop(state, phase=Phase.FINISHED, finished_at=now)
+
+
+# --- the debrief -----------------------------------------------------------------------
+
+
+@rule(c.LeaveCommitment)
+def leave_commitment(state: State, actor: Actor, cmd: c.LeaveCommitment, now: float) -> State:
+    """A participant leaves (or rewrites) one commitment once the workshop has ended."""
+    player = _player(state, actor)
+    if state.phase is not Phase.FINISHED:
+        raise GameError("wrong_phase", "Commitments open when the workshop ends.")
+    text = clean_text(cmd.text, COMMITMENT_MAX, "commitment")
+    old = state.commitments.get(player.id)
+    if old is not None and old.text == text:
+        return state
+    return replace(state, commitments=_with(state.commitments, player.id, Commitment(player.id, text, now)))
+
+
+@rule(c.ReviewCommitment)
+def review_commitment(state: State, actor: Actor, cmd: c.ReviewCommitment, now: float) -> State:
+    """The facilitator approves a commitment for the screen, or hides it."""
+    commitment = state.commitments.get(cmd.player_id)
+    if commitment is None:
+        raise GameError("no_such_commitment", "That participant has not left a commitment.")
+    if not isinstance(cmd.approved, bool):
+        raise GameError("invalid", "Approved must be true or false.")
+    if commitment.approved is cmd.approved:
+        return state
+    return replace(state, commitments=_with(state.commitments, cmd.player_id, replace(commitment, approved=cmd.approved)))

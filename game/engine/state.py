@@ -1,0 +1,249 @@
+"""The state of one workshop as immutable values.
+
+A rule never changes a value in place: it builds a new ``State`` that shares every
+unchanged entity with the old one. The store relies on that: an entity that is the
+same object in the old and the new state has not changed and is not written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+from typing import Mapping
+
+from .cards import DIMENSIONS, Card
+
+
+class Phase(str, Enum):
+    """Where a workshop is; the only source of truth for what may happen next."""
+
+    LOBBY = "lobby"  # people join and form teams
+    COLLECTING = "collecting"  # a card is dealt; teams pick and lock in
+    LOCKED = "locked"  # no more picks; waiting for the reveal
+    REVEALED = "revealed"  # the room sees the picks and the best response; scores are drafted
+    SCORED = "scored"  # scores are published; the leaderboard moves
+    FINISHED = "finished"  # the podium and the debrief
+
+
+class Role(str, Enum):
+    """Who sends a command."""
+
+    FACILITATOR = "facilitator"
+    PLAYER = "player"  # a participant who has joined (may not be in a team yet)
+    GUEST = "guest"  # a phone that has not joined yet
+    SYSTEM = "system"  # the server itself, e.g. when a timer runs out
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The sender of a command, as the server authenticated it (never as the payload claims)."""
+
+    role: Role
+    player_id: str | None = None
+
+
+FACILITATOR = Actor(Role.FACILITATOR)
+SYSTEM = Actor(Role.SYSTEM)
+GUEST = Actor(Role.GUEST)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the facilitator chose when creating the workshop."""
+
+    language: str = "nl"
+    timer_seconds: int = 120  # 0: no timer; the facilitator locks the round
+    team_size: int = 6
+    teams_open: bool = True  # participants may create their own teams
+
+    def to_dict(self) -> dict:
+        """Return a JSON-able form."""
+        return {
+            "language": self.language,
+            "timer_seconds": self.timer_seconds,
+            "team_size": self.team_size,
+            "teams_open": self.teams_open,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Settings":
+        """Build from the JSON-able form."""
+        return cls(
+            language=data.get("language", "nl"),
+            timer_seconds=int(data.get("timer_seconds", 120)),
+            team_size=int(data.get("team_size", 6)),
+            teams_open=bool(data.get("teams_open", True)),
+        )
+
+
+@dataclass(frozen=True)
+class Workshop:
+    """The workshop itself: its cards, settings and phase."""
+
+    id: str
+    code: str
+    title: str
+    deck_id: str
+    cards: tuple[Card, ...]
+    settings: Settings
+    created_at: float
+    phase: Phase = Phase.LOBBY
+    round_index: int = -1  # index of the current round; -1 in the lobby
+    leaderboard_visible: bool = True
+    finished_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Team:
+    """A team of players who agree on one response per card."""
+
+    id: str
+    name: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Player:
+    """A participant's phone; ``team_id`` is None until they pick a team."""
+
+    id: str
+    name: str
+    joined_at: float
+    team_id: str | None = None
+    team_joined_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Round:
+    """One dealt card and its timeline."""
+
+    index: int
+    card_id: str
+    opened_at: float
+    deadline: float | None = None
+    locked_at: float | None = None
+    revealed_at: float | None = None
+    scored_at: float | None = None
+    locked_by: str | None = None  # "teams" (all locked in), "timer" or "facilitator"
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A player's current choice in a round; team-mates see it live."""
+
+    round: int
+    player_id: str
+    team_id: str
+    response_id: str
+    at: float
+    client_id: str = ""
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A team's locked-in response for a round; ``auto`` when the timer or the facilitator locked it."""
+
+    round: int
+    team_id: str
+    response_id: str
+    why: str
+    player_id: str | None
+    at: float
+    auto: bool = False
+
+
+@dataclass(frozen=True)
+class Score:
+    """A team's points for a round: 0-3 per dimension, the -1 flag and a bonus for a strong why."""
+
+    round: int
+    team_id: str
+    attention: int = 0
+    ease: int = 0
+    resolution: int = 0
+    ownership: int = 0
+    proportion: int = 0
+    flag: bool = False
+    bonus: int = 0
+
+    def points(self) -> dict[str, int]:
+        """Return the five dimensions as a dict."""
+        return {d: getattr(self, d) for d in DIMENSIONS}
+
+    def total(self) -> int:
+        """Dimensions plus bonus, minus one when flagged."""
+        return sum(self.points().values()) + self.bonus - (1 if self.flag else 0)
+
+    def to_dict(self) -> dict:
+        """Return a JSON-able form."""
+        return {**self.points(), "flag": self.flag, "bonus": self.bonus, "total": self.total()}
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """What a participant will do after the workshop; shown on the screen once the facilitator approves it."""
+
+    player_id: str
+    text: str
+    at: float
+    approved: bool | None = None  # None: waiting for the facilitator
+
+
+def frozen_map(data: dict | None = None) -> Mapping:
+    """Return a read-only view of a fresh dict."""
+    return MappingProxyType(dict(data or {}))
+
+
+@dataclass(frozen=True)
+class State:
+    """Everything the rules know about one workshop."""
+
+    workshop: Workshop
+    teams: Mapping[str, Team] = field(default_factory=frozen_map)
+    players: Mapping[str, Player] = field(default_factory=frozen_map)
+    rounds: tuple[Round, ...] = ()
+    picks: Mapping[tuple[int, str], Pick] = field(default_factory=frozen_map)  # (round, player_id)
+    answers: Mapping[tuple[int, str], Answer] = field(default_factory=frozen_map)  # (round, team_id)
+    scores: Mapping[tuple[int, str], Score] = field(default_factory=frozen_map)  # (round, team_id)
+    commitments: Mapping[str, Commitment] = field(default_factory=frozen_map)  # player_id
+
+    @property
+    def phase(self) -> Phase:
+        """The workshop's phase."""
+        return self.workshop.phase
+
+    @property
+    def current_round(self) -> Round | None:
+        """The round being played, or None in the lobby."""
+        i = self.workshop.round_index
+        return self.rounds[i] if 0 <= i < len(self.rounds) else None
+
+    def card_of(self, rnd: Round) -> Card:
+        """The card dealt in a round."""
+        return next(c for c in self.workshop.cards if c.id == rnd.card_id)
+
+    def members(self, team_id: str) -> list[Player]:
+        """A team's players, the earliest to join first."""
+        found = [p for p in self.players.values() if p.team_id == team_id]
+        return sorted(found, key=lambda p: (p.team_joined_at or 0.0, p.id))
+
+    def captain(self, team_id: str) -> Player | None:
+        """The member who locks in for the team: the earliest to join it."""
+        members = self.members(team_id)
+        return members[0] if members else None
+
+    def teams_in_order(self) -> list[Team]:
+        """Teams in the order they were made."""
+        return sorted(self.teams.values(), key=lambda t: (t.created_at, t.id))
+
+    def active_teams(self) -> list[Team]:
+        """Teams that have at least one player."""
+        occupied = {p.team_id for p in self.players.values() if p.team_id}
+        return [t for t in self.teams_in_order() if t.id in occupied]
+
+
+def new_state(workshop: Workshop) -> State:
+    """Return the state of a workshop that nobody has joined yet."""
+    return State(workshop=workshop)

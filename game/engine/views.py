@@ -1,0 +1,339 @@
+"""What each role sees, built from the state.
+
+Secrets are stripped per role: before the reveal a team sees only its own picks and
+answer, the screen sees which teams have locked in (never what), and nobody but the
+facilitator sees the rubric key. Parts shared by many views are built once.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from .cards import DIMENSIONS, Card
+from .state import Phase, Round, State
+
+REVEALED_PHASES = (Phase.REVEALED, Phase.SCORED)
+
+
+@dataclass(frozen=True)
+class Views:
+    """Every role's whole view after a command."""
+
+    facilitator: dict
+    screen: dict
+    guests: dict
+    teams: dict[str, dict]
+
+
+def shuffled_ids(card: Card, workshop_id: str, round_index: int, team_id: str) -> list[str]:
+    """The order a team sees the responses in: shuffled per team, the same on every reload."""
+    ids = [r.id for r in card.responses]
+    random.Random(f"{workshop_id}:{round_index}:{team_id}").shuffle(ids)
+    return ids
+
+
+def leaderboard(state: State) -> list[dict]:
+    """Teams by published points, with shared ranks for ties."""
+    totals = {t.id: 0 for t in state.teams_in_order()}
+    published = {r.index for r in state.rounds if r.scored_at is not None}
+    for (index, team_id), score in state.scores.items():
+        if index in published and team_id in totals:
+            totals[team_id] += score.total()
+    active = {t.id for t in state.active_teams()}
+    rows = [
+        {"team_id": t.id, "name": t.name, "points": totals[t.id]}
+        for t in state.teams_in_order()
+        if t.id in active or totals[t.id]
+    ]
+    rows.sort(key=lambda r: -r["points"])
+    rank, previous = 0, None
+    for position, row in enumerate(rows, start=1):
+        if row["points"] != previous:
+            rank, previous = position, row["points"]
+        row["rank"] = rank
+    return rows
+
+
+def _card_public(card: Card, lang: str, order: list[str] | None = None) -> dict:
+    """The card as a participant sees it before the reveal: no key, no best, no feedback."""
+    by_id = {r.id: r for r in card.responses}
+    ids = order or list(by_id)
+    return {
+        "id": card.id,
+        "title": card.title.get(lang),
+        "situation": card.situation.get(lang),
+        "question": card.question.get(lang),
+        "responses": [{"id": i, "text": by_id[i].text.get(lang)} for i in ids],
+    }
+
+
+def _reveal(state: State, rnd: Round, lang: str) -> dict:
+    """What the whole room sees at the reveal: counts per response, the best one and why."""
+    card = state.card_of(rnd)
+    counts = {r.id: 0 for r in card.responses}
+    for (index, _team), answer in state.answers.items():
+        if index == rnd.index:
+            counts[answer.response_id] = counts.get(answer.response_id, 0) + 1
+    best = card.best_response()
+    return {
+        "responses": [
+            {
+                "id": r.id,
+                "text": r.text.get(lang),
+                "count": counts[r.id],
+                "best": r.best,
+                "feedback": r.feedback.get(lang),
+            }
+            for r in card.responses
+        ],
+        "best_id": best.id,
+        "lesson": card.lesson.get(lang),
+        "debrief": card.debrief.get(lang),
+        "no_answer": sum(1 for t in state.active_teams() if (rnd.index, t.id) not in state.answers),
+    }
+
+
+def _timer(rnd: Round | None, phase: Phase, now: float) -> dict:
+    """The countdown: an absolute deadline plus the server's clock, so phones can correct skew."""
+    deadline = rnd.deadline if rnd is not None and phase is Phase.COLLECTING else None
+    return {
+        "deadline": deadline,
+        "server_now": now,
+        "remaining": max(0.0, deadline - now) if deadline is not None else None,
+    }
+
+
+def _members_by_team(state: State) -> dict[str, list[dict]]:
+    """Every team's members, captain (the earliest to join) first, in one pass over the players."""
+    grouped: dict[str, list] = {t: [] for t in state.teams}
+    for p in state.players.values():
+        if p.team_id in grouped:
+            grouped[p.team_id].append(p)
+    return {
+        team_id: [
+            {"id": p.id, "name": p.name, "captain": i == 0}
+            for i, p in enumerate(sorted(players, key=lambda p: (p.team_joined_at or 0.0, p.id)))
+        ]
+        for team_id, players in grouped.items()
+    }
+
+
+def _workshop(state: State, lang: str) -> dict:
+    """The header every role shares."""
+    w = state.workshop
+    rnd = state.current_round
+    return {
+        "locked_by": rnd.locked_by if rnd else None,
+        "code": w.code,
+        "title": w.title,
+        "phase": w.phase.value,
+        "language": lang,
+        "round": rnd.index if rnd else -1,
+        "cards_total": len(w.cards),
+        "cards_left": len(w.cards) - len(state.rounds),
+        "leaderboard_visible": w.leaderboard_visible,
+        "team_size": w.settings.team_size,
+        "teams_open": w.settings.teams_open,
+    }
+
+
+def _average(scores: list, dim: str) -> float | None:
+    """The mean points on one dimension, or None without scores."""
+    return round(sum(getattr(x, dim) for x in scores) / len(scores), 2) if scores else None
+
+
+def debrief(state: State, lang: str) -> dict:
+    """The room's and each team's profile over the rubric, and what was chosen on each card with its lesson."""
+    published = {r.index for r in state.rounds if r.scored_at is not None}
+    scored = [x for (index, _t), x in state.scores.items() if index in published]
+    teams = []
+    for t in state.teams_in_order():
+        own = [x for x in scored if x.team_id == t.id]
+        if own:
+            teams.append(
+                {
+                    "team_id": t.id,
+                    "name": t.name,
+                    "profile": {d: _average(own, d) for d in DIMENSIONS},
+                    "flags": sum(1 for x in own if x.flag),
+                    "points": sum(x.total() for x in own),
+                }
+            )
+    cards = []
+    for rnd in state.rounds:
+        if rnd.revealed_at is None:
+            continue
+        card = state.card_of(rnd)
+        reveal = _reveal(state, rnd, lang)
+        cards.append(
+            {
+                "index": rnd.index,
+                "title": card.title.get(lang),
+                "lesson": reveal["lesson"],
+                "debrief": reveal["debrief"],
+                "best_id": reveal["best_id"],
+                "no_answer": reveal["no_answer"],
+                "responses": [{k: r[k] for k in ("id", "text", "count", "best")} for r in reveal["responses"]],
+            }
+        )
+    room = {d: _average(scored, d) for d in DIMENSIONS}
+    ranked = sorted((d for d in DIMENSIONS if room[d] is not None), key=lambda d: room[d])
+    return {
+        "dimensions": list(DIMENSIONS),
+        "room": room,
+        "weakest": ranked[0] if ranked else None,
+        "strongest": ranked[-1] if ranked else None,
+        "teams": teams,
+        "cards": cards,
+    }
+
+
+def _commitments(state: State, *, approved_only: bool, team_id: str | None = None) -> list[dict]:
+    """Commitments with their author's name, oldest first; filtered for the screen or one team."""
+    out = []
+    for x in sorted(state.commitments.values(), key=lambda x: (x.at, x.player_id)):
+        player = state.players.get(x.player_id)
+        if player is None or (approved_only and x.approved is not True):
+            continue
+        if team_id is not None and player.team_id != team_id:
+            continue
+        out.append({"player_id": x.player_id, "name": player.name, "text": x.text, "approved": x.approved})
+    return out
+
+
+def _podium(board: list[dict]) -> list[dict]:
+    """The teams on the podium: every team ranked 1 to 3."""
+    return [row for row in board if row["rank"] <= 3]
+
+
+def build_views(state: State, now: float) -> Views:
+    """Build every role's view of the state at time ``now``."""
+    lang = state.workshop.settings.language
+    header = _workshop(state, lang)
+    rnd = state.current_round
+    phase = state.phase
+    card = state.card_of(rnd) if rnd else None
+    revealed = rnd is not None and phase in REVEALED_PHASES
+    reveal = _reveal(state, rnd, lang) if revealed else None
+    board = leaderboard(state)
+    finished = phase is Phase.FINISHED
+    public_board = board if (state.workshop.leaderboard_visible or finished) else None
+    timer = _timer(rnd, phase, now)
+    teams = state.teams_in_order()
+    members = _members_by_team(state)
+    round_picks: dict[str, dict[str, str]] = {t.id: {} for t in teams}
+    if rnd is not None:
+        for p in state.picks.values():
+            if p.round == rnd.index and p.team_id in round_picks:
+                round_picks[p.team_id][p.player_id] = p.response_id
+    locked = [t.id for t in teams if rnd is not None and (rnd.index, t.id) in state.answers]
+    card_public = _card_public(card, lang) if card else None
+    summary = debrief(state, lang) if finished else None
+
+    screen = {
+        "role": "screen",
+        "workshop": header,
+        "teams": [{"id": t.id, "name": t.name, "members": [m["name"] for m in members[t.id]]} for t in teams],
+        "players_total": len(state.players),
+        "card": card_public,
+        "timer": timer,
+        "locked_team_ids": locked,
+        "reveal": reveal,
+        "leaderboard": public_board,
+        "podium": _podium(board) if finished else None,
+        "debrief": summary,
+        "commitments": _commitments(state, approved_only=True) if finished else None,
+    }
+
+    guests = {
+        "role": "guest",
+        "workshop": header,
+        "teams": [
+            {"id": t.id, "name": t.name, "size": len(members[t.id]), "full": len(members[t.id]) >= state.workshop.settings.team_size}
+            for t in teams
+        ],
+    }
+
+    team_views = {}
+    for t in teams:
+        view = {
+            "role": "team",
+            "workshop": header,
+            "team": {"id": t.id, "name": t.name, "members": members[t.id]},
+            "card": None,
+            "timer": timer,
+            "picks": {},
+            "answer": None,
+            "reveal": reveal,
+            "score": None,
+            "leaderboard": public_board,
+            "podium": _podium(board) if finished else None,
+            "debrief": summary,
+            "commitments": _commitments(state, approved_only=False, team_id=t.id) if finished else None,
+        }
+        if card is not None:
+            view["card"] = _card_public(card, lang, shuffled_ids(card, state.workshop.id, rnd.index, t.id))
+            view["picks"] = round_picks[t.id]
+            answer = state.answers.get((rnd.index, t.id))
+            if answer is not None:
+                view["answer"] = {"response_id": answer.response_id, "why": answer.why, "auto": answer.auto}
+            score = state.scores.get((rnd.index, t.id))
+            if revealed and score is not None and rnd.scored_at is not None:
+                view["score"] = score.to_dict()
+        team_views[t.id] = view
+
+    facilitator = {
+        "role": "facilitator",
+        "workshop": {**header, "settings": state.workshop.settings.to_dict(), "deck_id": state.workshop.deck_id},
+        "teams": [
+            {
+                "id": t.id,
+                "name": t.name,
+                "members": members[t.id],
+                "picks": team_views[t.id]["picks"],
+                "answer": team_views[t.id]["answer"],
+                "score": state.scores[(rnd.index, t.id)].to_dict() if rnd and (rnd.index, t.id) in state.scores else None,
+            }
+            for t in teams
+        ],
+        "unassigned": [{"id": p.id, "name": p.name} for p in sorted(state.players.values(), key=lambda p: p.joined_at) if p.team_id is None],
+        "players_total": len(state.players),
+        "card": _card_full(card, lang) if card else None,
+        "next_card": _next_card(state, lang),
+        "timer": timer,
+        "locked_team_ids": locked,
+        "reveal": reveal,
+        "round_scored": bool(rnd and rnd.scored_at is not None),
+        "leaderboard": board,
+        "podium": _podium(board) if finished else None,
+        "dimensions": list(DIMENSIONS),
+        "debrief": debrief(state, lang) if state.rounds else None,
+        "commitments": _commitments(state, approved_only=False),
+    }
+    return Views(facilitator=facilitator, screen=screen, guests=guests, teams=team_views)
+
+
+def _card_full(card: Card, lang: str) -> dict:
+    """The card with its key, for the facilitator only."""
+    view = _card_public(card, lang)
+    by_id = {r.id: r for r in card.responses}
+    for r in view["responses"]:
+        response = by_id[r["id"]]
+        r["key"] = response.key.to_dict()
+        r["best"] = response.best
+        r["total"] = response.key.total()
+        r["feedback"] = response.feedback.get(lang)
+    view["lesson"] = card.lesson.get(lang)
+    view["debrief"] = card.debrief.get(lang)
+    view["sensitive"] = card.sensitive
+    return view
+
+
+def _next_card(state: State, lang: str) -> dict | None:
+    """The title of the card that 'next' will deal, so the facilitator knows what comes."""
+    index = len(state.rounds)
+    if index >= len(state.workshop.cards):
+        return None
+    card = state.workshop.cards[index]
+    return {"index": index, "title": card.title.get(lang), "sensitive": card.sensitive}
