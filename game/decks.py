@@ -1,0 +1,473 @@
+"""Load and validate the scenario decks in ``scenarios/*.yaml``.
+
+One deck per YAML file. A deck file is checked completely before it is used: every
+problem is collected (not only the first) and reported with the file, the card and
+the dotted path of the field, so an author can fix them all in one pass. Pure Python
+and PyYAML only: the engine, the store and the command line all read decks through here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from .engine.cards import DIMENSIONS, LANGUAGES, MAX_POINTS, Card, Deck, Response, RubricKey, Text
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,40}")
+STORY = re.compile(r"[0-9]{3}_[0-9a-f]{16}")
+RESPONSE_ID = re.compile(r"[a-z]")
+SLUG_RULE = "2-41 lower-case letters, digits and dashes, not starting with a dash"
+STORY_RULE = "the seed file's name without .txt: three digits, '_' and 16 hex digits"
+RESPONSE_ID_RULE = "one lower-case letter"
+MIN_RESPONSES, MAX_RESPONSES = 3, 4
+DECK_SUFFIXES = (".yaml", ".yml")
+
+# Length limits in characters, per language: a phone must show a card without endless scrolling.
+DECK_LIMITS = {"title": 80, "description": 400}
+CARD_LIMITS = {"title": 80, "situation": 700, "question": 200, "lesson": 360, "debrief": 220}
+RESPONSE_LIMITS = {"text": 220, "feedback": 320}
+
+DECK_FIELDS = ("id", "title", "description", "cards")
+CARD_FIELDS = ("id", "story", "sensitive", "title", "situation", "question", "responses", "lesson", "debrief")
+RESPONSE_REQUIRED = ("id", "text", "key", "feedback")
+RESPONSE_OPTIONAL = ("best",)
+KEY_OPTIONAL = ("flag",)
+
+Location = list  # a place inside the YAML document, e.g. ["cards", 2, "responses", 0, "key"]
+
+
+@dataclass(frozen=True)
+class DeckProblem:
+    """One thing wrong with a deck file: where it is and what is wrong."""
+
+    file: str
+    card: str | None  # the card's id, or a label such as "cards[2]" when it has no usable id
+    field: str | None  # a dotted path inside the card (or the deck), e.g. "responses[2].key.ease"
+    message: str
+
+    def __str__(self) -> str:
+        """Return e.g. ``scenarios/x.yaml: card 'spilled-tea': responses[2].key.ease: must be ...``."""
+        parts = [self.file]
+        if self.card is not None:
+            parts.append(self.card if self.card.startswith("cards[") else f"card '{self.card}'")
+        if self.field:
+            parts.append(self.field)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+class DeckError(ValueError):
+    """One or more deck files are invalid; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: Iterable[DeckProblem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _dotted(path: Iterable[str | int]) -> str:
+    """Turn ["responses", 2, "key"] into "responses[2].key"."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _kind(value: Any) -> str:
+    """Describe a YAML value's type in words an author understands."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return f"true/false ({str(value).lower()})"
+    if isinstance(value, int):
+        return f"a whole number ({value})"
+    if isinstance(value, float):
+        return f"a number with decimals ({value})"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__  # dates and the like
+
+
+def _card_label(card: Any, index: int) -> str:
+    """The card's id when it has a usable one, else its position "cards[i]"."""
+    if isinstance(card, dict):
+        card_id = card.get("id")
+        if isinstance(card_id, str) and card_id.strip():
+            return card_id.strip()
+    return f"cards[{index}]"
+
+
+class _Checker:
+    """Collects the problems of one deck file while it builds the deck."""
+
+    def __init__(self, filename: str):
+        """Start with no problems for ``filename``."""
+        self.file = filename
+        self.problems: list[DeckProblem] = []
+
+    def add(self, card: str | None, path: Location, message: str) -> None:
+        """Record one problem at ``path`` inside ``card`` (or the deck when card is None)."""
+        self.problems.append(DeckProblem(self.file, card, _dotted(path) or None, message))
+
+    def mapping(self, data: Any, card: str | None, path: Location, required: tuple, optional: tuple = (),
+                unknown: str | None = None) -> bool:
+        """Check that ``data`` is a mapping with every required field and no unknown one."""
+        if not isinstance(data, dict):
+            what = "a mapping with " + ", ".join(required)
+            self.add(card, path, f"must be {what}, not {_kind(data)}")
+            return False
+        allowed = (*required, *optional)
+        for name in data:
+            if name not in allowed:
+                close = difflib.get_close_matches(str(name), allowed, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else "allowed here: " + ", ".join(allowed)
+                self.add(card, [*path, str(name)], unknown or f"unknown field; {hint}")
+        for name in required:
+            if name not in data:
+                self.add(card, [*path, name], "is missing")
+        return True
+
+    def text(self, data: Any, card: str | None, path: Location, limit: int) -> Text | None:
+        """Check a text: exactly ``nl`` and ``en``, non-empty, within ``limit`` characters each."""
+        if not isinstance(data, dict):
+            self.add(card, path, f"must be a text with nl and en (a mapping), not {_kind(data)}")
+            return None
+        before = len(self.problems)
+        self.mapping(data, card, path, LANGUAGES, unknown="unknown language; a text has exactly nl and en")
+        values = {}
+        for language in LANGUAGES:
+            if language not in data:
+                continue  # reported by mapping()
+            value = data[language]
+            if not isinstance(value, str) or not value.strip():
+                what = "blank" if isinstance(value, str) else _kind(value)
+                hint = " (quote it)" if isinstance(value, (bool, int, float)) else ""
+                self.add(card, [*path, language], f"must be non-empty text, not {what}{hint}")
+                continue
+            value = value.strip()
+            if len(value) > limit:
+                self.add(card, [*path, language], f"is {len(value)} characters long; the limit is {limit}")
+            values[language] = value
+        return Text(**values) if len(self.problems) == before and len(values) == len(LANGUAGES) else None
+
+    def identifier(self, value: Any, card: str | None, path: Location, pattern: re.Pattern, example: str,
+                   rule: str) -> str | None:
+        """Check an id against ``pattern`` (``rule`` says it in words); return it when valid."""
+        if not isinstance(value, str):
+            hint = " (quote it)" if isinstance(value, (bool, int, float)) else ""
+            self.add(card, path, f"must be text like '{example}', not {_kind(value)}{hint}")
+            return None
+        if not pattern.fullmatch(value):
+            self.add(card, path, f"'{value}' must look like '{example}': {rule}")
+            return None
+        return value
+
+    def flag(self, value: Any, card: str | None, path: Location) -> bool | None:
+        """Check a true/false field."""
+        if not isinstance(value, bool):
+            self.add(card, path, f"must be true or false, not {_kind(value)}")
+            return None
+        return value
+
+    def key(self, data: Any, card: str | None, path: Location) -> RubricKey | None:
+        """Check a rubric key: the five dimensions as whole numbers 0-3, and an optional flag."""
+        if not self.mapping(data, card, path, DIMENSIONS, KEY_OPTIONAL):
+            return None
+        before = len(self.problems)
+        points = {}
+        for dimension in DIMENSIONS:
+            if dimension not in data:
+                continue
+            value = data[dimension]
+            if type(value) is not int or not 0 <= value <= MAX_POINTS:
+                got = value if type(value) is int else _kind(value)
+                self.add(card, [*path, dimension], f"must be a whole number from 0 to {MAX_POINTS}, not {got}")
+                continue
+            points[dimension] = value
+        flag = self.flag(data["flag"], card, [*path, "flag"]) if "flag" in data else False
+        if len(self.problems) > before or len(points) < len(DIMENSIONS):
+            return None
+        return RubricKey(**points, flag=bool(flag))
+
+    def response(self, data: Any, card: str, path: Location) -> Response | None:
+        """Check one response; return it when valid."""
+        if not self.mapping(data, card, path, RESPONSE_REQUIRED, RESPONSE_OPTIONAL):
+            return None
+        before = len(self.problems)
+        response_id = (self.identifier(data["id"], card, [*path, "id"], RESPONSE_ID, "a", RESPONSE_ID_RULE)
+                       if "id" in data else None)
+        best = self.flag(data["best"], card, [*path, "best"]) if "best" in data else False
+        text = self.text(data["text"], card, [*path, "text"], RESPONSE_LIMITS["text"]) if "text" in data else None
+        key = self.key(data["key"], card, [*path, "key"]) if "key" in data else None
+        feedback = (self.text(data["feedback"], card, [*path, "feedback"], RESPONSE_LIMITS["feedback"])
+                    if "feedback" in data else None)
+        if len(self.problems) > before or None in (response_id, text, key, feedback, best):
+            return None
+        return Response(id=response_id, text=text, key=key, feedback=feedback, best=best)
+
+    def responses(self, data: Any, card: str) -> tuple[Response, ...] | None:
+        """Check a card's responses: 3-4, unique ids, exactly one best that scores strictly highest."""
+        if not isinstance(data, list):
+            self.add(card, ["responses"], f"must be a list of {MIN_RESPONSES}-{MAX_RESPONSES} responses, "
+                                          f"not {_kind(data)}")
+            return None
+        before = len(self.problems)
+        if not MIN_RESPONSES <= len(data) <= MAX_RESPONSES:
+            self.add(card, ["responses"], f"has {len(data)} responses; a card needs {MIN_RESPONSES} "
+                                          f"to {MAX_RESPONSES}")
+        seen: dict[str, int] = {}
+        for i, item in enumerate(data):
+            rid = item.get("id") if isinstance(item, dict) else None
+            if isinstance(rid, str):
+                if rid in seen:
+                    self.add(card, ["responses", i, "id"],
+                             f"response id '{rid}' is used twice on this card (also responses[{seen[rid]}])")
+                else:
+                    seen[rid] = i
+        parsed = [self.response(item, card, ["responses", i]) for i, item in enumerate(data)]
+        marked = [i for i, item in enumerate(data) if isinstance(item, dict) and item.get("best") is True]
+        best_fields_valid = all(isinstance(item.get("best", False), bool) for item in data if isinstance(item, dict))
+        if best_fields_valid and len(marked) == 0:
+            self.add(card, ["responses"], "no response is marked 'best: true'; mark exactly one")
+        elif len(marked) > 1:
+            labels = ", ".join(f"responses[{i}]" for i in marked)
+            self.add(card, ["responses"], f"{len(marked)} responses are marked best ({labels}); mark exactly one")
+        if len(marked) == 1:
+            self._best_scores_highest(parsed, marked[0], card)
+        if len(self.problems) > before or None in parsed:
+            return None
+        return tuple(parsed)
+
+    def _best_scores_highest(self, parsed: list[Response | None], best_index: int, card: str) -> None:
+        """The best response is not flagged and its key total beats every other response's."""
+        best = parsed[best_index]
+        if best is None:
+            return
+        if best.key.flag:
+            self.add(card, ["responses", best_index, "key", "flag"],
+                     "the best response must not be flagged as serving the organisation")
+        for i, other in enumerate(parsed):
+            if other is None or i == best_index:
+                continue
+            if other.key.total() >= best.key.total():
+                self.add(card, ["responses", i, "key"],
+                         f"totals {other.key.total()}, not below the best response's {best.key.total()} "
+                         f"(responses[{best_index}]); the best must score strictly highest")
+
+    def card(self, data: Any, index: int) -> Card | None:
+        """Check one card; return it when valid."""
+        label = _card_label(data, index)
+        if not self.mapping(data, label, [], CARD_FIELDS):
+            return None
+        before = len(self.problems)
+        card_id = self.identifier(data["id"], label, ["id"], SLUG, "spilled-tea", SLUG_RULE) if "id" in data else None
+        story = (self.identifier(data["story"], label, ["story"], STORY, "000_ad21fe9a2b2a9b6c", STORY_RULE)
+                 if "story" in data else None)
+        sensitive = self.flag(data["sensitive"], label, ["sensitive"]) if "sensitive" in data else None
+        texts = {
+            name: self.text(data[name], label, [name], limit) if name in data else None
+            for name, limit in CARD_LIMITS.items()
+        }
+        responses = self.responses(data["responses"], label) if "responses" in data else None
+        if len(self.problems) > before or None in (card_id, story, sensitive, responses, *texts.values()):
+            return None
+        return Card(id=card_id, story=story, sensitive=sensitive, responses=responses, **texts)
+
+    def deck(self, data: Any) -> Deck | None:
+        """Check a whole deck; return it when the file has no problems at all."""
+        if not isinstance(data, dict):
+            what = "empty" if data is None else _kind(data)
+            self.add(None, [], f"must hold one deck (a mapping with id, title, description and cards), not {what}")
+            return None
+        self.mapping(data, None, [], DECK_FIELDS)
+        deck_id = (self.identifier(data["id"], None, ["id"], SLUG, "aandacht-basis", SLUG_RULE)
+                   if "id" in data else None)
+        texts = {
+            name: self.text(data[name], None, [name], limit) if name in data else None
+            for name, limit in DECK_LIMITS.items()
+        }
+        cards: list[Card | None] = []
+        if "cards" in data:
+            raw = data["cards"]
+            if not isinstance(raw, list):
+                self.add(None, ["cards"], f"must be a list of cards, not {_kind(raw)}")
+            elif not raw:
+                self.add(None, ["cards"], "is empty; a deck needs at least 1 card")
+            else:
+                seen: dict[str, int] = {}
+                for i, item in enumerate(raw):
+                    cid = item.get("id") if isinstance(item, dict) else None
+                    if isinstance(cid, str) and cid.strip():
+                        cid = cid.strip()
+                        if cid in seen:
+                            self.add(cid, ["id"], f"card id '{cid}' is used twice in this deck "
+                                                  f"(cards[{seen[cid]}] and cards[{i}])")
+                        else:
+                            seen[cid] = i
+                cards = [self.card(item, i) for i, item in enumerate(raw)]
+        if self.problems:
+            return None
+        return Deck(id=deck_id, cards=tuple(cards), **texts)
+
+
+def _duplicate_keys(text: str) -> list[tuple[Location, str, int]]:
+    """Find keys that appear twice in one YAML mapping (safe_load would silently keep the last)."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []  # safe_load reports the syntax error
+    found: list[tuple[Location, str, int]] = []
+
+    def walk(node: yaml.Node, path: Location) -> None:
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key_node, value_node in node.value:
+                name = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                if name is not None and name in seen:
+                    found.append(([*path, name], name, key_node.start_mark.line + 1))
+                seen.add(name)
+                walk(value_node, [*path, name])
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, [*path, i])
+
+    if root is not None:
+        walk(root, [])
+    return found
+
+
+def _locate(path: Location, data: Any) -> tuple[str | None, Location]:
+    """Split a document path into the card it falls in (if any) and the path inside it."""
+    if len(path) >= 2 and path[0] == "cards" and isinstance(path[1], int):
+        cards = data.get("cards") if isinstance(data, dict) else None
+        card = cards[path[1]] if isinstance(cards, list) and path[1] < len(cards) else None
+        return _card_label(card, path[1]), path[2:]
+    return None, path
+
+
+def parse_deck(text: str, filename: str) -> Deck:
+    """Parse and validate one deck from YAML ``text``; raise DeckError listing every problem."""
+    checker = _Checker(filename)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "an unknown line"
+        detail = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        context_mark = getattr(exc, "context_mark", None)
+        if context and context_mark is not None and mark is not None and context_mark.line != mark.line:
+            context = f"{context} that starts at line {context_mark.line + 1}"
+        detail = f"{detail} ({context})" if context else detail
+        raise DeckError([DeckProblem(filename, None, None, f"YAML syntax error at {where}: {detail}")]) from None
+    for path, name, line in _duplicate_keys(text):
+        card, inner = _locate(path, data)
+        checker.add(card, inner, f"'{name}' appears twice in the same place (line {line}); "
+                                 f"YAML would silently keep only the last one")
+    deck = checker.deck(data)
+    if checker.problems or deck is None:
+        raise DeckError(checker.problems)
+    return deck
+
+
+def load_deck(path: str | os.PathLike) -> Deck:
+    """Read one deck file and validate it; the file is named in problems as it was given."""
+    filename = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DeckError([DeckProblem(filename, None, None, f"cannot read the file: {exc}")]) from None
+    return parse_deck(text, filename)
+
+
+def deck_files(directory: str | os.PathLike) -> list[Path]:
+    """Every ``*.yaml`` and ``*.yml`` file in ``directory``, sorted by name."""
+    folder = Path(directory)
+    return sorted((p for p in folder.iterdir() if p.suffix in DECK_SUFFIXES and p.is_file()), key=lambda p: p.name)
+
+
+def _duplicate_id(deck: Deck, filename: str, owners: dict[str, str]) -> DeckProblem | None:
+    """Record ``deck``'s id in ``owners``; return a problem when another file already uses it."""
+    if deck.id in owners:
+        return DeckProblem(filename, None, "id", f"deck id '{deck.id}' is already used by {owners[deck.id]}")
+    owners[deck.id] = filename
+    return None
+
+
+def load_decks(directory: str | os.PathLike) -> dict[str, Deck]:
+    """Load every deck file in ``directory``; raise one DeckError with the problems of all files."""
+    if not Path(directory).is_dir():
+        raise DeckError([DeckProblem(str(directory), None, None, "no such directory")])
+    decks: dict[str, Deck] = {}
+    owners: dict[str, str] = {}
+    problems: list[DeckProblem] = []
+    for path in deck_files(directory):
+        try:
+            deck = load_deck(path)
+        except DeckError as exc:
+            problems.extend(exc.problems)
+            continue
+        duplicate = _duplicate_id(deck, str(path), owners)
+        if duplicate:
+            problems.append(duplicate)
+        else:
+            decks[deck.id] = deck
+    if problems:
+        raise DeckError(problems)
+    return decks
+
+
+def default_scenarios_dir() -> Path:
+    """The repository's ``scenarios/`` folder, unless ``AANDACHT_SCENARIOS`` names another."""
+    override = os.environ.get("AANDACHT_SCENARIOS")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def validate_main(paths: list[str]) -> int:
+    """Validate deck files or folders (none: the default folder); print the outcome; 0 when all are valid."""
+    targets = [Path(p) for p in paths] or [default_scenarios_dir()]
+    files: list[Path] = []
+    failed = False
+    for target in targets:
+        if target.is_dir():
+            found = deck_files(target)
+            if not found:
+                print(f"{target}: no *.yaml or *.yml deck files here", file=sys.stderr)
+                failed = True
+            files.extend(found)
+        elif target.exists():
+            files.append(target)
+        else:
+            print(f"{target}: no such file or directory", file=sys.stderr)
+            failed = True
+    owners: dict[str, str] = {}
+    for path in files:
+        try:
+            deck = load_deck(path)
+        except DeckError as exc:
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            failed = True
+            continue
+        duplicate = _duplicate_id(deck, str(path), owners)
+        if duplicate:
+            print(duplicate, file=sys.stderr)
+            failed = True
+            continue
+        print(f"ok: {path}: {deck.id}, {len(deck.cards)} cards")
+    return 1 if failed else 0

@@ -1,0 +1,427 @@
+"""SQLAlchemy models and load/save: the only module that touches the database.
+
+A workshop's state is loaded whole and saved as the difference between the state a
+command started from and the state the rules returned: entities that are the same
+object in both are not written. The workshop row carries a version that every save
+checks and bumps, so two writers can never both apply a command to the same version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from contextlib import contextmanager
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text as SqlText,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from .engine import Answer, Card, Commitment, Phase, Pick, Player, Round, Score, Settings, State, Team, Workshop
+from .engine.state import frozen_map
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_URL = f"sqlite:///{REPO / 'instance' / 'aandacht.sqlite3'}"
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every table."""
+
+
+class WorkshopRow(Base):
+    """One workshop; ``version`` orders every change to it."""
+
+    __tablename__ = "workshops"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True, index=True)
+    facilitator_key_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    screen_key_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    deck_id: Mapped[str] = mapped_column(String(64))
+    cards: Mapped[list] = mapped_column(JSON)
+    settings: Mapped[dict] = mapped_column(JSON)
+    phase: Mapped[str] = mapped_column(String(16))
+    round_index: Mapped[int] = mapped_column(Integer, default=-1)
+    leaderboard_visible: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    updated_at: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TeamRow(Base):
+    """A team in a workshop."""
+
+    __tablename__ = "teams"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class PlayerRow(Base):
+    """A participant; the phone proves who it is with a token whose hash is stored here."""
+
+    __tablename__ = "players"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    team_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    joined_at: Mapped[float] = mapped_column(Float)
+    team_joined_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class RoundRow(Base):
+    """A dealt card; the deadline is stored so that a restart keeps the countdown right."""
+
+    __tablename__ = "rounds"
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True)
+    index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    card_id: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[float] = mapped_column(Float)
+    deadline: Mapped[float | None] = mapped_column(Float, nullable=True)
+    locked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    revealed_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    scored_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    locked_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class PickRow(Base):
+    """A player's current pick in a round."""
+
+    __tablename__ = "picks"
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True)
+    round: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    response_id: Mapped[str] = mapped_column(String(8))
+    at: Mapped[float] = mapped_column(Float)
+    client_id: Mapped[str] = mapped_column(String(64), default="")
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AnswerRow(Base):
+    """A team's locked-in answer in a round."""
+
+    __tablename__ = "answers"
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True)
+    round: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    response_id: Mapped[str] = mapped_column(String(8))
+    why: Mapped[str] = mapped_column(SqlText, default="")
+    player_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    at: Mapped[float] = mapped_column(Float)
+    auto: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ScoreRow(Base):
+    """A team's points in a round."""
+
+    __tablename__ = "scores"
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True)
+    round: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    attention: Mapped[int] = mapped_column(Integer)
+    ease: Mapped[int] = mapped_column(Integer)
+    resolution: Mapped[int] = mapped_column(Integer)
+    ownership: Mapped[int] = mapped_column(Integer)
+    proportion: Mapped[int] = mapped_column(Integer)
+    flag: Mapped[bool] = mapped_column(Boolean, default=False)
+    bonus: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CommitmentRow(Base):
+    """A participant's commitment from the debrief."""
+
+    __tablename__ = "commitments"
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True)
+    player_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    text: Mapped[str] = mapped_column(SqlText)
+    at: Mapped[float] = mapped_column(Float)
+    approved: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+
+
+class VersionConflict(Exception):
+    """Another writer changed the workshop since it was loaded."""
+
+
+def hash_secret(secret: str) -> str:
+    """The stored form of a key or token: its SHA-256, so a leaked database grants nothing."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def database_url() -> str:
+    """The database to use: ``DATABASE_URL`` or an SQLite file under ``instance/``."""
+    return os.environ.get("DATABASE_URL") or DEFAULT_URL
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets WAL and a busy timeout, PostgreSQL a sized, pre-pinged pool."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            """Turn on what SQLite leaves off by default."""
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_size=20, max_overflow=40, pool_pre_ping=True, pool_recycle=1800)
+
+
+class Store:
+    """Loads and saves workshops; one short transaction per call."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work is committed at the end, or rolled back on error."""
+        with self.sessions() as session:
+            with session.begin():
+                yield session
+
+    # --- creating and finding ------------------------------------------------
+
+    def create_workshop(self, workshop: Workshop, facilitator_key: str, screen_key: str) -> None:
+        """Insert a new workshop (its code must be free)."""
+        with self.transaction() as s:
+            s.add(
+                WorkshopRow(
+                    id=workshop.id,
+                    code=workshop.code,
+                    facilitator_key_hash=hash_secret(facilitator_key),
+                    screen_key_hash=hash_secret(screen_key),
+                    title=workshop.title,
+                    deck_id=workshop.deck_id,
+                    cards=[c.to_dict() for c in workshop.cards],
+                    settings=workshop.settings.to_dict(),
+                    phase=workshop.phase.value,
+                    round_index=workshop.round_index,
+                    leaderboard_visible=workshop.leaderboard_visible,
+                    created_at=workshop.created_at,
+                    finished_at=workshop.finished_at,
+                    updated_at=workshop.created_at,
+                    version=0,
+                )
+            )
+
+    def code_in_use(self, code: str) -> bool:
+        """Whether a room code is taken."""
+        with self.sessions() as s:
+            return s.scalar(select(WorkshopRow.id).where(WorkshopRow.code == code)) is not None
+
+    def workshop_id_by_key(self, role: str, key: str) -> str | None:
+        """The workshop a facilitator or screen key opens, or None."""
+        column = WorkshopRow.facilitator_key_hash if role == "facilitator" else WorkshopRow.screen_key_hash
+        with self.sessions() as s:
+            return s.scalar(select(WorkshopRow.id).where(column == hash_secret(key)))
+
+    def workshop_id_by_code(self, code: str) -> str | None:
+        """The workshop behind a room code, or None."""
+        with self.sessions() as s:
+            return s.scalar(select(WorkshopRow.id).where(WorkshopRow.code == code))
+
+    def player_by_token(self, workshop_id: str, token: str) -> str | None:
+        """The player a phone's token belongs to in this workshop, or None."""
+        with self.sessions() as s:
+            return s.scalar(
+                select(PlayerRow.id).where(
+                    PlayerRow.token_hash == hash_secret(token), PlayerRow.workshop_id == workshop_id
+                )
+            )
+
+    def version(self, workshop_id: str) -> int | None:
+        """The workshop's current version, or None if it does not exist."""
+        with self.sessions() as s:
+            return s.scalar(select(WorkshopRow.version).where(WorkshopRow.id == workshop_id))
+
+    def active_deadlines(self) -> list[tuple[str, int, float]]:
+        """(workshop, round, deadline) of every running countdown, for the timer after a restart."""
+        with self.sessions() as s:
+            rows = s.execute(
+                select(RoundRow.workshop_id, RoundRow.index, RoundRow.deadline)
+                .join(WorkshopRow, WorkshopRow.id == RoundRow.workshop_id)
+                .where(
+                    WorkshopRow.phase == Phase.COLLECTING.value,
+                    RoundRow.index == WorkshopRow.round_index,
+                    RoundRow.deadline.is_not(None),
+                )
+            ).all()
+        return [(w, i, d) for w, i, d in rows]
+
+    # --- loading -------------------------------------------------------------
+
+    def lock(self, session: Session, workshop_id: str) -> int | None:
+        """Take the workshop's write lock for this transaction and return its version (None if it is gone).
+
+        PostgreSQL locks the workshop's row (other workshops go on in parallel); SQLite takes its
+        database write lock by starting with a write. Either way a second writer of the same
+        workshop, in this process or another, waits until this transaction ends.
+        """
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(update(WorkshopRow).where(WorkshopRow.id == workshop_id).values(version=WorkshopRow.version))
+        return session.scalar(select(WorkshopRow.version).where(WorkshopRow.id == workshop_id).with_for_update())
+
+    def load(self, workshop_id: str, session: Session | None = None) -> tuple[State, int] | None:
+        """Load a workshop's whole state and its version, or None (inside ``session`` when given)."""
+        if session is not None:
+            return self._load(session, workshop_id)
+        with self.sessions() as s:
+            if s.get_bind().dialect.name == "postgresql":  # one snapshot for all the reads, not one per statement
+                s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            return self._load(s, workshop_id)
+
+    def _load(self, s: Session, workshop_id: str) -> tuple[State, int] | None:
+        """Read every row of a workshop."""
+        row = s.get(WorkshopRow, workshop_id, populate_existing=True)
+        if row is None:
+            return None
+        workshop = Workshop(
+            id=row.id,
+            code=row.code,
+            title=row.title,
+            deck_id=row.deck_id,
+            cards=tuple(Card.from_dict(c) for c in row.cards),
+            settings=Settings.from_dict(row.settings),
+            created_at=row.created_at,
+            phase=Phase(row.phase),
+            round_index=row.round_index,
+            leaderboard_visible=row.leaderboard_visible,
+            finished_at=row.finished_at,
+        )
+        wid = row.id
+
+        def rows(model):
+            """Every row of one table for this workshop."""
+            return s.scalars(select(model).where(model.workshop_id == wid)).all()
+
+        state = State(
+            workshop=workshop,
+            teams=frozen_map({r.id: _entity(Team, r) for r in rows(TeamRow)}),
+            players=frozen_map({r.id: _entity(Player, r) for r in rows(PlayerRow)}),
+            rounds=tuple(sorted((_entity(Round, r) for r in rows(RoundRow)), key=lambda r: r.index)),
+            picks=frozen_map({(r.round, r.player_id): _entity(Pick, r) for r in rows(PickRow)}),
+            answers=frozen_map({(r.round, r.team_id): _entity(Answer, r) for r in rows(AnswerRow)}),
+            scores=frozen_map({(r.round, r.team_id): _entity(Score, r) for r in rows(ScoreRow)}),
+            commitments=frozen_map({r.player_id: _entity(Commitment, r) for r in rows(CommitmentRow)}),
+        )
+        return state, row.version
+
+    # --- saving --------------------------------------------------------------
+
+    def save(
+        self,
+        session: Session,
+        old: State,
+        new: State,
+        version: int,
+        tokens: dict[str, str] | None = None,
+        now: float | None = None,
+    ) -> int:
+        """Write what changed from ``old`` to ``new``; refuse if the stored version moved on.
+
+        ``tokens`` gives the secret token of each player this change creates; ``now`` is when it happened.
+        """
+        wid = new.workshop.id
+        w = new.workshop
+        result = session.execute(
+            update(WorkshopRow)
+            .where(WorkshopRow.id == wid, WorkshopRow.version == version)
+            .values(
+                phase=w.phase.value,
+                round_index=w.round_index,
+                leaderboard_visible=w.leaderboard_visible,
+                finished_at=w.finished_at,
+                version=version + 1,
+                **({"updated_at": now} if now is not None else {}),
+            )
+        )
+        if result.rowcount != 1:
+            raise VersionConflict(wid)
+        _sync(session, TeamRow, old.teams, new.teams, wid, ("id",))
+        hashes = {pid: {"token_hash": hash_secret(token)} for pid, token in (tokens or {}).items()}
+        _sync(session, PlayerRow, old.players, new.players, wid, ("id",), hashes)
+        rounds_before, rounds_after = ({r.index: r for r in st.rounds} for st in (old, new))
+        _sync(session, RoundRow, rounds_before, rounds_after, wid, ("index",))
+        _sync(session, PickRow, old.picks, new.picks, wid, ("round", "player_id"))
+        _sync(session, AnswerRow, old.answers, new.answers, wid, ("round", "team_id"))
+        _sync(session, ScoreRow, old.scores, new.scores, wid, ("round", "team_id"))
+        _sync(session, CommitmentRow, old.commitments, new.commitments, wid, ("player_id",))
+        return version + 1
+
+    def expired_workshops(self, before: float) -> list[str]:
+        """Workshops that have not changed since ``before``."""
+        last_change = func.coalesce(WorkshopRow.updated_at, WorkshopRow.created_at)
+        with self.sessions() as s:
+            return list(s.scalars(select(WorkshopRow.id).where(last_change < before)))
+
+    def delete_workshop(self, workshop_id: str) -> None:
+        """Delete a workshop and everything in it."""
+        with self.transaction() as s:
+            for model in (CommitmentRow, ScoreRow, AnswerRow, PickRow, RoundRow, PlayerRow, TeamRow):
+                s.execute(delete(model).where(model.workshop_id == workshop_id))
+            s.execute(delete(WorkshopRow).where(WorkshopRow.id == workshop_id))
+
+
+def _entity(cls, row):
+    """Build an engine entity from a row whose columns carry the entity's field names."""
+    return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
+
+
+def _sync(session: Session, model, old, new, wid: str, key_columns: tuple[str, ...], extra=None) -> None:
+    """Insert, update and delete rows so the table matches ``new`` where it differs from ``old``.
+
+    ``extra`` maps a key to columns that only an insert sets (a new player's token hash).
+    """
+    inserts, updates = [], []
+    for key, entity in new.items():
+        before = old.get(key)
+        if before is entity:
+            continue
+        row = {"workshop_id": wid, **asdict(entity)}
+        if before is None:
+            if extra is not None and key not in extra:
+                raise ValueError(f"{model.__tablename__}: no insert-only values for {key!r}")
+            inserts.append({**row, **(extra or {}).get(key, {})})
+        else:
+            updates.append(row)
+    if inserts:
+        session.execute(model.__table__.insert(), inserts)
+    for row in updates:
+        where = [getattr(model, "workshop_id") == wid] + [getattr(model, k) == row[k] for k in key_columns]
+        session.execute(update(model).where(*where).values(**{k: v for k, v in row.items() if k not in key_columns}))
+    gone = [key for key in old if key not in new]
+    for key in gone:
+        parts = key if isinstance(key, tuple) else (key,)
+        where = [getattr(model, "workshop_id") == wid] + [getattr(model, k) == v for k, v in zip(key_columns, parts)]
+        session.execute(delete(model).where(*where))
+
+

@@ -1,0 +1,368 @@
+"""HTTP pages: create a workshop, the facilitator console, the big screen and the phone."""
+
+from __future__ import annotations
+
+import hmac
+import io
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+
+import segno
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+
+from ..engine import GameError, Settings
+from ..net import reachable_base
+from ..engine.rules import NAME_MAX
+from ..service import CODE_ALPHABET, CODE_LENGTH, Service, normalise_code, screen_key_from
+from ..report import csv_export, report_data
+from ..store import REPO
+from .security import client_address, guard
+
+bp = Blueprint("pages", __name__)
+
+SOCKET_IO_CLIENT = REPO / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+TITLE_MAX = 80
+MAX_TEAMS = 200
+
+
+def service() -> Service:
+    """The application's service."""
+    return current_app.extensions["aandacht"]
+
+
+def public_url() -> str:
+    """The address phones use: PUBLIC_URL when set, else the address this page was opened on
+    (with this machine's LAN address instead of localhost, which no phone can reach)."""
+    configured = current_app.config.get("PUBLIC_URL")
+    return configured.rstrip("/") if configured else reachable_base(request.host_url)
+
+
+def csrf_token() -> str:
+    """The form token kept in the signed session cookie."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return session["csrf"]
+
+
+def _csrf_ok() -> bool:
+    """Whether the posted form carries this browser's token."""
+    sent = request.form.get("csrf_token", "")
+    return bool(session.get("csrf")) and hmac.compare_digest(sent, session["csrf"])
+
+
+def _deck_choices() -> list[dict]:
+    """The decks for the create form, in English."""
+    return [
+        {
+            "id": deck.id,
+            "title": deck.title.en,
+            "description": deck.description.en,
+            "cards": [{"id": c.id, "title": c.title.en, "sensitive": c.sensitive, "story": c.story} for c in deck.cards],
+        }
+        for deck in service().decks.values()
+    ]
+
+
+DEFAULT_FORM = {
+    "title": "",
+    "deck_id": "",
+    "language": "nl",
+    "timer_seconds": 120,
+    "team_size": 6,
+    "teams_open": True,
+    "teams": "",
+}
+
+
+@bp.get("/")
+def home():
+    """The facilitator's start page: create a workshop."""
+    notice = "The workshop and its participants' data have been deleted." if request.args.get("deleted") else None
+    return _home(errors=[], form=DEFAULT_FORM, notice=notice)
+
+
+HISTORY_MAX = 30
+STATUS = {"lobby": "waiting for players", "finished": "ended"}
+
+
+def _home(errors: list[str], form: dict, notice: str | None = None, status: int = 200):
+    """The start page: the create form, and the workshops this browser created that still exist."""
+    history, kept = [], []
+    svc = service()
+    for key in session.get("workshops", []):
+        workshop_id = svc.store.workshop_id_by_key("facilitator", key) if isinstance(key, str) else None
+        state = svc.state(workshop_id) if workshop_id else None
+        if state is None:
+            continue  # deleted, or past its retention period
+        kept.append(key)
+        w = state.workshop
+        history.append(
+            {
+                "title": w.title,
+                "phase": w.phase.value,
+                "status": STATUS.get(w.phase.value, f"card {w.round_index + 1} of {len(w.cards)}"),
+                "created": datetime.fromtimestamp(w.created_at, tz=timezone.utc).strftime("%d %b %Y %H:%M UTC"),
+                "players": len(state.players),
+                "console_url": url_for("pages.console", key=key),
+                "report_url": url_for("pages.report", key=key),
+                "export_url": url_for("pages.export_csv", key=key),
+                "delete_url": url_for("pages.delete_workshop", key=key),
+            }
+        )
+    if kept != session.get("workshops", []):
+        session["workshops"] = kept
+    page = render_template(
+        "home.html",
+        decks=_deck_choices(),
+        csrf_token=csrf_token(),
+        errors=errors,
+        form=form,
+        notice=notice,
+        history=history,
+        retention_days=f"{current_app.config['RETENTION_DAYS']:g}",
+    )
+    return page, status
+
+
+def _int(form, name: str, low: int, high: int, label: str, errors: list[str]) -> int:
+    """Read a whole number from the form within limits, noting an error if it is not one."""
+    raw = form.get(name, "").strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        errors.append(f"{label} must be a whole number.")
+        return low
+    if not low <= value <= high:
+        errors.append(f"{label} must be from {low} to {high}.")
+    return value
+
+
+def parse_create_form(form, decks) -> tuple[dict, list[str]]:
+    """Validate the create form; return the cleaned values and every error found."""
+    errors: list[str] = []
+    title = " ".join(form.get("title", "").split())
+    if not title:
+        errors.append("Give the workshop a title.")
+    elif len(title) > TITLE_MAX:
+        errors.append(f"The title can be at most {TITLE_MAX} characters.")
+    deck = decks.get(form.get("deck_id", ""))
+    if deck is None:
+        errors.append("Choose a deck.")
+    language = form.get("language", "")
+    if language not in ("nl", "en"):
+        errors.append("Choose Dutch or English.")
+    card_ids = form.getlist("card")
+    if deck is not None:
+        unknown = [cid for cid in card_ids if deck.card(cid) is None]
+        if unknown:
+            errors.append("Some chosen cards are not in this deck.")
+        if len(set(card_ids)) != len(card_ids):
+            errors.append("A card was chosen twice.")
+        if not card_ids:
+            errors.append("Choose at least one card.")
+    timer = _int(form, "timer_seconds", 0, 3600, "The timer", errors)
+    team_size = _int(form, "team_size", 1, 50, "The team size", errors)
+    teams = [" ".join(line.split()) for line in form.get("teams", "").splitlines()]
+    teams = [t for t in teams if t]
+    if len(teams) > MAX_TEAMS:
+        errors.append(f"At most {MAX_TEAMS} preset teams.")
+    if any(len(t) > NAME_MAX for t in teams):
+        errors.append(f"Team names can be at most {NAME_MAX} characters.")
+    if len({t.casefold() for t in teams}) != len(teams):
+        errors.append("Two preset teams have the same name.")
+    refused = [t for t in teams if not guard().words.allows(t)]
+    if refused:
+        errors.append(f"Choose another name for “{refused[0]}”: it is not allowed here.")
+    teams_open = form.get("teams_open") in ("on", "1", "true")
+    if not teams and not teams_open:
+        errors.append("Preset some teams, or let participants create them.")
+    values = {
+        "title": title,
+        "deck_id": deck.id if deck else "",
+        "language": language if language in ("nl", "en") else "nl",
+        "card_ids": card_ids,
+        "timer_seconds": timer,
+        "team_size": team_size,
+        "teams_open": teams_open,
+        "teams": teams,
+    }
+    return values, errors
+
+
+@bp.post("/workshops")
+def create_workshop():
+    """Create a workshop from the form and open its console."""
+    svc = service()
+    if not _csrf_ok():
+        abort(400, description="The form expired; reload the page and try again.")
+    values, errors = parse_create_form(request.form, svc.decks)
+    if errors:
+        return _home(errors=errors, form={**values, "teams": "\n".join(values["teams"])}, status=400)
+    settings = Settings(
+        language=values["language"],
+        timer_seconds=values["timer_seconds"],
+        team_size=values["team_size"],
+        teams_open=values["teams_open"],
+    )
+    try:
+        created = svc.create_workshop(values["title"], values["deck_id"], values["card_ids"], settings, values["teams"])
+    except GameError as error:
+        return _home(errors=[error.message], form=DEFAULT_FORM, status=400)
+    session.permanent = True  # the list of this browser's workshops outlives the browser session
+    session["workshops"] = [created.facilitator_key, *session.get("workshops", [])][:HISTORY_MAX]
+    return redirect(url_for("pages.console", key=created.facilitator_key), code=303)
+
+
+def _workshop_for_key(role: str, key: str):
+    """The state behind a facilitator or screen key, or 404."""
+    svc = service()
+    if len(key) > 100:
+        abort(404)
+    workshop_id = svc.store.workshop_id_by_key(role, key)
+    state = svc.state(workshop_id) if workshop_id else None
+    if state is None:
+        abort(404, description="This link does not open a workshop. Check the address.")
+    return state
+
+
+def _join_links(code: str) -> dict:
+    """Where phones join a room: the address to type and the QR code's image."""
+    return {"join_url": f"{public_url()}/j/{code}", "qr_url": url_for("pages.qr", code=code)}
+
+
+def _valid_code(code: str) -> str | None:
+    """The normalised room code, or None when it cannot be one."""
+    normal = normalise_code(code)
+    if len(normal) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in normal):
+        return None
+    return normal
+
+
+@bp.get("/f/<key>")
+def console(key: str):
+    """The facilitator's console, opened by its secret link."""
+    w = _workshop_for_key("facilitator", key).workshop
+    return render_template(
+        "console.html",
+        workshop={"code": w.code, "title": w.title},
+        facilitator_key=key,
+        screen_url=url_for("pages.screen", key=screen_key_from(key)),
+        lang="en",
+        csrf_token=csrf_token(),
+        report_url=url_for("pages.report", key=key),
+        export_url=url_for("pages.export_csv", key=key),
+        retention_days=f"{current_app.config['RETENTION_DAYS']:g}",
+        **_join_links(w.code),
+    )
+
+
+@bp.get("/f/<key>/report")
+def report(key: str):
+    """The printable report of a workshop: per card, per team, commitments and insights."""
+    state = _workshop_for_key("facilitator", key)
+    return render_template("report.html", r=report_data(state), export_url=url_for("pages.export_csv", key=key))
+
+
+@bp.get("/f/<key>/export.csv")
+def export_csv(key: str):
+    """Every pick and score of a workshop as CSV."""
+    state = _workshop_for_key("facilitator", key)
+    name = "aandacht-" + "".join(ch if ch.isalnum() else "-" for ch in state.workshop.title.lower())[:40] + ".csv"
+    return Response(
+        "\ufeff" + csv_export(state),  # the BOM makes spreadsheet programs read UTF-8
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+@bp.post("/f/<key>/delete")
+def delete_workshop(key: str):
+    """The facilitator deletes the workshop and its players' data at once."""
+    if not _csrf_ok():
+        abort(400, description="The form expired; reload the console and try again.")
+    state = _workshop_for_key("facilitator", key)
+    service().delete_workshop(state.workshop.id)
+    return redirect(url_for("pages.home", deleted=1), code=303)
+
+
+@bp.get("/s/<key>")
+def screen(key: str):
+    """The big screen for the projector."""
+    w = _workshop_for_key("screen", key).workshop
+    return render_template(
+        "screen.html",
+        screen_key=key,
+        code=w.code,
+        lang=w.settings.language,
+        **_join_links(w.code),
+    )
+
+
+@bp.get("/play")
+def play():
+    """The phone's start page: type the room code."""
+    return render_template("play.html", code="", lang="nl")
+
+
+@bp.get("/join")
+def join_redirect():
+    """A typed code (from a form without JavaScript) goes to its room."""
+    code = normalise_code(request.args.get("code", ""))[:CODE_LENGTH]
+    return redirect(url_for("pages.room", code=code) if code else url_for("pages.play"))
+
+
+@bp.get("/j/<code>")
+def room(code: str):
+    """The phone page of one workshop (the QR code points here)."""
+    limiter, address = guard().limiter, client_address()
+    if limiter.blocked(address):
+        message = "Too many wrong room codes from this network; wait a minute and try again."
+        return render_template("play.html", code="", lang="nl", error=message), 429
+    normal = _valid_code(code)
+    svc = service()
+    workshop_id = svc.store.workshop_id_by_code(normal) if normal else None
+    state = svc.state(workshop_id) if workshop_id else None
+    if state is None:
+        limiter.miss(address)
+        return render_template("play.html", code="", lang="nl", error="There is no workshop with this room code."), 404
+    if normal != code:
+        return redirect(url_for("pages.room", code=normal))
+    return render_template("play.html", code=normal, lang=state.workshop.settings.language)
+
+
+@bp.get("/qr/<code>.svg")
+def qr(code: str):
+    """The join QR code of a room, as SVG, drawn here (no network needed)."""
+    normal = _valid_code(code)
+    if normal is None:
+        abort(404)
+    buf = io.BytesIO()
+    segno.make(f"{public_url()}/j/{normal}", error="m").save(buf, kind="svg", scale=10, border=2, dark="#1d1b19")
+    buf.seek(0)
+    return send_file(buf, mimetype="image/svg+xml", max_age=300)
+
+
+@bp.get("/vendor/socket.io.min.js")
+def socket_io_client():
+    """The Socket.IO browser client, installed from the npm registry by the set-up."""
+    if not SOCKET_IO_CLIENT.exists():
+        abort(500, description="The Socket.IO client is missing: run the set-up (npm ci).")
+    return send_file(Path(SOCKET_IO_CLIENT), mimetype="text/javascript", max_age=3600)
+
+
+@bp.get("/healthz")
+def healthz():
+    """A liveness check for a proxy or a script."""
+    return {"ok": True}

@@ -1,0 +1,357 @@
+"""Socket.IO handlers: thin. Authenticate, check the payload's shape, hand a command to
+the service, acknowledge. The service commits before the acknowledgement and
+publishes the new views; every emit names a room (see ``game.publish``).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import current_app, request
+from flask_socketio import ConnectionRefusedError
+
+from ..engine import Actor, GameError, Role, State
+from ..engine import commands as c
+from ..engine.state import FACILITATOR
+from ..publish import Connection, player_info
+from ..service import Service, new_id, normalise_code
+from .realtime import socketio
+from .security import client_address, guard
+from .validate import Field, check
+
+log = logging.getLogger(__name__)
+
+ID = Field(str, max_length=64)
+ROUND = Field(int)
+NAME = Field(str, max_length=200)  # the rules allow 30; a longer name gets their clear message
+POINTS = Field(int)
+
+
+def service() -> Service:
+    """The application's service."""
+    return current_app.extensions["aandacht"]
+
+
+def connection() -> Connection | None:
+    """The registered connection of the socket sending this event."""
+    return service().publisher.connections.get(request.sid)
+
+
+def actor_of(conn: Connection, state: State) -> Actor | None:
+    """Who this socket is, as the rules know roles; None for the screen, which sends no commands."""
+    if conn.role == "facilitator":
+        return FACILITATOR
+    if conn.role == "player":
+        if conn.player_id and conn.player_id in state.players:
+            return Actor(Role.PLAYER, conn.player_id)
+        return Actor(Role.GUEST)
+    return None
+
+
+def ok(**extra) -> dict:
+    """A successful acknowledgement."""
+    return {"ok": True, **extra}
+
+
+def refused(error: GameError) -> dict:
+    """A refused command's acknowledgement."""
+    return {"ok": False, "error": error.to_dict()}
+
+
+# --- connecting -----------------------------------------------------------------
+
+
+def _refuse(code: str, message: str):
+    """Refuse a connection with a code the page can act on."""
+    raise ConnectionRefusedError(message, {"code": code, "message": message})
+
+
+def _client_sent(reserved: str) -> bool:
+    """Whether a "connect"/"disconnect" handler was called by a client event of that name, not by the
+    connection itself: only a socket that is fully connected can send events."""
+    if socketio.server.manager.is_connected(request.sid, "/"):
+        log.warning("ignored a client event named %r", reserved)
+        return True
+    return False
+
+
+@socketio.on("connect")
+def on_connect(auth=None, *_extra):
+    """Any page connects; ``auth`` says who it is (see docs/protocol.md).
+
+    Sends this socket its whole state: ``game_state``, and ``player_info`` for a phone.
+    """
+    if _client_sent("connect"):
+        return None
+    svc = service()
+    try:
+        data = check(
+            auth,
+            {
+                "role": Field(str, max_length=20),
+                "key": Field(str, required=False, max_length=100),
+                "code": Field(str, required=False, max_length=20),
+                "token": Field(str, required=False, nullable=True, max_length=100),
+            },
+        )
+    except GameError as error:
+        _refuse(error.code, error.message)
+    role = data["role"]
+    player_id = None
+    if role in ("facilitator", "screen"):
+        workshop_id = svc.store.workshop_id_by_key(role, data.get("key") or "")
+        if workshop_id is None:
+            _refuse("bad_key", "This link is not valid. Open the workshop from its own link.")
+    elif role == "player":
+        limiter, address = guard().limiter, client_address()
+        if limiter.blocked(address):
+            _refuse("rate_limited", "Too many wrong room codes from this network; wait a minute and try again.")
+        workshop_id = svc.store.workshop_id_by_code(normalise_code(data.get("code") or ""))
+        if workshop_id is None:
+            limiter.miss(address)
+            _refuse("no_such_workshop", "There is no workshop with this room code.")
+        if data.get("token"):
+            player_id = svc.store.player_by_token(workshop_id, data["token"])
+    else:
+        _refuse("invalid", "Unknown role.")
+    found = svc.views(workshop_id)
+    if found is None:
+        _refuse("no_such_workshop", "This workshop does not exist (any more).")
+    state, views = found
+    conn = Connection(request.sid, workshop_id, role, player_id)
+    svc.publisher.register(conn)
+    svc.publisher.place(conn, state)
+    svc.publisher.send_to(conn, state, views)
+
+
+@socketio.on("disconnect")
+def on_disconnect(reason=None, *_extra):
+    """A socket went away; nothing is sent."""
+    if _client_sent("disconnect"):
+        return None
+    service().publisher.forget(request.sid)
+
+
+@socketio.on("sync")
+def on_sync(payload=None, *extra):
+    """Any page asks for its whole state again (after the phone wakes up, say).
+
+    Ack ``{"ok": true}``; the sender alone then receives ``game_state`` (and ``player_info``).
+    """
+    return _handle(lambda conn: _sync(conn, _one(payload, extra)))
+
+
+def _sync(conn: Connection, payload) -> dict:
+    """Answer ``sync``: send the socket its state again."""
+    check(payload, {})
+    if not _send_state(conn):
+        raise GameError("no_such_workshop", "This workshop does not exist (any more).")
+    return ok()
+
+
+def _send_state(conn: Connection) -> bool:
+    """Put one socket in its rooms and send it its whole state; False if the workshop is gone."""
+    svc = service()
+    found = svc.views(conn.workshop_id)
+    if found is None:
+        return False
+    state, views = found
+    svc.publisher.place(conn, state)
+    svc.publisher.send_to(conn, state, views)
+    return True
+
+
+# --- commands -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """A client command: its payload fields and how it becomes a rules command."""
+
+    command: type
+    fields: dict[str, Field]
+    build: Callable[[dict], c.Command]
+
+
+def _score(d: dict) -> c.ScoreTeam:
+    return c.ScoreTeam(
+        d["round"],
+        d["team_id"],
+        d["attention"],
+        d["ease"],
+        d["resolution"],
+        d["ownership"],
+        d["proportion"],
+        d.get("flag", False),
+        d.get("bonus", 0),
+    )
+
+
+EVENTS: dict[str, Event] = {
+    # phones
+    "join_team": Event(c.JoinTeam, {"team_id": ID}, lambda d: c.JoinTeam(d["team_id"])),
+    "create_team": Event(c.CreateTeam, {"name": NAME}, lambda d: c.CreateTeam(new_id(), d["name"])),
+    "submit_pick": Event(
+        c.SubmitPick,
+        {
+            "round": ROUND,
+            "response_id": Field(str, max_length=8),
+            "pick_id": Field(str, required=False, max_length=64),
+            "seq": Field(int, required=False, high=2**53),
+        },
+        lambda d: c.SubmitPick(d["round"], d["response_id"], d.get("pick_id") or "", max(0, d.get("seq") or 0)),
+    ),
+    "lock_in": Event(
+        c.LockIn,
+        {"round": ROUND, "response_id": Field(str, max_length=8), "why": Field(str, required=False, max_length=500)},
+        lambda d: c.LockIn(d["round"], d["response_id"], d.get("why") or ""),
+    ),
+    # facilitator
+    "add_team": Event(c.AddTeam, {"name": NAME}, lambda d: c.AddTeam(new_id(), d["name"])),
+    "rename_team": Event(c.RenameTeam, {"team_id": ID, "name": NAME}, lambda d: c.RenameTeam(d["team_id"], d["name"])),
+    "move_player": Event(
+        c.MovePlayer,
+        {"player_id": ID, "team_id": Field(str, nullable=True, max_length=64)},
+        lambda d: c.MovePlayer(d["player_id"], d["team_id"]),
+    ),
+    "remove_player": Event(c.RemovePlayer, {"player_id": ID}, lambda d: c.RemovePlayer(d["player_id"])),
+    "deal_card": Event(c.DealCard, {"round": ROUND}, lambda d: c.DealCard(d["round"])),
+    "start_timer": Event(
+        c.StartTimer,
+        {"round": ROUND, "seconds": Field(int, required=False, nullable=True)},
+        lambda d: c.StartTimer(d["round"], d.get("seconds")),
+    ),
+    "extend_timer": Event(
+        c.ExtendTimer,
+        {"round": ROUND, "seconds": Field(int, required=False)},
+        lambda d: c.ExtendTimer(d["round"], d.get("seconds", 30)),
+    ),
+    "stop_timer": Event(c.StopTimer, {"round": ROUND}, lambda d: c.StopTimer(d["round"])),
+    "lock_round": Event(c.LockRound, {"round": ROUND}, lambda d: c.LockRound(d["round"])),
+    "reveal": Event(c.Reveal, {"round": ROUND}, lambda d: c.Reveal(d["round"])),
+    "score_team": Event(
+        c.ScoreTeam,
+        {
+            "round": ROUND,
+            "team_id": ID,
+            "attention": POINTS,
+            "ease": POINTS,
+            "resolution": POINTS,
+            "ownership": POINTS,
+            "proportion": POINTS,
+            "flag": Field(bool, required=False),
+            "bonus": Field(int, required=False),
+        },
+        _score,
+    ),
+    "publish_scores": Event(c.PublishScores, {"round": ROUND}, lambda d: c.PublishScores(d["round"])),
+    "set_leaderboard": Event(
+        c.SetLeaderboard, {"visible": Field(bool)}, lambda d: c.SetLeaderboard(d["visible"])
+    ),
+    "end_workshop": Event(c.EndWorkshop, {}, lambda d: c.EndWorkshop()),
+    # the debrief
+    "leave_commitment": Event(
+        c.LeaveCommitment, {"text": Field(str, max_length=500)}, lambda d: c.LeaveCommitment(d["text"])
+    ),
+    "review_commitment": Event(
+        c.ReviewCommitment,
+        {"player_id": ID, "approved": Field(bool)},
+        lambda d: c.ReviewCommitment(d["player_id"], d["approved"]),
+    ),
+}
+
+
+RESYNC = frozenset({"stale", "wrong_phase", "already_locked", "not_joined"})
+
+
+def _one(payload, extra: tuple):
+    """The single payload an event carries; more arguments than one are refused."""
+    if extra:
+        raise GameError("invalid", "Send one object with named fields, nothing more.")
+    return payload
+
+
+def _handle(work: Callable[[Connection], dict]) -> dict:
+    """Run one event for the sending socket; turn every failure into an acknowledgement.
+
+    A command refused because the sender's view was out of date also sends the sender its
+    whole state again, so the page shows what is true now.
+    """
+    conn = None
+    try:
+        conn = connection()
+        if conn is None:
+            raise GameError("not_connected", "Connect again first.")
+        return work(conn)
+    except GameError as error:
+        if conn is not None and error.code in RESYNC:
+            _send_state(conn)
+        return refused(error)
+    except Exception:  # the sender gets an answer whatever happened; the log gets the rest
+        log.exception("event failed")
+        return refused(GameError("server_error", "Something went wrong on our side; please try again."))
+
+
+def _command_handler(name: str, event: Event):
+    """A handler that checks role and payload, then runs the command."""
+
+    def handler(payload=None, *extra):
+        def work(conn: Connection) -> dict:
+            svc = service()
+            state = svc.state(conn.workshop_id)
+            if state is None:
+                raise GameError("no_such_workshop", "This workshop does not exist (any more).")
+            actor = actor_of(conn, state)
+            if actor is None or actor.role not in event.command.ROLES:
+                if actor is not None and actor.role is Role.GUEST and Role.PLAYER in event.command.ROLES:
+                    raise GameError("not_joined", "Join the workshop with a name first.")
+                raise GameError("forbidden", "Only the facilitator can do that." if conn.role != "facilitator" else "That is for participants.")
+            data = check(_one(payload, extra), event.fields)
+            if "name" in data:
+                guard().check_name(data["name"], "team name")
+            command = event.build(data)
+            svc.execute(conn.workshop_id, actor, command)
+            if isinstance(command, (c.CreateTeam, c.AddTeam)):
+                return ok(team_id=command.team_id)
+            return ok()
+
+        return _handle(work)
+
+    handler.__name__ = f"on_{name}"
+    handler.__doc__ = f"``{name}``: see docs/protocol.md. Ack to the sender; new views to the workshop's rooms."
+    return handler
+
+
+for _name, _event in EVENTS.items():
+    socketio.on_event(_name, _command_handler(_name, _event))
+
+
+@socketio.on("join_workshop")
+def on_join_workshop(payload=None, *extra):
+    """A phone joins with a display name.
+
+    Ack ``{"ok", "token", "player"}``: the phone keeps the token to come back as the same player.
+    The rooms get new views; this socket also receives ``player_info``.
+    """
+
+    def work(conn: Connection) -> dict:
+        svc = service()
+        state = svc.state(conn.workshop_id)
+        if state is None:
+            raise GameError("no_such_workshop", "This workshop does not exist (any more).")
+        if conn.role != "player":
+            raise GameError("forbidden", "Only phones join a workshop.")
+        if conn.player_id and conn.player_id in state.players:
+            raise GameError("already_joined", "You have already joined this workshop.")
+        data = check(_one(payload, extra), {"name": NAME})
+        guard().check_name(data["name"])
+        player_id, token = new_id(), secrets.token_urlsafe(24)
+        state = svc.execute(conn.workshop_id, Actor(Role.GUEST), c.JoinWorkshop(player_id, data["name"]), {player_id: token})
+        svc.publisher.identify(conn, player_id)
+        socketio.emit("player_info", player_info(state, player_id), to=conn.sid)
+        return ok(token=token, **player_info(state, player_id))
+
+    return _handle(work)

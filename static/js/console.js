@@ -1,0 +1,807 @@
+/* Aandacht — the facilitator's console (templates/console.html, route /f/<key>).
+ * Connects as the facilitator and runs the workshop: teams and players (add, rename,
+ * move, remove), the round buttons per phase (deal, timer, lock, reveal, publish, next,
+ * end), the live picks and locked answers, the card's full key, the score editor, the
+ * leaderboard (with its show/hide switch for the room) and the podium; at the end the
+ * debrief (the room's and every team's profile over the rubric, each card's spread, lesson
+ * and debrief question) and the participants' commitments to approve for the big screen or
+ * hide. Several devices may run the console at once: every change arrives as a whole new
+ * `game_state`. */
+(function () {
+  "use strict";
+
+  var A = window.Aandacht;
+  var el = A.el;
+  var cfg = A.config();
+  var $ = function (id) { return document.getElementById(id); };
+
+  var PHASES = {
+    lobby: "Lobby",
+    collecting: "Collecting answers",
+    locked: "Round locked",
+    revealed: "Revealed",
+    scored: "Scores published",
+    finished: "Finished"
+  };
+  var DIM_LABELS = {
+    attention: "Attention",
+    ease: "Ease",
+    resolution: "Resolution",
+    ownership: "Ownership",
+    proportion: "Proportion"
+  };
+  var DIM_SHORT = { attention: "Att", ease: "Ease", resolution: "Res", ownership: "Own", proportion: "Prop" };
+  var DEFAULT_DIMS = ["attention", "ease", "resolution", "ownership", "proportion"];
+  var EXTEND_SECONDS = 30;
+
+  var view = null;
+  var countdown = new A.Countdown("#countdown");
+  var sections = {
+    card: new A.Section($("card-panel")),
+    picks: new A.Section($("picks")),
+    chart: new A.Section($("console-chart")),
+    scores: new A.Section($("score-forms")),
+    teams: new A.Section($("teams-list")),
+    unassigned: new A.Section($("unassigned")),
+    leaderboard: new A.Section($("leaderboard")),
+    podium: new A.Section($("podium")),
+    debrief: new A.Section($("debrief")),
+    commitments: new A.Section($("commitment-list"))
+  };
+  var drafts = {}; // "round:teamId" -> score values the facilitator changed but did not save yet
+  var saved = {}; // "round:teamId" -> true once saved (until changed again)
+
+  if (typeof window.io !== "function") {
+    A.alerts.show("The Socket.IO client did not load; check the server.", "error");
+    return;
+  }
+  var socket = window.io({ auth: { role: "facilitator", key: cfg.facilitatorKey }, reconnectionDelayMax: 4000 });
+  A.watchConnection(socket, $("conn-status"), { connecting: "Connecting…", offline: "Offline — reconnecting…" });
+  A.resyncOnVisible(socket);
+
+  /* ---- commands ---------------------------------------------------------------------- */
+
+  /** Send a command; while it is on its way the button is disabled; errors go to the alert area. */
+  function command(event, payload, button) {
+    if (button) button.disabled = true;
+    return A.emit(socket, event, payload).then(function (ack) {
+      return ack;
+    }, function (error) {
+      A.alerts.show(error.message || "That did not work.", "error");
+      if (error.code === "stale" && socket.connected) socket.emit("sync", {}, function () {});
+      throw error;
+    }).finally(function () {
+      if (button) button.disabled = false;
+    });
+  }
+
+  function round() { return view.workshop.round; }
+  function ignore() { /* already shown in the alert area */ }
+
+  $("deal-btn").addEventListener("click", function () {
+    var w = view.workshop;
+    command("deal_card", { round: w.cards_total - w.cards_left }, this).catch(ignore);
+  });
+  $("start-timer-btn").addEventListener("click", function () {
+    var seconds = (view.workshop.settings && view.workshop.settings.timer_seconds) || null;
+    command("start_timer", { round: round(), seconds: seconds }, this).catch(ignore);
+  });
+  $("extend-btn").addEventListener("click", function () {
+    command("extend_timer", { round: round(), seconds: EXTEND_SECONDS }, this).catch(ignore);
+  });
+  $("stop-timer-btn").addEventListener("click", function () {
+    command("stop_timer", { round: round() }, this).catch(ignore);
+  });
+  $("lock-btn").addEventListener("click", function () {
+    command("lock_round", { round: round() }, this).catch(ignore);
+  });
+  $("reveal-btn").addEventListener("click", function () {
+    command("reveal", { round: round() }, this).catch(ignore);
+  });
+  $("publish-btn").addEventListener("click", function () {
+    command("publish_scores", { round: round() }, this).catch(ignore);
+  });
+  $("end-btn").addEventListener("click", function () {
+    if (!window.confirm("End the workshop for everyone? The podium will be shown; this cannot be undone.")) return;
+    command("end_workshop", {}, this).catch(ignore);
+  });
+  $("leaderboard-toggle").addEventListener("click", function () {
+    command("set_leaderboard", { visible: !view.workshop.leaderboard_visible }, this).catch(ignore);
+  });
+
+  $("commitment-list").addEventListener("click", function (event) {
+    var button = event.target.closest("button.approve-btn, button.hide-btn");
+    if (!button || button.disabled) return;
+    var approved = button.classList.contains("approve-btn");
+    command("review_commitment", { player_id: button.dataset.playerId, approved: approved }, button).catch(ignore);
+  });
+
+  $("approve-all-btn").addEventListener("click", function () {
+    var button = this;
+    var waiting = ((view && view.commitments) || []).filter(function (c) { return c.approved === null || c.approved === undefined; });
+    if (!waiting.length) return;
+    button.disabled = true;
+    // one after the other: each is its own command; stop at the first refusal (already shown)
+    waiting.reduce(function (chain, c) {
+      return chain.then(function () { return command("review_commitment", { player_id: c.player_id, approved: true }); });
+    }, Promise.resolve()).catch(ignore).then(function () { button.disabled = false; });
+  });
+
+  $("add-team-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var input = $("add-team-name");
+    var name = input.value.trim();
+    if (!name) {
+      A.alerts.show("Type a team name first.", "error");
+      input.focus();
+      return;
+    }
+    command("add_team", { name: name }, $("add-team-btn")).then(function () { input.value = ""; }, ignore);
+  });
+
+  $("rename-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var select = $("rename-team-select");
+    var input = $("rename-team-name");
+    var name = input.value.trim();
+    if (!select.value) {
+      A.alerts.show("There is no team to rename yet.", "error");
+      return;
+    }
+    if (!name) {
+      A.alerts.show("Type the new name first.", "error");
+      input.focus();
+      return;
+    }
+    command("rename_team", { team_id: select.value, name: name }, $("rename-team-btn")).then(function () { input.value = ""; }, ignore);
+  });
+
+  // team list: move (select), remove (button), rename shortcut (button)
+  function onMove(event) {
+    var select = event.target.closest("select.move-select");
+    if (!select) return;
+    var teamId = select.value || null;
+    var playerId = select.dataset.playerId;
+    select.disabled = true;
+    command("move_player", { player_id: playerId, team_id: teamId }).catch(function () {
+      select.value = select.dataset.current || "";
+    }).then(function () {
+      select.disabled = false;
+      select.blur(); // lets the list refresh
+    });
+  }
+  function onTeamClick(event) {
+    var remove = event.target.closest("button.remove-btn");
+    if (remove) {
+      var name = remove.dataset.playerName;
+      if (!window.confirm("Remove " + name + " from the workshop?")) return;
+      command("remove_player", { player_id: remove.dataset.playerId }, remove).catch(ignore);
+      return;
+    }
+    var rename = event.target.closest("button.rename-btn");
+    if (rename) {
+      $("rename-team-select").value = rename.dataset.teamId;
+      var input = $("rename-team-name");
+      input.value = rename.dataset.teamName;
+      input.focus();
+      input.select();
+    }
+  }
+  ["teams-list", "unassigned"].forEach(function (id) {
+    $(id).addEventListener("change", onMove);
+    $(id).addEventListener("click", onTeamClick);
+  });
+
+  /* ---- score editor ------------------------------------------------------------------- */
+
+  function dims() { return (view && view.dimensions) || DEFAULT_DIMS; }
+
+  function readForm(form) {
+    var values = {};
+    dims().forEach(function (d) {
+      var checked = form.querySelector('input[name="' + d + '"]:checked');
+      values[d] = checked ? parseInt(checked.value, 10) : 0;
+    });
+    values.flag = !!form.querySelector('input[name="flag"]').checked;
+    var bonus = form.querySelector('input[name="bonus"]:checked');
+    values.bonus = bonus ? parseInt(bonus.value, 10) : 0;
+    return values;
+  }
+
+  function totalOf(values) {
+    var sum = 0;
+    dims().forEach(function (d) { sum += values[d] || 0; });
+    return sum + (values.bonus || 0) - (values.flag ? 1 : 0);
+  }
+
+  function sameScore(a, b) {
+    if (!a || !b) return false;
+    return dims().every(function (d) { return a[d] === b[d]; }) && !!a.flag === !!b.flag && a.bonus === b.bonus;
+  }
+
+  $("score-forms").addEventListener("change", function (event) {
+    var form = event.target.closest("form.score-form");
+    if (!form) return;
+    var values = readForm(form);
+    var key = form.dataset.round + ":" + form.dataset.teamId;
+    var team = view.teams.filter(function (t) { return t.id === form.dataset.teamId; })[0];
+    delete saved[key];
+    if (team && sameScore(values, team.score)) delete drafts[key];
+    else drafts[key] = values;
+    updateFormState(form, values);
+  });
+
+  $("score-forms").addEventListener("submit", function (event) {
+    var form = event.target.closest("form.score-form");
+    if (!form) return;
+    event.preventDefault();
+    var values = readForm(form);
+    var payload = {
+      round: round(),
+      team_id: form.dataset.teamId,
+      attention: values.attention,
+      ease: values.ease,
+      resolution: values.resolution,
+      ownership: values.ownership,
+      proportion: values.proportion,
+      flag: values.flag,
+      bonus: values.bonus
+    };
+    dims().forEach(function (d) { payload[d] = values[d]; });
+    var key = form.dataset.round + ":" + form.dataset.teamId;
+    var button = form.querySelector(".score-save");
+    var teamId = form.dataset.teamId;
+    command("score_team", payload, button).then(function () {
+      delete drafts[key];
+      saved[key] = true;
+      // the new game_state may have re-drawn the form before this acknowledgement: update the current one
+      var current = document.querySelector('.score-form[data-team-id="' + CSS.escape(teamId) + '"]') || form;
+      var status = current.querySelector(".score-status");
+      if (status) status.textContent = "Saved";
+      current.classList.remove("is-dirty");
+      current.classList.add("is-saved");
+    }, ignore);
+  });
+
+  function updateFormState(form, values) {
+    var out = form.querySelector(".score-total");
+    if (out) out.textContent = String(totalOf(values));
+    var key = form.dataset.round + ":" + form.dataset.teamId;
+    var dirty = !!drafts[key];
+    form.classList.toggle("is-dirty", dirty);
+    form.classList.remove("is-saved");
+    var status = form.querySelector(".score-status");
+    if (status) status.textContent = dirty ? "Not saved yet" : "";
+  }
+
+  function segmented(name, label, max, value, teamId) {
+    var options = [];
+    for (var i = 0; i <= max; i++) {
+      var id = "s-" + teamId + "-" + name + "-" + i;
+      options.push(el("input", {
+        type: "radio",
+        name: name,
+        value: String(i),
+        id: id,
+        checked: value === i,
+        class: "seg-input",
+        dataset: { focusKey: id }
+      }));
+      options.push(el("label", { htmlFor: id, class: "seg-label", text: String(i) }));
+    }
+    return el("fieldset", { class: "seg", dataset: { dim: name } }, [
+      el("legend", { class: "seg-legend", text: label }),
+      el("div", { class: "seg-options" }, options)
+    ]);
+  }
+
+  /* ---- building blocks ---------------------------------------------------------------- */
+
+  function letter(i) { return String.fromCharCode(65 + i); }
+
+  function responseIndex(card) {
+    var map = {};
+    (card ? card.responses : []).forEach(function (r, i) { map[r.id] = { letter: letter(i), response: r }; });
+    return map;
+  }
+
+  function buildCard(card) {
+    var ds = dims();
+    var head = el("tr", null, [
+      el("th", { attrs: { scope: "col" }, text: "" }),
+      el("th", { attrs: { scope: "col" }, text: "Response" })
+    ].concat(ds.map(function (d) {
+      return el("th", { class: "num", attrs: { scope: "col", title: DIM_LABELS[d] || d }, text: DIM_SHORT[d] || d });
+    })).concat([
+      el("th", { class: "num", attrs: { scope: "col", title: "Flag: serves the organisation (−1)" }, text: "−1" }),
+      el("th", { class: "num", attrs: { scope: "col" }, text: "Total" })
+    ]));
+    var rows = [];
+    card.responses.forEach(function (r, i) {
+      rows.push(el("tr", { class: ["key-row", r.best ? "is-best" : ""], dataset: { responseId: r.id } }, [
+        el("th", { attrs: { scope: "row" }, class: "key-letter", text: letter(i) + (r.best ? " ★" : "") }),
+        el("td", { class: "key-text", text: r.text })
+      ].concat(ds.map(function (d) {
+        return el("td", { class: "num", text: String(r.key ? r.key[d] : "") });
+      })).concat([
+        el("td", { class: ["num", r.key && r.key.flag ? "is-flag" : ""], text: r.key && r.key.flag ? "−1" : "" }),
+        el("td", { class: "num total", text: String(r.total !== undefined ? r.total : "") })
+      ])));
+      if (r.feedback) {
+        rows.push(el("tr", { class: "key-feedback" }, [
+          el("td", { text: "" }),
+          el("td", { attrs: { colspan: String(ds.length + 3) }, text: r.feedback })
+        ]));
+      }
+    });
+    return el("div", { class: "card-full stack" }, [
+      el("h3", { class: "card-title", id: "card-title" }, [
+        el("span", { text: card.title }),
+        card.sensitive ? el("span", { class: "tag tag-sensitive", text: "sensitive" }) : null
+      ]),
+      el("p", { class: "situation", text: card.situation }),
+      el("p", { class: "question", text: card.question }),
+      el("details", { class: "key-details", attrs: { open: window.matchMedia("(min-width: 700px)").matches } }, [
+        el("summary", { text: "Key: responses, points and feedback" }),
+        el("div", { class: "table-scroll" }, [
+          el("table", { class: "key-table" }, [el("thead", null, [head]), el("tbody", null, rows)])
+        ])
+      ]),
+      card.lesson ? el("div", { class: "lesson" }, [el("p", { class: "box-label", text: "Lesson" }), el("p", { text: card.lesson })]) : null,
+      card.debrief ? el("div", { class: "debrief" }, [el("p", { class: "box-label", text: "Debrief question" }), el("p", { text: card.debrief })]) : null
+    ]);
+  }
+
+  function buildPicks(v) {
+    var index = responseIndex(v.card);
+    var locked = {};
+    (v.locked_team_ids || []).forEach(function (id) { locked[id] = true; });
+    var teams = v.teams.filter(function (t) { return t.members.length || t.answer; });
+    if (!teams.length) return el("p", { class: "empty", text: "No team has players yet." });
+    return el("ul", { class: "pick-teams" }, teams.map(function (team) {
+      var answer = team.answer;
+      var answerInfo = answer ? index[answer.response_id] : null;
+      return el("li", { class: ["pick-team", answer ? "is-locked" : ""], dataset: { teamId: team.id } }, [
+        el("div", { class: "pick-team-head" }, [
+          el("span", { class: "pick-team-name", text: team.name }),
+          answer ? el("span", { class: "tag tag-locked", text: answer.auto ? "locked (auto)" : "locked in" })
+                 : el("span", { class: "tag", text: "deciding" })
+        ]),
+        answer ? el("p", { class: "pick-answer" }, [
+          el("span", { class: "letter-badge", text: answerInfo ? answerInfo.letter : "?" }),
+          el("span", { class: "pick-answer-text", text: answerInfo ? answerInfo.response.text : "" }),
+          answer.why ? el("span", { class: "pick-why", text: "“" + answer.why + "”" }) : null
+        ]) : null,
+        el("ul", { class: "pick-members" }, team.members.map(function (m) {
+          var rid = team.picks ? team.picks[m.id] : null;
+          var info = rid ? index[rid] : null;
+          return el("li", { class: "pick-member" }, [
+            el("span", { class: "pick-member-name", text: m.name }),
+            m.captain ? el("span", { class: "tag tag-captain", text: "captain" }) : null,
+            info ? el("span", { class: "letter-badge", attrs: { title: info.response.text }, text: info.letter })
+                 : el("span", { class: "muted", text: "—" })
+          ]);
+        }))
+      ]);
+    }));
+  }
+
+  function buildScores(v) {
+    var index = responseIndex(v.card);
+    var ds = dims();
+    var teams = v.teams.filter(function (t) { return t.score || t.members.length; });
+    if (!teams.length) return el("p", { class: "empty", text: "No teams to score." });
+    return el("div", { class: "score-list" }, teams.map(function (team) {
+      var key = v.workshop.round + ":" + team.id;
+      var server = team.score || { attention: 0, ease: 0, resolution: 0, ownership: 0, proportion: 0, flag: false, bonus: 0 };
+      var values = drafts[key] || server;
+      var answer = team.answer;
+      var info = answer ? index[answer.response_id] : null;
+      var form = el("form", {
+        class: ["score-form", drafts[key] ? "is-dirty" : saved[key] ? "is-saved" : ""],
+        dataset: { teamId: team.id, round: v.workshop.round, testid: "score-form" },
+        attrs: { novalidate: true, "aria-label": "Score for " + team.name }
+      }, [
+        el("div", { class: "score-head" }, [
+          el("h3", { class: "score-team", text: team.name }),
+          el("p", { class: "score-total-line" }, [
+            "Total ",
+            el("output", { class: "score-total", text: String(totalOf(values)) })
+          ])
+        ]),
+        answer ? el("p", { class: "score-answer" }, [
+          el("span", { class: "letter-badge", text: info ? info.letter : "?" }),
+          el("span", { text: info ? info.response.text : "" }),
+          answer.why ? el("span", { class: "pick-why", text: "“" + answer.why + "”" }) : null,
+          answer.auto ? el("span", { class: "tag", text: "auto" }) : null
+        ]) : el("p", { class: "muted", text: "No answer this round." }),
+        el("div", { class: "seg-grid" }, ds.map(function (d) {
+          return segmented(d, DIM_LABELS[d] || d, 3, values[d], team.id);
+        }).concat([segmented("bonus", "Bonus (why)", 2, values.bonus, team.id)])),
+        el("label", { class: "check flag-check" }, [
+          el("input", { type: "checkbox", name: "flag", checked: !!values.flag, dataset: { focusKey: "flag-" + team.id } }),
+          el("span", { text: "−1 flag: serves the organisation, not the customer" })
+        ]),
+        el("div", { class: "score-actions" }, [
+          el("button", { type: "submit", class: "btn btn-primary btn-small score-save", text: "Save", dataset: { focusKey: "save-" + team.id, testid: "score-save" } }),
+          el("span", { class: "score-status", attrs: { role: "status" }, text: drafts[key] ? "Not saved yet" : saved[key] ? "Saved" : "" })
+        ])
+      ]);
+      return form;
+    }));
+  }
+
+  function buildTeams(v) {
+    var teams = v.teams;
+    var size = v.workshop.team_size;
+    if (!teams.length) return el("p", { class: "empty", text: "No teams yet. Participants can create one, or add one below." });
+    return el("ul", { class: "team-cards" }, teams.map(function (team) {
+      return el("li", { class: "team-card", dataset: { teamId: team.id } }, [
+        el("div", { class: "team-card-head" }, [
+          el("span", { class: "team-card-name", text: team.name }),
+          el("span", { class: ["team-card-size", team.members.length >= size ? "is-full" : ""], text: team.members.length + "/" + size }),
+          el("button", {
+            type: "button",
+            class: "btn btn-ghost btn-small rename-btn",
+            text: "Rename",
+            dataset: { teamId: team.id, teamName: team.name, focusKey: "rename-" + team.id },
+            attrs: { "aria-label": "Rename " + team.name }
+          })
+        ]),
+        team.members.length ? el("ul", { class: "member-rows" }, team.members.map(function (m) {
+          return memberRow(m, team.id, teams, m.captain);
+        })) : el("p", { class: "muted small", text: "No players yet." })
+      ]);
+    }));
+  }
+
+  function memberRow(m, teamId, teams, captain) {
+    var options = [el("option", { value: "", text: "— no team —", selected: !teamId })].concat(teams.map(function (t) {
+      return el("option", { value: t.id, text: t.name, selected: t.id === teamId });
+    }));
+    return el("li", { class: "member-row", dataset: { playerId: m.id } }, [
+      el("span", { class: "member-name" }, [
+        el("span", { text: m.name }),
+        captain ? el("span", { class: "tag tag-captain", text: "captain" }) : null
+      ]),
+      el("select", {
+        class: "move-select",
+        dataset: { playerId: m.id, current: teamId || "", focusKey: "move-" + m.id },
+        attrs: { "aria-label": "Move " + m.name + " to team" }
+      }, options),
+      el("button", {
+        type: "button",
+        class: "btn btn-ghost btn-small remove-btn",
+        text: "Remove",
+        dataset: { playerId: m.id, playerName: m.name, focusKey: "remove-" + m.id },
+        attrs: { "aria-label": "Remove " + m.name }
+      })
+    ]);
+  }
+
+  function buildUnassigned(v) {
+    if (!v.unassigned.length) return [];
+    return el("div", { class: "unassigned" }, [
+      el("h3", { text: "Not in a team (" + v.unassigned.length + ")" }),
+      el("ul", { class: "member-rows" }, v.unassigned.map(function (p) { return memberRow(p, null, v.teams, false); }))
+    ]);
+  }
+
+  function fillRenameSelect(teams) {
+    var select = $("rename-team-select");
+    var keep = select.value;
+    var sig = JSON.stringify(teams.map(function (t) { return [t.id, t.name]; }));
+    if (select.dataset.sig === sig) return;
+    select.dataset.sig = sig;
+    A.fill(select, teams.map(function (t) { return el("option", { value: t.id, text: t.name }); }));
+    if (keep && teams.some(function (t) { return t.id === keep; })) select.value = keep;
+    $("rename-form").hidden = !teams.length;
+  }
+
+  /* ---- the debrief ----------------------------------------------------------------------- */
+
+  function dimLabel(d) { return DIM_LABELS[d] || d; }
+
+  function buildDebrief(v) {
+    var d = v.debrief;
+    var ds = d.dimensions || dims();
+    var room = d.room || {};
+    var ex = A.profileExtremes(room, ds);
+    var chartLabels = {
+      best: "best",
+      chartLabel: "What the teams chose",
+      teams: function (n) { return n === 1 ? "1 team" : n + " teams"; },
+      noAnswer: function (n) { return n === 1 ? "1 team gave no answer" : n + " teams gave no answer"; }
+    };
+    return el("div", { class: "debrief-console stack" }, [
+      el("section", { class: "debrief-section", attrs: { "aria-labelledby": "room-profile-heading" } }, [
+        el("h3", { id: "room-profile-heading", text: "The room's profile" }),
+        el("p", { class: "hint", text: "Average points per dimension (0-3) over every published score." }),
+        el("div", { class: "room-profile-wrap" }, [
+          A.buildProfile(room, {
+            id: "console-room-profile",
+            dims: ds,
+            label: dimLabel,
+            extremes: ex,
+            width: 560,
+            fontSize: 20,
+            axis: true,
+            ariaLabel: "The room's profile"
+          }),
+          A.buildExtremes(room, ex, {
+            strongest: "Strongest", weakest: "Most to gain", even: "Even across all five dimensions.",
+            none: "No published scores.", dim: dimLabel
+          })
+        ])
+      ]),
+      el("section", { class: "debrief-section", attrs: { "aria-labelledby": "team-profiles-heading" } }, [
+        el("h3", { id: "team-profiles-heading", text: "Team profiles" }),
+        el("p", { class: "hint", text: "Each team's average per dimension; its lowest cell is marked in amber, its highest in green." }),
+        el("div", { class: "table-scroll" }, [
+          A.buildProfileTable(A.profileRows(v.leaderboard, d), {
+            id: "console-team-profiles",
+            dims: ds,
+            label: dimLabel,
+            headers: { rank: "#", team: "Team", points: "Points", flags: "−1" }
+          })
+        ])
+      ]),
+      el("section", { class: "debrief-section", attrs: { "aria-labelledby": "debrief-cards-heading" } }, [
+        el("h3", { id: "debrief-cards-heading", text: "Per card" }),
+        (d.cards || []).length ? el("ol", { class: "debrief-card-list" }, d.cards.map(function (card) {
+          return el("li", { class: "debrief-card-item stack", dataset: { index: card.index } }, [
+            el("h4", { class: "debrief-card-title" }, [
+              el("span", { class: "muted", text: "Card " + (card.index + 1) + " · " }),
+              el("span", { text: card.title })
+            ]),
+            A.buildChart(card, chartLabels, { letters: true }),
+            card.lesson ? el("div", { class: "lesson" }, [el("p", { class: "box-label", text: "Lesson" }), el("p", { text: card.lesson })]) : null,
+            card.debrief ? el("div", { class: "debrief" }, [el("p", { class: "box-label", text: "Debrief question" }), el("p", { text: card.debrief })]) : null
+          ]);
+        })) : el("p", { class: "empty", text: "No card was revealed." })
+      ])
+    ]);
+  }
+
+  function commitmentState(c) {
+    return c.approved === true ? "approved" : c.approved === false ? "hidden" : "pending";
+  }
+
+  var COMMITMENT_TAGS = {
+    pending: ["waiting", "tag-waiting"],
+    approved: ["on the screen", "tag-locked"],
+    hidden: ["hidden", "tag-hidden"]
+  };
+
+  function buildCommitments(list) {
+    if (!list.length) return el("p", { class: "empty", text: "No commitments yet." });
+    return el("ul", { class: "commitment-rows" }, list.map(function (c) {
+      var status = commitmentState(c);
+      return el("li", { class: ["commitment-row", "is-" + status], dataset: { playerId: c.player_id, status: status } }, [
+        el("div", { class: "commitment-main" }, [
+          el("p", { class: "commitment-who" }, [
+            el("span", { class: "commitment-name", text: c.name }),
+            el("span", { class: ["tag", COMMITMENT_TAGS[status][1]], text: COMMITMENT_TAGS[status][0] })
+          ]),
+          el("p", { class: "commitment-text", text: c.text })
+        ]),
+        el("div", { class: "commitment-actions" }, [
+          el("button", {
+            type: "button",
+            class: "btn btn-small btn-primary approve-btn",
+            text: "Approve",
+            disabled: status === "approved",
+            dataset: { playerId: c.player_id, focusKey: "approve-" + c.player_id },
+            attrs: { "aria-label": "Approve the commitment of " + c.name + " for the big screen" }
+          }),
+          el("button", {
+            type: "button",
+            class: "btn btn-small btn-ghost hide-btn",
+            text: "Hide",
+            disabled: status === "hidden",
+            dataset: { playerId: c.player_id, focusKey: "hide-" + c.player_id },
+            attrs: { "aria-label": "Hide the commitment of " + c.name }
+          })
+        ])
+      ]);
+    }));
+  }
+
+  function renderDebrief(v, phase) {
+    var finished = phase === "finished";
+    var hasDebrief = finished && !!v.debrief;
+    $("debrief-panel").hidden = !hasDebrief;
+    if (hasDebrief) {
+      sections.debrief.render({ debrief: v.debrief, leaderboard: v.leaderboard }, function () { return buildDebrief(v); });
+    }
+    var list = v.commitments || [];
+    $("commitments-panel").hidden = !finished && !list.length;
+    sections.commitments.render(list, buildCommitments);
+    var counts = { pending: 0, approved: 0, hidden: 0 };
+    list.forEach(function (c) { counts[commitmentState(c)] += 1; });
+    $("approve-all-btn").hidden = counts.pending < 2;
+    $("commitment-counts").textContent = list.length
+      ? counts.pending + " waiting · " + counts.approved + " on the screen · " + counts.hidden + " hidden"
+      : "";
+  }
+
+  /* ---- render -------------------------------------------------------------------------- */
+
+  function showButton(id, on) { $(id).hidden = !on; }
+
+  function renderControls(v) {
+    var w = v.workshop;
+    var phase = w.phase;
+    var hasTimer = !!(v.timer && v.timer.deadline !== null && v.timer.deadline !== undefined);
+    var dealt = w.cards_total - w.cards_left;
+    var canDeal = (phase === "lobby" || phase === "revealed" || phase === "scored") && w.cards_left > 0;
+
+    $("phase").textContent = PHASES[phase] || phase;
+    $("phase").dataset.phase = phase;
+    $("round-info").textContent = w.round >= 0 ? "Card " + (w.round + 1) + " of " + w.cards_total : w.cards_total + " cards";
+    $("countdown-box").hidden = !hasTimer;
+
+    var deal = $("deal-btn");
+    deal.textContent = phase === "lobby" ? "Deal first card" : "Next card";
+    deal.title = phase === "revealed" ? "Publishes this round's scores, then deals card " + (dealt + 1) : "";
+    showButton("deal-btn", canDeal);
+    showButton("start-timer-btn", phase === "collecting" && !hasTimer);
+    showButton("extend-btn", phase === "collecting");
+    showButton("stop-timer-btn", phase === "collecting" && hasTimer);
+    showButton("lock-btn", phase === "collecting");
+    showButton("reveal-btn", phase === "locked");
+    showButton("publish-btn", phase === "revealed");
+    showButton("end-btn", phase !== "finished");
+    $("end-btn").className = (w.cards_left === 0 && phase === "scored") ? "btn btn-primary" : "btn btn-danger-ghost";
+    $("deal-btn").className = (phase === "revealed") ? "btn btn-secondary" : "btn btn-primary";
+
+    var next = v.next_card;
+    var nextEl = $("next-card");
+    A.fill(nextEl, next ? [
+      el("span", { class: "muted", text: "Next card: " }),
+      el("strong", { text: next.title }),
+      next.sensitive ? el("span", { class: "tag tag-sensitive", text: "sensitive" }) : null
+    ] : phase === "finished" ? [] : [el("span", { class: "muted", text: "No more cards: end the workshop when you are ready." })]);
+
+    var toggle = $("leaderboard-toggle");
+    toggle.textContent = w.leaderboard_visible ? "Hide from room" : "Show to room";
+    toggle.setAttribute("aria-pressed", w.leaderboard_visible ? "true" : "false");
+    toggle.hidden = phase === "finished";
+    $("leaderboard-note").hidden = w.leaderboard_visible || phase === "finished";
+  }
+
+  function render(v) {
+    var w = v.workshop;
+    var phase = w.phase;
+    $("workshop-title").textContent = w.title;
+    document.title = "Aandacht — console " + w.code;
+    $("room-code").textContent = w.code;
+    $("players-total").textContent = String(v.players_total);
+    renderControls(v);
+
+    $("lobby-panel").hidden = phase !== "lobby";
+    if (phase === "lobby") {
+      var active = v.teams.filter(function (t) { return t.members.length; }).length;
+      $("lobby-stats").textContent = v.players_total + (v.players_total === 1 ? " player" : " players") + " · " +
+        active + (active === 1 ? " team with players" : " teams with players") +
+        (v.unassigned.length ? " · " + v.unassigned.length + " not in a team yet" : "");
+    }
+
+    var inRound = !!v.card && phase !== "lobby" && phase !== "finished"; // at the end the debrief shows every card
+    $("round-panel").hidden = !inRound;
+    if (inRound) sections.card.render({ card: v.card, dims: dims() }, function (d) { return buildCard(d.card); });
+
+    var showPicks = inRound && (phase === "collecting" || phase === "locked");
+    $("picks-panel").hidden = !showPicks;
+    if (showPicks) {
+      sections.picks.render({ teams: v.teams, card: v.card && v.card.id, locked: v.locked_team_ids }, function () { return buildPicks(v); });
+    }
+
+    var revealed = !!v.reveal && (phase === "revealed" || phase === "scored");
+    $("reveal-panel").hidden = !revealed;
+    $("score-panel").hidden = !revealed;
+    if (revealed) {
+      sections.chart.render(v.reveal, function (reveal) {
+        return A.buildChart(reveal, {
+          best: "best",
+          chartLabel: "What the teams chose",
+          teams: function (n) { return n === 1 ? "1 team" : n + " teams"; },
+          noAnswer: function (n) { return n === 1 ? "1 team gave no answer" : n + " teams gave no answer"; }
+        }, { letters: true });
+      });
+      $("score-note").textContent = phase === "scored"
+        ? "Published. You can still correct a score: saving updates the leaderboard at once."
+        : "Drafted from the key of each team's answer. Adjust, save per team, then publish.";
+      sections.scores.render({
+        round: w.round,
+        teams: v.teams.map(function (t) { return [t.id, t.name, t.members.length, t.answer, t.score]; }),
+        card: v.card && v.card.id
+      }, function () { return buildScores(v); });
+    }
+
+    $("finished-panel").hidden = phase !== "finished";
+    if (phase === "finished") {
+      sections.podium.render(v.podium, function (podium) {
+        if (!podium || !podium.length) return el("p", { class: "empty", text: "No scores." });
+        return A.buildPodium(podium, {
+          title: "Podium",
+          points: function (n) { return n === 1 ? "1 point" : n + " points"; },
+          place: function (r) { return ["", "1st", "2nd", "3rd"][r] || r + "th"; }
+        });
+      });
+    }
+
+    renderDebrief(v, phase);
+
+    sections.teams.render({ teams: v.teams.map(function (t) { return [t.id, t.name, t.members]; }), size: w.team_size }, function () { return buildTeams(v); });
+    sections.unassigned.render({ unassigned: v.unassigned, teams: v.teams.map(function (t) { return [t.id, t.name]; }) }, function () { return buildUnassigned(v); });
+    fillRenameSelect(v.teams);
+
+    sections.leaderboard.render(v.leaderboard, function (rows) {
+      if (!rows || !rows.length) return el("p", { class: "empty", text: "No teams yet." });
+      return A.buildLeaderboard(rows, {
+        title: "Leaderboard",
+        points: function (n) { return n === 1 ? "1 pt" : n + " pts"; }
+      });
+    });
+  }
+
+  /* ---- socket ---------------------------------------------------------------------------- */
+
+  socket.on("connect_error", function (err) {
+    var data = err && err.data;
+    if (!data || !data.code) return;
+    socket.disconnect();
+    A.alerts.show(data.code === "bad_key"
+      ? "This console link is not valid. Check the address you were given when you created the workshop."
+      : (data.message || "Cannot connect to the workshop."), "error");
+  });
+
+  // who has a phone connected right now (players whose phone sleeps or lost its network show as away)
+  var online = {};
+  function applyPresence() {
+    Array.prototype.forEach.call(document.querySelectorAll(".member-row[data-player-id]"), function (row) {
+      var here = !!online[row.dataset.playerId];
+      row.dataset.presence = here ? "connected" : "away";
+      var badge = row.querySelector(".presence");
+      if (!badge) {
+        badge = el("span", { class: "presence", attrs: { "data-testid": "presence" } });
+        var name = row.querySelector(".member-name");
+        if (name) name.insertBefore(badge, name.firstChild);
+      }
+      badge.textContent = here ? "● connected" : "○ away";
+      badge.className = "presence " + (here ? "is-connected" : "is-away");
+    });
+  }
+  socket.on("presence", function (p) {
+    online = {};
+    ((p && p.online) || []).forEach(function (id) { online[id] = true; });
+    applyPresence();
+  });
+
+  var deleteForm = document.getElementById("delete-form");
+  if (deleteForm) deleteForm.addEventListener("submit", function (event) {
+    if (!window.confirm("Delete this workshop and every participant's data now? This cannot be undone.")) event.preventDefault();
+  });
+  socket.on("workshop_deleted", function (m) {
+    socket.disconnect();
+    document.body.dataset.phase = "deleted";
+    window.location.assign("/?deleted=1");
+  });
+
+  socket.on("game_state", function (v) {
+    if (!v || v.role !== "facilitator") return;
+    view = v;
+    document.body.dataset.phase = v.workshop.phase;
+    countdown.update(v.timer);
+    // drafts of another round are stale
+    Object.keys(drafts).forEach(function (key) {
+      if (key.split(":")[0] !== String(v.workshop.round)) delete drafts[key];
+    });
+    Object.keys(saved).forEach(function (key) {
+      if (key.split(":")[0] !== String(v.workshop.round)) delete saved[key];
+    });
+    render(v);
+    applyPresence();
+  });
+})();

@@ -1,0 +1,973 @@
+/* Aandacht — the participant's phone (templates/play.html, routes /play and /j/<code>).
+ * Without a room code: a form to type it. With one: connects as a player with the token
+ * kept in localStorage ("aandacht:<CODE>"), asks for a name, lets the player pick or
+ * create a team, then plays each card: live picks of team-mates, the captain's lock-in
+ * with a one-line why, the result, the score, the leaderboard and the podium. At the end:
+ * the team's profile over the rubric and one commitment ("one small kindness I will do")
+ * with its approval status, which the player can change (it then waits for approval again).
+ * Screens that hold a text field are built once and then updated in place, so a
+ * team-mate's pick never wipes what the player is typing.
+ * A pick the server has not acknowledged yet is kept in localStorage ("aandacht:<CODE>:pick",
+ * with its round and pick_id) and sent again, with the same pick_id, whenever the phone is
+ * connected and sees that round still open without it: after a reconnect, a reload, or a
+ * tab the phone's OS killed while offline. The server ignores a repeat. */
+(function () {
+  "use strict";
+
+  var A = window.Aandacht;
+  var el = A.el;
+  var cfg = A.config();
+  var code = (cfg.code || "").trim().toUpperCase();
+  var lang = cfg.lang === "nl" ? "nl" : "en";
+  var app = document.getElementById("app");
+  var badge = document.getElementById("team-badge");
+  var connEl = document.getElementById("conn-status");
+  var tokenKey = "aandacht:" + code;
+  var pickKey = "aandacht:" + code + ":pick";
+  var WAKE_CHECK_MS = 8000; // after waking up: no state within this long means the socket died asleep
+
+  var state = {
+    me: undefined, // undefined: not known yet; null: not joined; else {id, name, team_id}
+    view: null,
+    refused: null, // a connect_error the server sent (the room does not exist, ...)
+    pendingPick: null, // {round, responseId, pickId, playerId, acked} until the state shows it
+    locking: false
+  };
+  var memToken = null; // in case localStorage is unavailable (private mode)
+  var socket = null;
+  var pickSends = 0; // numbers each submit_pick sent, so a late answer to an old one is recognised
+  var pickInFlight = 0; // the number of the submit_pick whose acknowledgement is awaited, or 0
+  var lastStateAt = 0; // when the last game_state arrived (Date.now())
+  var countdown = new A.Countdown("#countdown");
+  var current = { key: null, update: null };
+
+  function t(key, params) { return A.t(lang, key, params); }
+
+  function setLang(next) {
+    if (next !== "nl" && next !== "en") return;
+    if (next === lang) return;
+    lang = next;
+    document.documentElement.lang = lang;
+    A.alerts.dismissLabel = t("dismiss");
+    current.key = null; // rebuild in the new language
+  }
+
+  function showError(error) {
+    A.alerts.show(A.errorText(lang, error), "error");
+    if (error && error.code === "stale" && socket && socket.connected) {
+      socket.emit("sync", {}, function () {});
+    }
+  }
+
+  /* ---- layout: rebuild a screen only when its key changes ------------------------------ */
+
+  function show(key, build) {
+    if (key !== current.key) {
+      var built = build();
+      A.fill(app, built.node);
+      var wasOther = current.key !== null && current.key.split(":")[0] !== key.split(":")[0];
+      current = { key: key, update: built.update || null };
+      if (wasOther || built.scrollTop) window.scrollTo(0, 0);
+    }
+    if (current.update) current.update();
+  }
+
+  function render() {
+    document.documentElement.lang = lang;
+    var view = state.view;
+    if (!code || state.refused) {
+      badge.hidden = true;
+      show("code:" + (state.refused || ""), buildCodeForm);
+      return;
+    }
+    if (state.me === undefined || view === null) {
+      show("loading", function () {
+        return { node: el("p", { class: "loading", id: "loading", text: t("loading") }) };
+      });
+      return;
+    }
+    var w = view.workshop;
+    if (state.me === null) {
+      badge.hidden = true;
+      if (w.phase === "finished") {
+        show("ended", buildEnded);
+      } else {
+        show("name", buildNameForm);
+      }
+      return;
+    }
+    if (view.role === "guest") {
+      badge.hidden = true;
+      if (w.phase === "finished") show("ended", buildEnded);
+      else show("guest", buildGuest);
+      return;
+    }
+    if (view.role === "team") {
+      badge.hidden = false;
+      badge.textContent = view.team.name;
+      renderTeam(view);
+    }
+  }
+
+  /* ---- code form ------------------------------------------------------------------- */
+
+  function buildCodeForm() {
+    var input = el("input", {
+      id: "code-input",
+      name: "code",
+      type: "text",
+      class: "code-input",
+      maxLength: 6,
+      autocomplete: "off",
+      required: true,
+      value: code,
+      attrs: {
+        autocapitalize: "characters",
+        autocorrect: "off",
+        spellcheck: "false",
+        inputmode: "text",
+        pattern: "[A-Za-z0-9]{6}",
+        "aria-describedby": "code-hint",
+        "data-testid": "code-input"
+      }
+    });
+    var form = el("form", { class: "stack card-panel", id: "code-form", attrs: { novalidate: true, method: "get", action: "/join" } }, [
+      el("h1", { text: t("code_title") }),
+      state.refused ? el("p", { class: "notice notice-error", id: "code-error", attrs: { role: "alert" }, text: state.refused }) : null,
+      el("div", { class: "field" }, [
+        el("label", { htmlFor: "code-input", text: t("code_label") }),
+        input,
+        el("span", { class: "hint", id: "code-hint", text: t("code_hint") })
+      ]),
+      el("button", { type: "submit", id: "code-btn", class: "btn btn-primary btn-big", text: t("code_btn"), attrs: { "data-testid": "code-btn" } })
+    ]);
+    input.addEventListener("input", function () {
+      var clean = input.value.replace(/[^A-Za-z0-9]/g, "").toUpperCase().slice(0, 6);
+      if (clean !== input.value) input.value = clean;
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var value = input.value.replace(/[^A-Za-z0-9]/g, "").toUpperCase();
+      if (!/^[A-Z0-9]{6}$/.test(value)) {
+        A.alerts.clear();
+        A.alerts.show(t("code_invalid"), "error");
+        input.focus();
+        return;
+      }
+      window.location.href = "/j/" + encodeURIComponent(value);
+    });
+    return { node: form };
+  }
+
+  /* ---- name form ------------------------------------------------------------------- */
+
+  function buildNameForm() {
+    var input = el("input", {
+      id: "name-input",
+      name: "name",
+      type: "text",
+      maxLength: 30,
+      autocomplete: "nickname",
+      required: true,
+      attrs: { enterkeyhint: "go", "aria-describedby": "name-hint", "data-testid": "name-input" }
+    });
+    var button = el("button", { type: "submit", id: "join-btn", class: "btn btn-primary btn-big", text: t("join_btn"), attrs: { "data-testid": "join-btn" } });
+    var title = el("p", { class: "workshop-title", id: "workshop-title" });
+    var form = el("form", { class: "stack card-panel", id: "name-form", attrs: { novalidate: true } }, [
+      title,
+      el("h1", { text: t("name_title") }),
+      el("div", { class: "field" }, [
+        el("label", { htmlFor: "name-input", text: t("name_label") }),
+        input,
+        el("span", { class: "hint", id: "name-hint", text: t("name_hint") })
+      ]),
+      button
+    ]);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var name = input.value.trim();
+      if (!name) {
+        A.alerts.show(t("name_required"), "error");
+        input.focus();
+        return;
+      }
+      button.disabled = true;
+      A.emit(socket, "join_workshop", { name: name }).then(function (ack) {
+        saveToken(ack.token);
+        if (ack.player) state.me = ack.player;
+        A.alerts.clear();
+        render();
+      }).catch(function (error) {
+        if (error.code === "already_joined") {
+          socket.emit("sync", {}, function () {});
+        }
+        showError(error);
+      }).then(function () { button.disabled = false; });
+    });
+    window.setTimeout(function () { if (document.activeElement === document.body) input.focus(); }, 0);
+    return {
+      node: form,
+      update: function () { title.textContent = state.view ? state.view.workshop.title : ""; }
+    };
+  }
+
+  function buildEnded() {
+    return {
+      node: el("div", { class: "card-panel stack", id: "ended" }, [
+        el("h1", { text: t("finished_title") }),
+        el("p", { text: t("workshop_finished") })
+      ])
+    };
+  }
+
+  /* ---- guest: pick or create a team ---------------------------------------------------- */
+
+  function buildGuest() {
+    var hello = el("p", { class: "hello" });
+    var listBox = el("div", { id: "team-options", attrs: { "data-testid": "team-options" } });
+    var listSection = new A.Section(listBox);
+    var newName = el("input", {
+      id: "new-team-name",
+      type: "text",
+      maxLength: 30,
+      autocomplete: "off",
+      attrs: { enterkeyhint: "done", "data-testid": "new-team-name" }
+    });
+    var createBtn = el("button", { type: "submit", id: "create-team-btn", class: "btn btn-secondary", text: t("create_team_btn"), attrs: { "data-testid": "create-team-btn" } });
+    var newForm = el("form", { class: "stack new-team", id: "new-team-form", attrs: { novalidate: true } }, [
+      el("h2", { text: t("new_team_title") }),
+      el("div", { class: "field" }, [el("label", { htmlFor: "new-team-name", text: t("new_team_label") }), newName]),
+      createBtn
+    ]);
+    newForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var name = newName.value.trim();
+      if (!name) {
+        A.alerts.show(t("team_name_required"), "error");
+        newName.focus();
+        return;
+      }
+      createBtn.disabled = true;
+      A.emit(socket, "create_team", { name: name }).then(function () {
+        newName.value = "";
+        A.alerts.clear();
+      }).catch(showError).then(function () { createBtn.disabled = false; });
+    });
+    listBox.addEventListener("click", function (event) {
+      var button = event.target.closest(".team-option");
+      if (!button || button.disabled) return;
+      button.disabled = true;
+      A.emit(socket, "join_team", { team_id: button.dataset.teamId }).then(function () {
+        A.alerts.clear();
+      }).catch(function (error) {
+        button.disabled = false;
+        showError(error);
+      });
+    });
+    var closedNote = el("p", { class: "hint", id: "teams-closed-note", text: t("teams_fixed_note") });
+
+    var node = el("div", { class: "stack", id: "guest" }, [
+      hello,
+      el("h1", { text: t("team_title") }),
+      closedNote,
+      listBox,
+      newForm
+    ]);
+    return {
+      node: node,
+      scrollTop: true,
+      update: function () {
+        var view = state.view;
+        var w = view.workshop;
+        hello.textContent = t("hello", { name: state.me ? state.me.name : "" });
+        newForm.hidden = !w.teams_open;
+        closedNote.hidden = w.teams_open || !view.teams.length;
+        listSection.render({ teams: view.teams, open: w.teams_open, max: w.team_size, lang: lang }, function (d) {
+          if (!d.teams.length) {
+            return el("p", { class: "empty", text: t(d.open ? "no_teams_open" : "no_teams_closed") });
+          }
+          return el("ul", { class: "team-options" }, d.teams.map(function (team) {
+            return el("li", null, [
+              el("button", {
+                type: "button",
+                class: ["team-option", team.full ? "is-full" : ""],
+                disabled: !!team.full,
+                dataset: { teamId: team.id, focusKey: "team-" + team.id, testid: "team-option" }
+              }, [
+                el("span", { class: "team-option-name", text: team.name }),
+                el("span", { class: "team-option-size", text: team.full ? t("team_full") : t("team_size", { n: team.size, max: d.max }) })
+              ])
+            ]);
+          }));
+        });
+      }
+    };
+  }
+
+  /* ---- in a team ------------------------------------------------------------------- */
+
+  function captainOf(team) {
+    for (var i = 0; i < team.members.length; i++) if (team.members[i].captain) return team.members[i];
+    return null;
+  }
+
+  function nameOf(team, playerId) {
+    if (state.me && playerId === state.me.id) return t("you");
+    for (var i = 0; i < team.members.length; i++) if (team.members[i].id === playerId) return team.members[i].name;
+    return null;
+  }
+
+  function myPick(view) {
+    var p = state.pendingPick;
+    if (p && p.round === view.workshop.round) return p.responseId;
+    return state.me ? view.picks[state.me.id] || null : null;
+  }
+
+  function renderTeam(view) {
+    var w = view.workshop;
+    var phase = w.phase;
+    var captain = captainOf(view.team);
+    var iAmCaptain = !!(captain && state.me && captain.id === state.me.id);
+    if (phase === "collecting" && view.card) {
+      var key = ["team", "collecting", w.round, view.team.id, view.answer ? "answered" : "open", iAmCaptain ? "captain" : "member"].join(":");
+      show(key, function () { return buildCollecting(view, iAmCaptain); });
+      return;
+    }
+    // screens without text fields: rebuild whenever what they show changes
+    var sig = JSON.stringify([phase, w.round, view.team, view.answer, view.reveal, view.score, view.leaderboard, view.podium, w.cards_total, w.cards_left, state.me && state.me.id, lang]);
+    var key2 = "team:" + phase + ":" + sig;
+    if (phase === "lobby" || (!view.card && phase !== "finished")) show(key2, function () { return buildTeamLobby(view); });
+    else if (phase === "locked") show(key2, function () { return buildLocked(view); });
+    else if (phase === "revealed" || phase === "scored") show(key2, function () { return buildResult(view); });
+    else if (phase === "finished") {
+      // built once (it holds the commitment field); its parts update in place
+      show(["team", "finished", view.team.id, state.me && state.me.id, lang].join(":"), function () { return buildFinished(); });
+    }
+    else show(key2, function () { return buildTeamLobby(view); });
+  }
+
+  function memberList(team) {
+    return el("ul", { class: "member-list", id: "members" }, team.members.map(function (m) {
+      var mine = state.me && m.id === state.me.id;
+      return el("li", { class: ["member", mine ? "is-me" : ""], dataset: { playerId: m.id } }, [
+        el("span", { class: "member-name", text: m.name }),
+        mine ? el("span", { class: "tag", text: t("you") }) : null,
+        m.captain ? el("span", { class: "tag tag-captain", text: t("captain") }) : null
+      ]);
+    }));
+  }
+
+  function buildTeamLobby(view) {
+    var others = view.team.members.filter(function (m) { return !state.me || m.id !== state.me.id; })
+      .map(function (m) { return m.name; });
+    var w = view.workshop;
+    var waiting = w.round >= 0 ? t("waiting_next_card") : t("waiting_first_card");
+    return {
+      node: el("div", { class: "stack", id: "team-lobby", attrs: { "data-testid": "team-lobby" } }, [
+        el("p", { class: "workshop-title", text: w.title }),
+        el("h1", { class: "team-heading" }, [
+          el("span", { class: "muted", text: t("in_team") + " " }),
+          el("span", { id: "team-name", text: view.team.name })
+        ]),
+        el("p", { text: others.length ? t("with_members", { names: A.listNames(lang, others) }) : t("alone") }),
+        memberList(view.team),
+        el("p", { class: "waiting", id: "waiting" }, [el("span", { class: "pulse-dot", attrs: { "aria-hidden": "true" } }), waiting])
+      ])
+    };
+  }
+
+  function cardHeader(view) {
+    var w = view.workshop;
+    return el("p", { class: "card-meta" }, [
+      el("span", { text: t("card_of", { n: w.round + 1, total: w.cards_total }) })
+    ]);
+  }
+
+  function countdownBox() {
+    return el("div", { class: "countdown-box", id: "countdown-box" }, [
+      el("span", { class: "countdown-label", text: t("time_left") }),
+      el("span", { class: "countdown", id: "countdown", attrs: { role: "timer", "aria-live": "off", "data-testid": "countdown" } })
+    ]);
+  }
+
+  function buildCollecting(view, iAmCaptain) {
+    var round = view.workshop.round;
+    var card = view.card;
+    var answered = !!view.answer;
+    var cdBox = countdownBox();
+    var buttons = {};
+    var pickerSpans = {};
+    var list = el("ul", { class: "responses", id: "responses" }, card.responses.map(function (r) {
+      var pickers = el("span", { class: "pickers", attrs: { "aria-live": "polite" } });
+      pickerSpans[r.id] = pickers;
+      var button = el("button", {
+        type: "button",
+        class: "response-btn",
+        disabled: answered,
+        dataset: { responseId: r.id, testid: "response-btn" },
+        attrs: { "aria-pressed": "false" }
+      }, [el("span", { class: "response-text", text: r.text }), pickers]);
+      buttons[r.id] = button;
+      return el("li", null, [button]);
+    }));
+    list.addEventListener("click", function (event) {
+      var button = event.target.closest(".response-btn");
+      if (!button || button.disabled) return;
+      pick(round, button.dataset.responseId);
+    });
+
+    var lockBox = null;
+    var whyInput = null;
+    var lockBtn = null;
+    var captainNote = el("p", { class: "captain-note", id: "captain-note" });
+    if (!answered && iAmCaptain) {
+      whyInput = el("input", {
+        id: "why-input",
+        type: "text",
+        maxLength: 140,
+        autocomplete: "off",
+        placeholder: t("why_placeholder"),
+        attrs: { enterkeyhint: "done", "data-testid": "why-input" }
+      });
+      lockBtn = el("button", { type: "submit", id: "lock-btn", class: "btn btn-primary btn-big", text: t("lock_btn"), disabled: true, attrs: { "data-testid": "lock-btn" } });
+      var needs = el("p", { class: "hint", id: "lock-hint", text: t("lock_needs_pick") });
+      lockBox = el("form", { class: "lock-box stack", id: "lock-form", attrs: { novalidate: true } }, [
+        captainNote,
+        el("div", { class: "field" }, [el("label", { htmlFor: "why-input", text: t("why_label") }), whyInput]),
+        lockBtn,
+        needs
+      ]);
+      lockBox.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var responseId = myPick(state.view);
+        if (!responseId || state.locking) return;
+        state.locking = true;
+        lockBtn.disabled = true;
+        A.emit(socket, "lock_in", { round: round, response_id: responseId, why: whyInput.value.trim() })
+          .then(function () { A.alerts.clear(); })
+          .catch(showError)
+          .then(function () { state.locking = false; if (current.update) current.update(); });
+      });
+    } else if (!answered) {
+      lockBox = el("div", { class: "lock-box" }, [captainNote]);
+    }
+
+    var lockedIn = null;
+    if (answered) {
+      var chosen = card.responses.filter(function (r) { return r.id === view.answer.response_id; })[0];
+      lockedIn = el("div", { class: "locked-in", id: "locked-in", attrs: { role: "status", "data-testid": "locked-in" } }, [
+        el("p", { class: "locked-label", text: t("locked_in") }),
+        el("p", { class: "locked-text", text: chosen ? chosen.text : "" }),
+        view.answer.why ? el("p", { class: "locked-why", text: "“" + view.answer.why + "”" }) : null,
+        view.answer.auto ? el("p", { class: "hint", text: t("locked_auto") }) : null,
+        el("p", { class: "waiting" }, [el("span", { class: "pulse-dot", attrs: { "aria-hidden": "true" } }), t("locked_wait")])
+      ]);
+    }
+
+    var node = el("div", { class: ["stack", "collecting", answered ? "is-answered" : ""], id: "round", dataset: { round: round } }, [
+      el("div", { class: "round-top" }, [cardHeader(view), cdBox]),
+      el("h1", { id: "card-title", class: "card-title", text: card.title }),
+      el("p", { class: "situation", id: "situation", text: card.situation }),
+      el("p", { class: "question", id: "question", text: card.question }),
+      lockedIn,
+      answered ? null : el("p", { class: "hint", text: t("choose_hint") }),
+      list,
+      lockBox
+    ]);
+
+    return {
+      node: node,
+      scrollTop: true,
+      update: function () {
+        var v = state.view;
+        if (!v || !v.card) return;
+        var hasDeadline = v.timer && v.timer.deadline !== null && v.timer.deadline !== undefined;
+        cdBox.hidden = !hasDeadline;
+        var mine = myPick(v);
+        var byResponse = {};
+        Object.keys(v.picks || {}).forEach(function (pid) {
+          if (state.me && pid === state.me.id) return;
+          var name = nameOf(v.team, pid);
+          if (!name) return;
+          (byResponse[v.picks[pid]] = byResponse[v.picks[pid]] || []).push(name);
+        });
+        if (mine) (byResponse[mine] = byResponse[mine] || []).unshift(t("you"));
+        Object.keys(buttons).forEach(function (rid) {
+          var chosenByTeam = v.answer && v.answer.response_id === rid;
+          var pressed = answered ? chosenByTeam : mine === rid;
+          buttons[rid].setAttribute("aria-pressed", pressed ? "true" : "false");
+          buttons[rid].classList.toggle("is-mine", mine === rid);
+          buttons[rid].classList.toggle("is-chosen", !!chosenByTeam);
+          buttons[rid].classList.toggle("is-pending", !!(state.pendingPick && state.pendingPick.responseId === rid));
+          var names = byResponse[rid] || [];
+          var text = names.length ? names.join(", ") : "";
+          if (pickerSpans[rid].textContent !== text) pickerSpans[rid].textContent = text;
+          pickerSpans[rid].hidden = !names.length;
+        });
+        var captain = captainOf(v.team);
+        if (iAmCaptain) {
+          captainNote.textContent = t("you_are_captain");
+        } else {
+          captainNote.textContent = t("captain_locks", { name: captain ? captain.name : "?" });
+        }
+        if (lockBtn) {
+          lockBtn.disabled = !mine || state.locking;
+          var hint = document.getElementById("lock-hint");
+          if (hint) hint.hidden = !!mine;
+        }
+      }
+    };
+  }
+
+  function pick(round, responseId) {
+    var view = state.view;
+    if (!view || view.answer || !state.me) return;
+    var p = { round: round, responseId: responseId, pickId: A.randomId(12), seq: Date.now(), playerId: state.me.id, acked: false };
+    state.pendingPick = p;
+    storePick(p);
+    if (current.update) current.update();
+    sendPick(p);
+  }
+
+  /* Send a pick; without a connection it waits in localStorage and goes out after the reconnect
+   * (never into Socket.IO's offline buffer, which would deliver an outdated pick later). */
+  function sendPick(p) {
+    if (!socket || !socket.connected) return;
+    var n = ++pickSends;
+    pickInFlight = n;
+    A.emit(socket, "submit_pick", { round: p.round, response_id: p.responseId, pick_id: p.pickId, seq: p.seq || 0 }).then(function () {
+      if (pickInFlight === n) pickInFlight = 0;
+      if (state.pendingPick && state.pendingPick.pickId === p.pickId) {
+        state.pendingPick.acked = true;
+        forgetStoredPick(p.pickId); // committed on the server
+        // the state with this pick may already be here; if not it follows right away
+        var confirmed = state.view && state.me && state.view.picks && state.view.picks[state.me.id] === p.responseId;
+        if (confirmed) state.pendingPick = null;
+      }
+      if (current.update) current.update();
+    }).catch(function (error) {
+      if (pickInFlight === n) pickInFlight = 0;
+      var stillMine = state.pendingPick && state.pendingPick.pickId === p.pickId && !state.pendingPick.acked;
+      if (error.code === "timeout") {
+        // no answer: keep the pick; it is sent again once the connection is back (or on the next state)
+        if (stillMine && socket.connected) showError(error);
+        return;
+      }
+      if (stillMine) clearPendingPick();
+      if (current.update) current.update();
+      showError(error);
+    });
+  }
+
+  /* After a (re)connect, a reload or any new state: send the kept pick if the server still lacks it. */
+  function resendPick() {
+    var p = state.pendingPick;
+    var v = state.view;
+    if (!p || p.acked || pickInFlight || !socket || !socket.connected) return;
+    if (!v || v.role !== "team" || !state.me || state.me.id !== p.playerId) return;
+    if (v.workshop.phase !== "collecting" || v.workshop.round !== p.round || v.answer) return;
+    if (v.picks && v.picks[state.me.id] === p.responseId) return;
+    sendPick(p);
+  }
+
+  function storePick(p) {
+    A.store.set(pickKey, JSON.stringify({ round: p.round, responseId: p.responseId, pickId: p.pickId, seq: p.seq, playerId: p.playerId }));
+  }
+
+  function forgetStoredPick(pickId) {
+    var stored = loadStoredPick();
+    if (!stored || !pickId || stored.pickId === pickId) A.store.remove(pickKey);
+  }
+
+  function loadStoredPick() {
+    var raw = A.store.get(pickKey);
+    if (!raw) return null;
+    try {
+      var p = JSON.parse(raw);
+      if (p && typeof p.round === "number" && typeof p.responseId === "string" &&
+          typeof p.pickId === "string" && typeof p.playerId === "string") {
+        return { round: p.round, responseId: p.responseId, pickId: p.pickId, seq: p.seq, playerId: p.playerId, acked: false };
+      }
+    } catch (e) { /* not ours: drop it */ }
+    A.store.remove(pickKey);
+    return null;
+  }
+
+  function clearPendingPick() {
+    state.pendingPick = null;
+    A.store.remove(pickKey);
+  }
+
+  function buildLocked(view) {
+    var answer = view.answer;
+    var chosen = answer && view.card ? view.card.responses.filter(function (r) { return r.id === answer.response_id; })[0] : null;
+    return {
+      node: el("div", { class: "stack", id: "round-closed", attrs: { "data-testid": "round-closed" } }, [
+        cardHeader(view),
+        el("h1", { text: t("round_closed") }),
+        chosen ? el("div", { class: "locked-in", id: "locked-in", attrs: { "data-testid": "locked-in" } }, [
+          el("p", { class: "locked-label", text: t("locked_in") }),
+          el("p", { class: "locked-text", text: chosen.text }),
+          answer.why ? el("p", { class: "locked-why", text: "“" + answer.why + "”" }) : null,
+          answer.auto ? el("p", { class: "hint", text: t("locked_auto") }) : null
+        ]) : el("p", { class: "notice", text: t("no_answer_team") }),
+        el("p", { class: "waiting" }, [el("span", { class: "pulse-dot", attrs: { "aria-hidden": "true" } }), t("round_closed_hint")])
+      ]),
+      scrollTop: true
+    };
+  }
+
+  function scoreTable(score) {
+    var dims = ["attention", "ease", "resolution", "ownership", "proportion"];
+    var rows = dims.map(function (d) {
+      return el("tr", null, [
+        el("th", { attrs: { scope: "row" }, text: t("dim_" + d) }),
+        el("td", { class: "num", text: String(score[d]) + " / 3" })
+      ]);
+    });
+    if (score.flag) rows.push(el("tr", { class: "is-flag" }, [el("th", { attrs: { scope: "row" }, text: t("flag") }), el("td", { class: "num", text: "−1" })]));
+    if (score.bonus) rows.push(el("tr", null, [el("th", { attrs: { scope: "row" }, text: t("bonus") }), el("td", { class: "num", text: "+" + score.bonus })]));
+    rows.push(el("tr", { class: "total-row" }, [el("th", { attrs: { scope: "row" }, text: t("total") }), el("td", { class: "num", text: t("points", { n: score.total }) })]));
+    return el("table", { class: "score-table", id: "score" }, [el("tbody", null, rows)]);
+  }
+
+  function leaderboardBlock(view) {
+    if (!view.leaderboard) {
+      return el("section", { class: "lb-block", id: "leaderboard-hidden" }, [el("p", { class: "hint", text: t("leaderboard_hidden") })]);
+    }
+    return el("section", { class: "lb-block", attrs: { "aria-labelledby": "lb-heading" } }, [
+      el("h2", { id: "lb-heading", text: t(view.workshop.phase === "finished" ? "final_standings" : "leaderboard") }),
+      el("div", { id: "leaderboard", attrs: { "data-testid": "leaderboard" } }, [
+        A.buildLeaderboard(view.leaderboard, A.widgetLabels(lang), { highlightTeamId: view.team.id })
+      ])
+    ]);
+  }
+
+  function buildResult(view) {
+    var reveal = view.reveal;
+    var answer = view.answer;
+    var children = [cardHeader(view), el("p", { class: "card-title-small", text: view.card ? view.card.title : "" })];
+    if (reveal) {
+      var byId = {};
+      reveal.responses.forEach(function (r) { byId[r.id] = r; });
+      var best = byId[reveal.best_id];
+      var mine = answer ? byId[answer.response_id] : null;
+      var wasBest = !!(mine && mine.id === reveal.best_id);
+      var resultChildren = [
+        el("h1", { class: ["result-title", wasBest ? "is-best" : ""], text: !mine ? t("no_answer_team") : wasBest ? t("result_best") : t("result_not_best") })
+      ];
+      if (mine) {
+        resultChildren.push(el("div", { class: ["answer-box", wasBest ? "is-best" : "is-mine"] }, [
+          el("p", { class: "box-label", text: t("your_answer") }),
+          el("p", { class: "answer-text", text: mine.text }),
+          answer.why ? el("p", { class: "locked-why", text: "“" + answer.why + "”" }) : null,
+          mine.feedback ? el("p", { class: "feedback", text: mine.feedback }) : null
+        ]));
+      }
+      if (!wasBest && best) {
+        resultChildren.push(el("div", { class: "answer-box is-best" }, [
+          el("p", { class: "box-label", text: "★ " + t("best_answer") }),
+          el("p", { class: "answer-text", text: best.text }),
+          best.feedback ? el("p", { class: "feedback", text: best.feedback }) : null
+        ]));
+      }
+      if (reveal.lesson) {
+        resultChildren.push(el("div", { class: "lesson" }, [
+          el("p", { class: "box-label", text: t("lesson") }),
+          el("p", { text: reveal.lesson })
+        ]));
+      }
+      children.push(el("section", { id: "result", class: "stack", dataset: { best: wasBest ? "true" : "false", testid: "result" } }, resultChildren));
+    }
+    if (view.score) {
+      children.push(el("section", { class: "score-block", attrs: { "aria-labelledby": "score-heading" } }, [
+        el("h2", { id: "score-heading", text: t("score_title") }),
+        scoreTable(view.score)
+      ]));
+    } else if (view.workshop.phase === "revealed" && answer) {
+      children.push(el("p", { class: "hint", id: "score-wait", text: t("score_wait") }));
+    }
+    if (view.workshop.phase === "scored") children.push(leaderboardBlock(view));
+    return { node: el("div", { class: "stack", id: "reveal" }, children), scrollTop: true };
+  }
+
+  function myCommitment(view) {
+    if (!state.me) return null;
+    return (view.commitments || []).filter(function (c) { return c.player_id === state.me.id; })[0] || null;
+  }
+
+  function commitmentStatus(c) {
+    return c.approved === true ? "approved" : c.approved === false ? "hidden" : "pending";
+  }
+
+  function teamProfileBlock(view) {
+    var debrief = view.debrief;
+    var mine = debrief ? (debrief.teams || []).filter(function (x) { return x.team_id === view.team.id; })[0] : null;
+    if (!mine) return null;
+    var dims = debrief.dimensions || A.DIMENSIONS;
+    var ex = A.profileExtremes(mine.profile, dims);
+    var dimLabel = function (d) { return t("dim_" + d); };
+    return el("section", { class: "profile-block", id: "team-profile-block", attrs: { "aria-labelledby": "profile-heading" } }, [
+      el("h2", { id: "profile-heading", text: t("your_profile") }),
+      A.buildProfile(mine.profile, {
+        id: "team-profile",
+        testid: "team-profile",
+        dims: dims,
+        label: dimLabel,
+        extremes: ex,
+        compare: debrief.room,
+        width: 440,
+        fontSize: 22,
+        ariaLabel: t("your_profile")
+      }),
+      A.buildExtremes(mine.profile, ex, {
+        strongest: t("strongest"), weakest: t("weakest"), even: t("profile_even"), none: t("no_scores"), dim: dimLabel
+      }),
+      el("p", { class: "hint", text: t("your_profile_hint") })
+    ]);
+  }
+
+  function buildFinished() {
+    var resultsBox = el("div", { class: "stack", id: "finished-results" });
+    var results = new A.Section(resultsBox);
+    var boardBox = el("div", { id: "finished-board" });
+    var board = new A.Section(boardBox);
+    var editing = false;
+    var sending = false;
+    var sent = null; // the text just sent, until the state shows it
+
+    var mineBox = el("div", { class: "my-commitment", id: "my-commitment", hidden: true, attrs: { "data-testid": "my-commitment", role: "status" } });
+    var mineText = el("p", { class: "my-commitment-text" });
+    var mineStatus = el("p", { class: "my-commitment-status" });
+    var editBtn = el("button", { type: "button", id: "commitment-edit-btn", class: "btn btn-secondary btn-small", text: t("commit_edit") });
+    A.fill(mineBox, [el("p", { class: "box-label", text: t("commit_mine") }), mineText, mineStatus, editBtn]);
+
+    var input = el("textarea", {
+      id: "commitment-input",
+      name: "commitment",
+      maxLength: 140,
+      autocomplete: "off",
+      placeholder: t("commit_placeholder"),
+      attrs: { rows: "3", enterkeyhint: "done", "aria-describedby": "commitment-hint commitment-count", "data-testid": "commitment-input" }
+    });
+    var count = el("span", { class: "hint char-count", id: "commitment-count", attrs: { "aria-live": "polite" } });
+    var sendBtn = el("button", { type: "submit", id: "commitment-btn", class: "btn btn-primary btn-big", text: t("commit_btn"), attrs: { "data-testid": "commitment-btn" } });
+    var cancelBtn = el("button", { type: "button", id: "commitment-cancel-btn", class: "btn btn-ghost", text: t("commit_cancel"), hidden: true });
+    var againNote = el("p", { class: "hint", id: "commitment-again", text: t("commit_again_note"), hidden: true });
+    var form = el("form", { class: "stack commitment-form", id: "commitment-form", attrs: { novalidate: true } }, [
+      el("div", { class: "field" }, [
+        el("label", { htmlFor: "commitment-input", text: t("commit_label") }),
+        input,
+        count
+      ]),
+      againNote,
+      sendBtn,
+      cancelBtn
+    ]);
+
+    function updateCount() { count.textContent = t("commit_chars", { n: input.value.length }); }
+    input.addEventListener("input", updateCount);
+    updateCount();
+
+    editBtn.addEventListener("click", function () {
+      var mine = state.view ? myCommitment(state.view) : null;
+      editing = true;
+      input.value = mine ? mine.text : "";
+      updateCount();
+      update();
+      input.focus();
+    });
+    cancelBtn.addEventListener("click", function () {
+      editing = false;
+      input.value = "";
+      updateCount();
+      update();
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = input.value.trim();
+      if (!text) {
+        A.alerts.show(t("commit_required"), "error");
+        input.focus();
+        return;
+      }
+      if (sending) return;
+      sending = true;
+      sendBtn.disabled = true;
+      A.emit(socket, "leave_commitment", { text: text }).then(function () {
+        A.alerts.clear();
+        sent = text;
+        editing = false;
+        input.value = "";
+        updateCount();
+        input.blur();
+      }).catch(showError).then(function () {
+        sending = false;
+        sendBtn.disabled = false;
+        update();
+      });
+    });
+
+    var node = el("div", { class: "stack", id: "finished" }, [
+      resultsBox,
+      el("section", { class: "commitment-block card-panel stack", id: "commitment-block", attrs: { "aria-labelledby": "commitment-heading" } }, [
+        el("h2", { id: "commitment-heading", text: t("commit_title") }),
+        el("p", { class: "hint", id: "commitment-hint", text: t("commit_hint") }),
+        mineBox,
+        form
+      ]),
+      boardBox,
+      el("p", { class: "thanks", text: t("thanks") })
+    ]);
+
+    function update() {
+      var view = state.view;
+      if (!view || view.role !== "team") return;
+      results.render({
+        team: view.team.id, myRank: (view.leaderboard || []).filter(function (r) { return r.team_id === view.team.id; }),
+        podium: view.podium, debrief: view.debrief, lang: lang
+      }, function () {
+        var labels = A.widgetLabels(lang);
+        labels.title = t("podium");
+        var myRow = (view.leaderboard || []).filter(function (r) { return r.team_id === view.team.id; })[0];
+        return [
+          el("h1", { text: t("finished_title") }),
+          myRow ? el("p", { class: "rank-line", id: "my-rank", dataset: { rank: myRow.rank }, text: t("your_rank", { rank: myRow.rank }) }) : null,
+          view.podium && view.podium.length ? el("div", { id: "podium", attrs: { "data-testid": "podium" } }, [
+            A.buildPodium(view.podium, labels, { highlightTeamId: view.team.id })
+          ]) : null,
+          teamProfileBlock(view)
+        ];
+      });
+      board.render({ team: view.team.id, leaderboard: view.leaderboard, lang: lang }, function () { return leaderboardBlock(view); });
+
+      var mine = myCommitment(view);
+      if (mine && sent !== null && mine.text === sent) sent = null;
+      var shownText = sent !== null ? sent : mine ? mine.text : null;
+      var status = sent !== null ? "pending" : mine ? commitmentStatus(mine) : "none";
+      mineBox.hidden = shownText === null;
+      mineBox.dataset.status = status;
+      if (shownText !== null) {
+        if (mineText.textContent !== shownText) mineText.textContent = shownText;
+        mineStatus.textContent = status === "none" ? "" : t("status_" + status);
+      }
+      var showForm = shownText === null || editing;
+      form.hidden = !showForm;
+      editBtn.hidden = showForm || sending;
+      cancelBtn.hidden = !(editing && shownText !== null);
+      againNote.hidden = !(editing && shownText !== null && status === "approved");
+      sendBtn.textContent = shownText !== null ? t("commit_update_btn") : t("commit_btn");
+    }
+
+    return { node: node, update: update, scrollTop: true };
+  }
+
+  /* ---- token ------------------------------------------------------------------------- */
+
+  function loadToken() { return A.store.get(tokenKey) || memToken; }
+  function saveToken(token) {
+    if (!token) return;
+    memToken = token;
+    A.store.set(tokenKey, token);
+  }
+  function forgetToken() {
+    memToken = null;
+    A.store.remove(tokenKey);
+    clearPendingPick();
+  }
+
+  /* ---- connection ------------------------------------------------------------------- */
+
+  function connect() {
+    if (typeof window.io !== "function") {
+      A.alerts.show(t("connect_failed"), "error");
+      return;
+    }
+    socket = window.io({
+      auth: function (cb) { cb({ role: "player", code: code, token: loadToken() }); },
+      reconnectionDelayMax: 4000
+    });
+    A.watchConnection(socket, connEl, { connecting: t("conn_connecting"), offline: t("conn_offline") });
+    A.resyncOnVisible(socket);
+    watchWakeUp();
+
+    socket.on("connect", function () {
+      // acknowledgements of what the old connection carried will not come: the pick goes again
+      // as soon as this connection's state shows it missing
+      pickInFlight = 0;
+    });
+
+    socket.on("connect_error", function (err) {
+      var data = err && err.data;
+      if (!data || !data.code) return; // network trouble: Socket.IO keeps trying
+      socket.disconnect();
+      connEl.hidden = true;
+      state.refused = data.code === "no_such_workshop" ? t("code_not_found") : (A.errorText(lang, data) || t("connect_failed"));
+      code = "";
+      render();
+    });
+
+    socket.on("player_info", function (info) {
+      var player = info ? info.player : null;
+      if (!player) {
+        clearPendingPick();
+        if (loadToken()) forgetToken();
+      } else if (state.pendingPick && state.pendingPick.playerId !== player.id) {
+        clearPendingPick(); // a pick kept for someone else on this phone
+      }
+      state.me = player || null;
+      render();
+    });
+
+    socket.on("game_state", function (view) {
+      state.view = view;
+      setLang(view.workshop.language);
+      document.body.dataset.phase = view.workshop.phase;
+      document.body.dataset.role = view.role;
+      countdown.update(view.timer);
+      lastStateAt = Date.now();
+      var p = state.pendingPick;
+      if (p && (p.round !== view.workshop.round || view.workshop.phase !== "collecting" || view.answer ||
+          (view.role === "team" && state.me && view.picks && view.picks[state.me.id] === p.responseId))) {
+        clearPendingPick(); // it arrived, or its round is over
+      }
+      render();
+      resendPick();
+    });
+  }
+
+  /* A phone that comes back from sleep (or onto a network) may hold a socket that died meanwhile
+   * but still looks connected: the sync sent on wake-up then gets no answer. If no state arrives
+   * soon, drop the transport so Socket.IO connects again at once instead of after its ping timeout. */
+  function watchWakeUp() {
+    function check(askForState) {
+      if (!socket || !socket.connected) return;
+      var asked = Date.now();
+      if (askForState) socket.timeout(A.ACK_TIMEOUT_MS).emit("sync", {}, function () { /* state follows */ });
+      window.setTimeout(function () {
+        if (socket.connected && lastStateAt < asked && socket.io && socket.io.engine) socket.io.engine.close();
+      }, WAKE_CHECK_MS);
+    }
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") check(false); // common.js already asks for the state
+    });
+    window.addEventListener("online", function () { check(true); });
+  }
+
+  /* ---- start ------------------------------------------------------------------------ */
+
+  A.alerts.dismissLabel = t("dismiss");
+  if (cfg.error) state.refused = t("code_not_found");
+  if (code) state.pendingPick = loadStoredPick(); // a pick this phone made before a reload or a crash
+  if (code) {
+    if (!/^[A-Z0-9]{6}$/.test(code)) {
+      state.refused = t("code_invalid");
+      render();
+    } else {
+      render();
+      connect();
+    }
+  } else {
+    render();
+  }
+})();
