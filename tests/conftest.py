@@ -1,0 +1,245 @@
+"""Shared fixtures: a small deck for the rules, an app on a fresh SQLite file, Socket.IO test clients."""
+
+from __future__ import annotations
+
+import pytest
+
+from game.engine import Card, Response, RubricKey, Settings, Text, Workshop, new_state
+
+
+def text(s: str) -> Text:
+    """The same text in both languages, marked so a test can tell which one it saw."""
+    return Text(nl=f"{s} (nl)", en=s)
+
+
+def make_card(card_id: str, best: str = "b") -> Card:
+    """A card with responses a-d; ``best`` has the highest key, ``d`` is flagged."""
+    keys = {
+        "a": RubricKey(2, 1, 1, 1, 1),
+        "b": RubricKey(1, 1, 1, 1, 1),
+        "c": RubricKey(1, 0, 1, 0, 1),
+        "d": RubricKey(0, 1, 0, 0, 1, flag=True),
+    }
+    keys[best] = RubricKey(3, 3, 3, 3, 3)
+    return Card(
+        id=card_id,
+        story="000_ad21fe9a2b2a9b6c",
+        sensitive=False,
+        title=text(f"Title {card_id}"),
+        situation=text(f"Situation {card_id}"),
+        question=text(f"Question {card_id}"),
+        responses=tuple(
+            Response(id=r, text=text(f"Response {r}"), key=keys[r], feedback=text(f"Feedback {r}"), best=(r == best))
+            for r in "abcd"
+        ),
+        lesson=text(f"Lesson {card_id}"),
+        debrief=text(f"Debrief {card_id}"),
+    )
+
+
+@pytest.fixture
+def cards():
+    """Three test cards with different best responses."""
+    return (make_card("one", "b"), make_card("two", "c"), make_card("three", "a"))
+
+
+@pytest.fixture
+def state(cards):
+    """A fresh workshop in the lobby, English, 60 s timer, teams of up to 3."""
+    workshop = Workshop(
+        id="w1",
+        code="ABCDEF",
+        title="Test workshop",
+        deck_id="test",
+        cards=cards,
+        settings=Settings(language="en", timer_seconds=60, team_size=3, teams_open=True),
+        created_at=1000.0,
+    )
+    return new_state(workshop)
+
+
+class FakeClock:
+    """A clock the test moves by hand; like a real one it also moves a millisecond each time it is read."""
+
+    def __init__(self, now: float = 1_800_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        self.now += 0.001
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock():
+    """A hand-moved clock for the app."""
+    return FakeClock()
+
+
+@pytest.fixture
+def app(tmp_path, clock):
+    """The app on a fresh SQLite file, in threading mode (no eventlet), with the real decks."""
+    from game.web import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+            "ASYNC_MODE": "threading",
+            "SECRET_KEY": "test-secret",
+            "CLOCK": clock,
+            "PUBLIC_URL": "http://aandacht.test",
+        }
+    )
+    yield app
+    app.extensions["aandacht"].store.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """An HTTP test client."""
+    return app.test_client()
+
+
+def create_workshop(client, **overrides) -> str:
+    """Post the create form; return the facilitator key from the redirect."""
+    with client.session_transaction() as sess:
+        sess["csrf"] = "token"
+    app = client.application
+    deck = next(iter(app.extensions["aandacht"].decks.values()))
+    form = {
+        "csrf_token": "token",
+        "title": "Service desk training",
+        "deck_id": deck.id,
+        "language": "en",
+        "card": [deck.cards[0].id, deck.cards[1].id],
+        "timer_seconds": "60",
+        "team_size": "4",
+        "teams_open": "on",
+        "teams": "",
+    }
+    form.update(overrides)
+    response = client.post("/workshops", data=form)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return response.headers["Location"].rsplit("/f/", 1)[1]
+
+
+PG_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh PostgreSQL database on this machine, dropped afterwards. It must run in CI, never skip."""
+    import secrets
+
+    from sqlalchemy import create_engine, text
+
+    name = f"aandacht_test_{secrets.token_hex(6)}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+REPO = __import__("pathlib").Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """The real server (``python -m game serve``, eventlet) as a subprocess on a free port."""
+
+    def __init__(self, directory, env: dict | None = None):
+        import os
+        import subprocess
+        import sys
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = directory / "server.log"
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{directory / 'live.sqlite3'}",
+            "AANDACHT_ASYNC_MODE": "eventlet",
+            "AANDACHT_PUBLIC_URL": self.url,
+            "SECRET_KEY": "live-test",
+            **(env or {}),
+        }
+        self.command = [sys.executable, "-m", "game", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        self.proc = None
+        self._popen = subprocess.Popen
+        self.start()
+
+    def start(self) -> None:
+        """Start the process and wait until it answers."""
+        import time
+        import urllib.request
+
+        with open(self.log_path, "ab") as log:
+            self.proc = self._popen(self.command, env=self.env, cwd=REPO, stdout=log, stderr=log)
+        deadline = time.monotonic() + 60  # a start-up wait, not a speed check
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the server did not start:\n{self.log_path.read_text()}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        """Stop the process."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except Exception:
+                self.proc.kill()
+                self.proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """The real server on SQLite, for a module's tests."""
+    server = LiveServer(tmp_path_factory.mktemp("live"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()

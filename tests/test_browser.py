@@ -1,0 +1,144 @@
+"""One round in the real browser: Debian's Chromium through Playwright, against the real
+server (eventlet, SQLite) in a subprocess. The facilitator's console, the big screen and
+two phones play one card to the leaderboard; a screenshot of each role is saved in
+test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import ARTIFACTS
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+TIMEOUT = 30_000  # waiting for the page to show something, not a speed check
+
+
+XSS_NAME = "<img src=x onerror=alert(1)>"
+XSS_WHY = "<script>alert(2)</script> guest first"
+
+
+def watch(page, errors: list[str], name: str):
+    """Collect JavaScript errors (a CSP violation is one) and any dialog, which only injected script would open."""
+    page.on("pageerror", lambda e: errors.append(f"[{name}] {e}"))
+    page.on("console", lambda m: errors.append(f"[{name}] {m.text}") if m.type == "error" else None)
+    page.on("dialog", lambda d: (errors.append(f"[{name}] dialog: {d.message}"), d.dismiss()))
+    page.set_default_timeout(TIMEOUT)
+    return page
+
+
+def phase(page, name: str):
+    """Wait until the page shows a phase."""
+    page.wait_for_selector(f"body[data-phase='{name}']", state="attached")
+
+
+def join(page, base: str, code: str, name: str):
+    """Open the phone page by room code and join with a name."""
+    page.goto(f"{base}/play")
+    page.fill("#code-input", code.lower())
+    page.click("#code-btn")
+    page.fill("#name-input", name)
+    page.click("#join-btn")
+
+
+def test_one_round_to_the_leaderboard(live_server, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    base, errors = live_server.url, []
+
+    # the facilitator creates a workshop
+    console = watch(browser.new_context(viewport={"width": 1280, "height": 900}).new_page(), errors, "console")
+    console.goto(base + "/")
+    console.fill("#title", "Front office training")
+    console.select_option("#language", "en")
+    console.fill("#timer_seconds", "300")
+    console.click("#create-btn")
+    console.wait_for_url(re.compile(r"/f/"))
+    phase(console, "lobby")
+    code = console.inner_text("#room-code").strip()
+    assert re.fullmatch(r"[A-HJ-KM-NP-Z2-9]{6}", code)
+
+    # the big screen, opened from the console
+    screen_href = console.get_attribute("#open-screen", "href")
+    screen = watch(browser.new_context(viewport={"width": 1920, "height": 1080}).new_page(), errors, "screen")
+    screen.goto(base + screen_href)
+    phase(screen, "lobby")
+    assert screen.inner_text("#room-code").strip() == code
+    assert screen.locator("#qr").is_visible()
+
+    # two phones, two teams; the team name holds markup that must stay text
+    anna = watch(browser.new_context(**PHONE).new_page(), errors, "anna")
+    join(anna, base, code, "Anna")
+    anna.fill("#new-team-name", "Front <b>desk</b>")
+    anna.click("#create-team-btn")
+    anna.wait_for_selector("#team-lobby")
+    bram = watch(browser.new_context(**PHONE).new_page(), errors, "bram")
+    join(bram, base, code, XSS_NAME)
+    bram.fill("#new-team-name", "Kitchen")
+    bram.click("#create-team-btn")
+    bram.wait_for_selector("#team-lobby")
+    screen.wait_for_selector(".team-chip >> text=Kitchen")
+    assert screen.locator(".team-chip >> text=Front <b>desk</b>").count() == 1  # shown as text, not as HTML
+    assert screen.locator(".team-chip b").count() == 0
+
+    # deal the first card
+    console.click("#deal-btn")
+    for page in (console, screen, anna, bram):
+        phase(page, "collecting")
+    title = screen.inner_text("#card-title").strip()
+    assert title and anna.inner_text("#card-title").strip() == title
+    assert anna.locator(".response-btn").count() >= 3
+
+    # each captain picks and locks in; the screen shows who locked in, never what
+    first = anna.locator(".response-btn").first.get_attribute("data-response-id")
+    anna.click(f".response-btn[data-response-id='{first}']")
+    anna.fill("#why-input", XSS_WHY)
+    anna.wait_for_selector("#lock-btn:not([disabled])")
+    anna.click("#lock-btn")
+    anna.wait_for_selector("#locked-in")
+    screen.wait_for_selector(".team-chip.locked")
+    assert "guest first" not in screen.inner_text("body")
+    bram.locator(".response-btn").last.click()
+    bram.wait_for_selector("#lock-btn:not([disabled])")
+    bram.click("#lock-btn")
+    for page in (console, screen, anna, bram):
+        phase(page, "locked")  # every team locked in: the round closes by itself
+
+    # reveal, adjust a score, publish: the leaderboard moves
+    console.click("#reveal-btn")
+    for page in (console, screen, anna, bram):
+        phase(page, "revealed")
+    screen.wait_for_selector("#reveal-chart .chart-row.is-best")
+    counts = [int(row.get_attribute("data-count")) for row in screen.locator("#reveal-chart .chart-row").all()]
+    assert sum(counts) == 2
+    anna.wait_for_selector("#result")
+    form = console.locator(".score-form").first
+    form.locator("fieldset[data-dim=bonus] label.seg-label >> text=2").click()
+    form.locator(".score-save").click()
+    console.wait_for_selector(".score-form.is-saved .score-status >> text=Saved")
+    console.click("#publish-btn")
+    for page in (console, screen, anna, bram):
+        phase(page, "scored")
+    screen.wait_for_selector("#leaderboard >> text=Kitchen")
+    board = screen.inner_text("#leaderboard")
+    assert "Front <b>desk</b>" in board and "Kitchen" in board
+    anna.wait_for_selector("#score")
+
+    console.screenshot(path=str(ARTIFACTS / "browser-console.png"), full_page=True)
+    screen.screenshot(path=str(ARTIFACTS / "browser-screen.png"))
+    anna.screenshot(path=str(ARTIFACTS / "browser-phone-anna.png"), full_page=True)
+    bram.screenshot(path=str(ARTIFACTS / "browser-phone-bram.png"), full_page=True)
+
+    # markup in names and whys is shown as text everywhere, never run
+    for page in (console, screen, anna, bram):
+        assert page.locator("img[src='x']").count() == 0
+    assert XSS_NAME in console.inner_text("body") and XSS_WHY in console.inner_text("body")
+    assert XSS_WHY in anna.inner_text("body")
+
+    # a phone that reloads comes back as the same player in the same team
+    bram.reload()
+    phase(bram, "scored")
+    assert bram.inner_text("#team-badge").strip() == "Kitchen"
+    assert errors == []

@@ -1,0 +1,515 @@
+"""Tests for game.decks: the real scenario files, and every way a deck file can be wrong."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from game.decks import (
+    DeckError,
+    DeckProblem,
+    default_scenarios_dir,
+    load_deck,
+    load_decks,
+    parse_deck,
+    validate_main,
+)
+from game.engine.cards import Card, Deck
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIOS = REPO / "scenarios"
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SCENARIO_FILES = sorted(p for p in SCENARIOS.iterdir() if p.suffix in (".yaml", ".yml"))
+DEFAULT_DECK = "aandacht-basis"
+TEA, TRAIN, INSURER = "000_ad21fe9a2b2a9b6c", "003_98501393b23b602e", "004_1c8a6da10b3e1416"
+FILE = "scenarios/test.yaml"
+
+
+# --- the real scenario files -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.name)
+def test_scenario_file_loads_without_problems(path):
+    deck = load_deck(path)
+    assert isinstance(deck, Deck)
+    assert all(isinstance(card, Card) for card in deck.cards)
+
+
+@pytest.fixture(scope="module")
+def decks() -> dict[str, Deck]:
+    """Every deck in scenarios/, loaded once."""
+    return load_decks(SCENARIOS)
+
+
+@pytest.fixture(scope="module")
+def default_deck(decks) -> Deck:
+    """The default deck."""
+    return decks[DEFAULT_DECK]
+
+
+def dutch_texts(card: Card) -> list[str]:
+    """Every Dutch text on a card."""
+    texts = [card.title, card.situation, card.question, card.lesson, card.debrief]
+    for response in card.responses:
+        texts += [response.text, response.feedback]
+    return [t.nl for t in texts]
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words with the punctuation stripped."""
+    return re.findall(r"\w+", text.lower())
+
+
+def test_default_deck_has_at_least_14_cards(default_deck):
+    assert len(default_deck.cards) >= 14
+
+
+def test_default_deck_covers_the_named_stories_and_has_sensitive_cards(default_deck):
+    stories = {card.story for card in default_deck.cards}
+    assert {TEA, TRAIN, INSURER} <= stories
+    assert any(card.sensitive for card in default_deck.cards)
+    assert any(not card.sensitive for card in default_deck.cards)
+
+
+def test_default_deck_varies_which_response_is_best(default_deck):
+    assert len({card.best_response().id for card in default_deck.cards}) >= 3
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="shared/seeds is not next to the repository")
+def test_every_seed_story_gives_a_card(default_deck):
+    seeds = {p.stem for p in SEEDS.glob("*.txt")}
+    assert seeds, "no seed stories found"
+    assert seeds <= {card.story for card in default_deck.cards}
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="shared/seeds is not next to the repository")
+def test_no_card_copies_eight_words_from_a_seed(decks):
+    n = 8
+    copied = {}
+    for seed in SEEDS.glob("*.txt"):
+        w = words(seed.read_text(encoding="utf-8"))
+        for i in range(len(w) - n + 1):
+            copied[tuple(w[i : i + n])] = seed.name
+    found = []
+    for deck in decks.values():
+        for card in deck.cards:
+            for text in dutch_texts(card):
+                w = words(text)
+                for i in range(len(w) - n + 1):
+                    gram = tuple(w[i : i + n])
+                    if gram in copied:
+                        found.append(f"{deck.id}/{card.id}: '{' '.join(gram)}' from {copied[gram]}")
+    assert not found, "\n".join(found)
+
+
+# --- a small valid deck to break in every way ----------------------------------------------------
+
+
+def t(nl: str = "Tekst", en: str = "Text") -> dict:
+    """A text in both languages."""
+    return {"nl": nl, "en": en}
+
+
+def response(rid: str, points: int, best: bool = False, flag: bool = False) -> dict:
+    """A response whose key gives ``points`` on every dimension."""
+    data = {
+        "id": rid,
+        "text": t(f"Antwoord {rid}", f"Response {rid}"),
+        "key": {"attention": points, "ease": points, "resolution": points, "ownership": points, "proportion": points},
+        "feedback": t("Omdat.", "Because."),
+    }
+    if best:
+        data["best"] = True
+    if flag:
+        data["key"]["flag"] = True
+    return data
+
+
+def card(cid: str = "spilled-tea") -> dict:
+    """A valid card whose second response is best."""
+    return {
+        "id": cid,
+        "story": TEA,
+        "sensitive": False,
+        "title": t("De thee", "The tea"),
+        "situation": t("Je morst thee.", "You spill tea."),
+        "question": t("Wat doet hij?", "What does he do?"),
+        "responses": [response("a", 1), response("b", 3, best=True), response("c", 0, flag=True)],
+        "lesson": t("Kleine gebaren.", "Small gestures."),
+        "debrief": t("En bij jullie?", "And where you work?"),
+    }
+
+
+def deck() -> dict:
+    """A valid deck with one card."""
+    return {"id": "test-deck", "title": t("Test", "Test"), "description": t("Een test.", "A test."), "cards": [card()]}
+
+
+def dump(data) -> str:
+    """The YAML text of ``data``."""
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def problems_of(data, filename: str = FILE) -> list[DeckProblem]:
+    """The problems parse_deck reports for ``data``; fails when it reports none."""
+    with pytest.raises(DeckError) as info:
+        parse_deck(dump(data), filename)
+    assert info.value.problems
+    return info.value.problems
+
+
+def the_problem(problems: list[DeckProblem], field: str | None) -> DeckProblem:
+    """The one problem reported at ``field``."""
+    matching = [p for p in problems if p.field == field]
+    assert len(matching) == 1, f"expected one problem at {field!r}, got: {[str(p) for p in problems]}"
+    return matching[0]
+
+
+def test_the_valid_deck_parses():
+    result = parse_deck(dump(deck()), FILE)
+    assert result.id == "test-deck"
+    assert result.cards[0].best_response().id == "b"
+    assert result.cards[0].responses[2].key.flag is True
+    assert result.cards[0].responses[0].best is False
+    assert result.title.nl == "Test"
+
+
+def test_texts_are_stripped_and_limits_count_characters():
+    data = deck()
+    data["cards"][0]["situation"] = t("  " + "é" * 700 + "\n", "x" * 700)
+    result = parse_deck(dump(data), FILE)
+    assert result.cards[0].situation.nl == "é" * 700
+
+
+def test_yaml_syntax_error_names_the_line():
+    text = "id: test-deck\ntitle: {nl: 'x', en: 'y'\ncards: []\n"
+    with pytest.raises(DeckError) as info:
+        parse_deck(text, FILE)
+    [problem] = info.value.problems
+    assert problem.file == FILE
+    assert problem.card is None and problem.field is None
+    assert "YAML syntax error" in problem.message
+    assert re.search(r"line \d+", problem.message)
+
+
+def test_yaml_syntax_error_line_is_the_right_one():
+    text = "id: test-deck\ncards:\n  - id: x\n    story: [unclosed\n    sensitive: false\n"
+    with pytest.raises(DeckError) as info:
+        parse_deck(text, FILE)
+    message = info.value.problems[0].message
+    assert "line 5" in message and "starts at line 4" in message
+
+
+def test_empty_file_is_a_problem():
+    with pytest.raises(DeckError) as info:
+        parse_deck("", FILE)
+    [problem] = info.value.problems
+    assert problem.file == FILE and problem.field is None
+    assert "empty" in problem.message
+
+
+def test_a_list_at_the_top_is_a_problem():
+    with pytest.raises(DeckError) as info:
+        parse_deck("- a\n- b\n", FILE)
+    assert "a list" in info.value.problems[0].message
+
+
+def break_field(path: str, value):
+    """A mutation that sets ``path`` (inside the first card, or the deck when it starts with '/') to ``value``."""
+
+    def mutate(data):
+        target = data if path.startswith("/") else data["cards"][0]
+        parts = path.lstrip("/").split(".")
+        for part in parts[:-1]:
+            target = target[int(part)] if part.isdigit() else target[part]
+        last = parts[-1]
+        if value is DELETE:
+            del target[last]
+        else:
+            target[int(last) if last.isdigit() else last] = value
+
+    return mutate
+
+
+DELETE = object()
+
+
+# (name, mutation, card, field, words the message must contain)
+CASES = [
+    ("missing card field", break_field("lesson", DELETE), "spilled-tea", "lesson", "missing"),
+    ("missing response field", break_field("responses.1.feedback", DELETE), "spilled-tea",
+     "responses[1].feedback", "missing"),
+    ("missing key dimension", break_field("responses.0.key.ease", DELETE), "spilled-tea",
+     "responses[0].key.ease", "missing"),
+    ("missing deck field", break_field("/description", DELETE), None, "description", "missing"),
+    ("unknown card field", break_field("lesons", t()), "spilled-tea", "lesons", "did you mean 'lesson'"),
+    ("unknown response field", break_field("responses.2.feedbak", t()), "spilled-tea",
+     "responses[2].feedbak", "unknown field"),
+    ("unknown key field", break_field("responses.0.key.atention", 1), "spilled-tea",
+     "responses[0].key.atention", "unknown field"),
+    ("unknown deck field", break_field("/titel", t()), None, "titel", "unknown field"),
+    ("unknown language", break_field("title.de", "Der Tee"), "spilled-tea", "title.de", "unknown language"),
+    ("missing language", break_field("situation.en", DELETE), "spilled-tea", "situation.en", "missing"),
+    ("text is a plain string", break_field("question", "Wat doet hij?"), "spilled-tea", "question",
+     "nl and en"),
+    ("text is a number", break_field("lesson.nl", 5), "spilled-tea", "lesson.nl", "non-empty text"),
+    ("text is blank", break_field("debrief.en", "   "), "spilled-tea", "debrief.en", "non-empty text"),
+    ("sensitive is text", break_field("sensitive", "no"), "spilled-tea", "sensitive", "true or false"),
+    ("best is text", break_field("responses.1.best", "yes"), "spilled-tea", "responses[1].best", "true or false"),
+    ("flag is a number", break_field("responses.2.key.flag", 1), "spilled-tea", "responses[2].key.flag",
+     "true or false"),
+    ("responses is a mapping", break_field("responses", {"a": 1}), "spilled-tea", "responses", "a list"),
+    ("cards is a mapping", break_field("/cards", {"a": 1}), None, "cards", "a list"),
+    ("key value 4", break_field("responses.2.key.ease", 4), "spilled-tea", "responses[2].key.ease",
+     "whole number from 0 to 3"),
+    ("key value -1", break_field("responses.2.key.ease", -1), "spilled-tea", "responses[2].key.ease",
+     "whole number from 0 to 3"),
+    ("key value 1.5", break_field("responses.2.key.ease", 1.5), "spilled-tea", "responses[2].key.ease",
+     "whole number from 0 to 3"),
+    ("key value 2.0", break_field("responses.2.key.ease", 2.0), "spilled-tea", "responses[2].key.ease",
+     "whole number from 0 to 3"),
+    ("key value true", break_field("responses.2.key.ease", True), "spilled-tea", "responses[2].key.ease",
+     "whole number from 0 to 3"),
+    ("key value text", break_field("responses.2.key.ease", "2"), "spilled-tea", "responses[2].key.ease",
+     "whole number from 0 to 3"),
+    ("bad deck id", break_field("/id", "Test Deck"), None, "id", "must look like"),
+    ("bad card id", break_field("id", "spilled_tea"), "spilled_tea", "id", "must look like"),
+    ("card id is a number", break_field("id", 7), "cards[0]", "id", "quote it"),
+    ("bad story", break_field("story", "000_tea"), "spilled-tea", "story", "must look like"),
+    ("bad response id", break_field("responses.0.id", "A"), "spilled-tea", "responses[0].id", "must look like"),
+    ("title over 80", break_field("title.nl", "x" * 81), "spilled-tea", "title.nl", "81 characters"),
+    ("situation over 700", break_field("situation.en", "x" * 701), "spilled-tea", "situation.en", "limit is 700"),
+    ("question over 200", break_field("question.nl", "x" * 201), "spilled-tea", "question.nl", "limit is 200"),
+    ("response text over 220", break_field("responses.1.text.en", "x" * 221), "spilled-tea",
+     "responses[1].text.en", "limit is 220"),
+    ("feedback over 320", break_field("responses.1.feedback.nl", "x" * 321), "spilled-tea",
+     "responses[1].feedback.nl", "limit is 320"),
+    ("lesson over 360", break_field("lesson.en", "x" * 361), "spilled-tea", "lesson.en", "limit is 360"),
+    ("debrief over 220", break_field("debrief.nl", "x" * 221), "spilled-tea", "debrief.nl", "limit is 220"),
+    ("deck title over 80", break_field("/title.en", "x" * 81), None, "title.en", "limit is 80"),
+    ("deck description over 400", break_field("/description.nl", "x" * 401), None, "description.nl",
+     "limit is 400"),
+    ("empty cards", break_field("/cards", []), None, "cards", "at least 1 card"),
+    ("two best", break_field("responses.0.best", True), "spilled-tea", "responses", "2 responses are marked best"),
+    ("no best", break_field("responses.1.best", False), "spilled-tea", "responses", "no response is marked"),
+    ("best not strictly highest", break_field("responses.0", response("a", 3)), "spilled-tea",
+     "responses[0].key", "strictly highest"),
+    ("flagged best", break_field("responses.1.key.flag", True), "spilled-tea", "responses[1].key.flag",
+     "must not be flagged"),
+    ("two responses", break_field("responses", [response("a", 1), response("b", 3, best=True)]), "spilled-tea",
+     "responses", "has 2 responses"),
+    ("five responses", break_field("responses", [response("a", 1), response("b", 3, best=True), response("c", 0),
+                                                 response("d", 0), response("e", 0)]),
+     "spilled-tea", "responses", "has 5 responses"),
+    ("duplicate response id", break_field("responses.2.id", "a"), "spilled-tea", "responses[2].id", "used twice"),
+    ("response is a string", break_field("responses.2", "c"), "spilled-tea", "responses[2]", "a mapping"),
+    ("card is a string", break_field("/cards.0", "spilled-tea"), "cards[0]", None, "a mapping"),
+]
+
+
+@pytest.mark.parametrize("name, mutate, card_label, field, words_", CASES, ids=[c[0] for c in CASES])
+def test_malformed_deck_names_file_card_and_field(name, mutate, card_label, field, words_):
+    data = deck()
+    mutate(data)
+    problem = the_problem(problems_of(data), field)
+    assert problem.file == FILE
+    assert problem.card == card_label
+    assert words_ in problem.message
+    text = str(problem)
+    assert text.startswith(f"{FILE}: ")
+    if field:
+        assert f": {field}: " in text
+
+
+def test_a_key_with_the_right_total_but_a_bad_value_is_still_refused():
+    data = deck()
+    data["cards"][0]["responses"][0]["key"]["ease"] = 1.0
+    assert the_problem(problems_of(data), "responses[0].key.ease")
+
+
+def test_the_flag_counts_in_the_total():
+    data = deck()
+    data["cards"][0]["responses"][2] = response("c", 3, flag=True)  # 15 - 1 = 14, below the best's 15
+    assert parse_deck(dump(data), FILE).cards[0].responses[2].key.total() == 14
+
+
+def test_duplicate_card_id_names_both_positions():
+    data = deck()
+    data["cards"].append(card("spilled-tea"))
+    problem = the_problem(problems_of(data), "id")
+    assert problem.card == "spilled-tea"
+    assert "cards[0]" in problem.message and "cards[1]" in problem.message
+
+
+def test_duplicate_yaml_key_is_reported_with_its_line():
+    text = dump(deck()).replace("  lesson:\n", "  debrief:\n    nl: x\n    en: y\n  lesson:\n", 1)
+    with pytest.raises(DeckError) as info:
+        parse_deck(text, FILE)
+    problem = the_problem(info.value.problems, "debrief")
+    assert problem.card == "spilled-tea"
+    assert "appears twice" in problem.message and "line" in problem.message
+
+
+def test_several_problems_in_one_file_are_all_reported():
+    data = deck()
+    data["cards"].append(card("second-card"))
+    data["titel"] = t()
+    first, second = data["cards"]
+    first["responses"][2]["key"]["ease"] = 4
+    del first["lesson"]
+    second["title"]["nl"] = "x" * 81
+    second["responses"][1]["best"] = False
+    with pytest.raises(DeckError) as info:
+        parse_deck(dump(data), FILE)
+    found = {(p.card, p.field) for p in info.value.problems}
+    assert {
+        (None, "titel"),
+        ("spilled-tea", "responses[2].key.ease"),
+        ("spilled-tea", "lesson"),
+        ("second-card", "title.nl"),
+        ("second-card", "responses"),
+    } <= found
+    lines = str(info.value).splitlines()
+    assert len(lines) == len(info.value.problems) >= 5
+
+
+def test_problem_str_format():
+    problem = DeckProblem("scenarios/x.yaml", "spilled-tea", "responses[2].key.ease",
+                          "must be a whole number from 0 to 3")
+    assert str(problem) == ("scenarios/x.yaml: card 'spilled-tea': responses[2].key.ease: "
+                            "must be a whole number from 0 to 3")
+    assert str(DeckProblem("x.yaml", "cards[3]", None, "must be a mapping")) == "x.yaml: cards[3]: must be a mapping"
+    assert str(DeckProblem("x.yaml", None, None, "is empty")) == "x.yaml: is empty"
+
+
+def test_deck_error_is_a_value_error():
+    error = DeckError([DeckProblem("a.yaml", None, "id", "one"), DeckProblem("a.yaml", None, "cards", "two")])
+    assert isinstance(error, ValueError)
+    assert str(error) == "a.yaml: id: one\na.yaml: cards: two"
+
+
+# --- files and folders -----------------------------------------------------------------------
+
+
+def write(folder: Path, name: str, data) -> Path:
+    """Write ``data`` as YAML to ``folder/name``."""
+    path = folder / name
+    path.write_text(data if isinstance(data, str) else dump(data), encoding="utf-8")
+    return path
+
+
+def test_load_deck_names_the_file_as_given(tmp_path):
+    data = deck()
+    data["cards"][0]["responses"][0]["key"]["ease"] = 9
+    path = write(tmp_path, "bad.yaml", data)
+    with pytest.raises(DeckError) as info:
+        load_deck(path)
+    assert info.value.problems[0].file == str(path)
+    assert str(info.value).startswith(f"{path}: card 'spilled-tea': responses[0].key.ease: ")
+
+
+def test_load_deck_of_a_missing_file(tmp_path):
+    with pytest.raises(DeckError) as info:
+        load_deck(tmp_path / "nope.yaml")
+    assert "cannot read" in info.value.problems[0].message
+
+
+def test_load_decks_reads_yaml_and_yml_files(tmp_path):
+    other = deck()
+    other["id"] = "other-deck"
+    write(tmp_path, "b.yml", other)
+    write(tmp_path, "a.yaml", deck())
+    write(tmp_path, "notes.txt", "not a deck")
+    decks = load_decks(tmp_path)
+    assert list(decks) == ["test-deck", "other-deck"]
+
+
+def test_duplicate_deck_id_across_two_files_names_both(tmp_path):
+    first = write(tmp_path, "a.yaml", deck())
+    second = write(tmp_path, "b.yaml", deck())
+    with pytest.raises(DeckError) as info:
+        load_decks(tmp_path)
+    [problem] = info.value.problems
+    assert problem.file == str(second)
+    assert problem.field == "id"
+    assert problem.card is None
+    assert str(first) in problem.message and "test-deck" in problem.message
+
+
+def test_load_decks_collects_problems_from_every_file(tmp_path):
+    bad_a, bad_b = deck(), deck()
+    bad_a["cards"] = []
+    bad_b["id"] = "other-deck"
+    del bad_b["title"]
+    write(tmp_path, "a.yaml", bad_a)
+    write(tmp_path, "b.yaml", bad_b)
+    write(tmp_path, "c.yaml", "id: [\n")
+    with pytest.raises(DeckError) as info:
+        load_decks(tmp_path)
+    assert [Path(p.file).name for p in info.value.problems] == ["a.yaml", "b.yaml", "c.yaml"]
+
+
+def test_load_decks_of_a_missing_folder(tmp_path):
+    with pytest.raises(DeckError) as info:
+        load_decks(tmp_path / "nope")
+    assert "no such directory" in info.value.problems[0].message
+
+
+def test_default_scenarios_dir(monkeypatch, tmp_path):
+    monkeypatch.delenv("AANDACHT_SCENARIOS", raising=False)
+    assert default_scenarios_dir() == SCENARIOS
+    monkeypatch.setenv("AANDACHT_SCENARIOS", str(tmp_path))
+    assert default_scenarios_dir() == tmp_path
+
+
+# --- the command-line helper ---------------------------------------------------------------------
+
+
+def test_validate_main_accepts_the_real_scenarios(capsys):
+    assert validate_main([str(SCENARIOS)]) == 0
+    out, err = capsys.readouterr()
+    assert f"ok: {SCENARIOS / 'aandacht-basis.yaml'}: aandacht-basis, " in out
+    assert err == ""
+
+
+def test_validate_main_without_paths_uses_the_default_folder(capsys, monkeypatch):
+    monkeypatch.delenv("AANDACHT_SCENARIOS", raising=False)
+    assert validate_main([]) == 0
+    assert "ok: " in capsys.readouterr().out
+
+
+def test_validate_main_reports_a_bad_file(capsys, tmp_path):
+    data = deck()
+    data["cards"][0]["responses"][1]["key"]["flag"] = True
+    good = write(tmp_path, "good.yaml", {**deck(), "id": "good-deck"})
+    bad = write(tmp_path, "bad.yaml", data)
+    assert validate_main([str(good), str(bad)]) == 1
+    out, err = capsys.readouterr()
+    assert f"ok: {good}: good-deck, 1 cards" in out
+    assert f"{bad}: card 'spilled-tea': responses[1].key.flag: the best response must not be flagged" in err
+
+
+def test_validate_main_reports_duplicate_ids_and_missing_paths(capsys, tmp_path):
+    write(tmp_path, "a.yaml", deck())
+    write(tmp_path, "b.yaml", deck())
+    assert validate_main([str(tmp_path), str(tmp_path / "missing.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "deck id 'test-deck' is already used by" in err
+    assert "no such file or directory" in err
+
+
+def test_validate_main_fails_on_an_empty_folder(capsys, tmp_path):
+    assert validate_main([str(tmp_path)]) == 1
+    assert "no *.yaml or *.yml deck files" in capsys.readouterr().err
+
+
+def test_problems_do_not_leak_between_parses():
+    broken = copy.deepcopy(deck())
+    broken["cards"] = []
+    with pytest.raises(DeckError):
+        parse_deck(dump(broken), FILE)
+    assert parse_deck(dump(deck()), FILE).id == "test-deck"

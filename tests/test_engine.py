@@ -1,0 +1,397 @@
+"""The rules, straight through pure functions: no network, no database, no eventlet."""
+
+from __future__ import annotations
+
+import pytest
+
+from game.engine import GameError, Phase, Role, apply, build_views
+from game.engine import commands as c
+from game.engine.state import FACILITATOR, GUEST, SYSTEM, Actor
+
+
+def player(pid: str) -> Actor:
+    return Actor(Role.PLAYER, pid)
+
+
+F = FACILITATOR
+
+
+def run(state, *steps, now=1000.0):
+    """Apply (actor, command) pairs one second apart."""
+    for i, (actor, command) in enumerate(steps):
+        state = apply(state, actor, command, now + i)
+    return state
+
+
+@pytest.fixture
+def teams(state):
+    """Three teams: red (ann, bob), blue (cas), green (dee)."""
+    return run(
+        state,
+        (F, c.AddTeam("red", "Red")),
+        (GUEST, c.JoinWorkshop("ann", "Ann")),
+        (GUEST, c.JoinWorkshop("bob", "Bob")),
+        (GUEST, c.JoinWorkshop("cas", "Cas")),
+        (GUEST, c.JoinWorkshop("dee", "Dee")),
+        (player("ann"), c.JoinTeam("red")),
+        (player("bob"), c.JoinTeam("red")),
+        (player("cas"), c.CreateTeam("blue", "Blue")),
+        (player("dee"), c.CreateTeam("green", "Green")),
+    )
+
+
+def refused(state, actor, command, code, now=2000.0):
+    """Assert the command is refused with ``code`` and return the error."""
+    with pytest.raises(GameError) as info:
+        apply(state, actor, command, now)
+    assert info.value.code == code, info.value.message
+    return info.value
+
+
+def test_lobby_join_and_teams(teams):
+    assert teams.phase is Phase.LOBBY
+    assert [t.name for t in teams.teams_in_order()] == ["Red", "Blue", "Green"]
+    assert [p.id for p in teams.members("red")] == ["ann", "bob"]
+    assert teams.captain("red").id == "ann"
+
+
+def test_names_are_cleaned_and_limited(state):
+    s = apply(state, GUEST, c.JoinWorkshop("p", "  Ann \u0000  van\tDam "), 1.0)
+    assert s.players["p"].name == "Ann van Dam"
+    refused(state, GUEST, c.JoinWorkshop("q", "   "), "invalid")
+    refused(state, GUEST, c.JoinWorkshop("q", "x" * 31), "too_long")
+    refused(state, GUEST, c.JoinWorkshop("q", 42), "invalid")
+
+
+def test_team_names_unique_and_team_size(teams):
+    refused(teams, F, c.AddTeam("x", " red "), "name_taken")
+    s = run(teams, (GUEST, c.JoinWorkshop("eve", "Eve")), (GUEST, c.JoinWorkshop("fay", "Fay")))
+    s = run(s, (player("eve"), c.JoinTeam("red")))
+    refused(s, player("fay"), c.JoinTeam("red"), "team_full")
+
+
+def test_teams_closed(state):
+    from dataclasses import replace
+
+    closed = replace(state, workshop=replace(state.workshop, settings=replace(state.workshop.settings, teams_open=False)))
+    s = apply(closed, GUEST, c.JoinWorkshop("ann", "Ann"), 1.0)
+    refused(s, player("ann"), c.CreateTeam("t", "Mine"), "teams_closed")
+
+
+def test_roles_hold(teams):
+    for command in (c.DealCard(0), c.Reveal(0), c.LockRound(0), c.AddTeam("x", "X"), c.EndWorkshop(),
+                    c.ScoreTeam(0, "red", 3, 3, 3, 3, 3)):
+        refused(teams, player("ann"), command, "forbidden")
+        refused(teams, GUEST, command, "forbidden")
+    refused(teams, F, c.SubmitPick(0, "a"), "forbidden")
+    refused(teams, player("ann"), c.ExpireTimer(0), "forbidden")
+    refused(teams, GUEST, c.SubmitPick(0, "a"), "forbidden")
+    refused(teams, player("ghost"), c.JoinTeam("red"), "not_joined")
+
+
+def test_deal_needs_players_and_the_right_round(state, teams):
+    refused(state, F, c.DealCard(0), "no_teams")
+    refused(teams, F, c.DealCard(1), "stale")
+    s = apply(teams, F, c.DealCard(0), 2000.0)
+    assert s.phase is Phase.COLLECTING
+    assert s.current_round.deadline == 2060.0
+    refused(s, F, c.DealCard(0), "stale")  # the second device pressed "deal" too
+    refused(s, F, c.DealCard(1), "wrong_phase")
+
+
+def test_picks_are_per_player_and_idempotent(teams):
+    s = apply(teams, F, c.DealCard(0), 2000.0)
+    s1 = apply(s, player("ann"), c.SubmitPick(0, "a", "p1"), 2001.0)
+    assert s1.picks[(0, "ann")].response_id == "a"
+    assert apply(s1, player("ann"), c.SubmitPick(0, "a", "p1"), 2002.0) is s1  # double tap: no change
+    s2 = apply(s1, player("bob"), c.SubmitPick(0, "c", "p2"), 2003.0)
+    assert {k: v.response_id for k, v in s2.picks.items()} == {(0, "ann"): "a", (0, "bob"): "c"}
+    refused(s2, player("ann"), c.SubmitPick(0, "z"), "no_such_response")
+    refused(s2, player("ann"), c.SubmitPick(1, "a"), "stale")
+
+
+def test_player_without_team_cannot_pick(teams):
+    s = run(teams, (GUEST, c.JoinWorkshop("eve", "Eve")), (F, c.DealCard(0)))
+    refused(s, player("eve"), c.SubmitPick(0, "a"), "no_team", now=1010.0)
+    s = apply(s, player("eve"), c.CreateTeam("late", "Late"), 1020.0)  # a late joiner enters the running round
+    assert apply(s, player("eve"), c.SubmitPick(0, "a"), 1021.0).picks[(0, "eve")].team_id == "late"
+
+
+def test_time_up_is_time_up_before_the_timer_task_runs(teams):
+    s = run(teams, (F, c.DealCard(0)), (player("bob"), c.SubmitPick(0, "a")), now=2000.0)  # deadline 2060
+    refused(s, player("bob"), c.SubmitPick(0, "c"), "time_up", now=2060.0)
+    refused(s, player("ann"), c.LockIn(0, "b"), "time_up", now=2060.5)
+    s = apply(s, F, c.ExtendTimer(0, 30), 2061.0)  # the facilitator can still give more time
+    assert apply(s, player("ann"), c.LockIn(0, "b"), 2062.0).answers[(0, "red")].response_id == "b"
+
+
+def test_an_older_pick_arriving_late_does_not_undo_a_newer_one(teams):
+    s = apply(teams, F, c.DealCard(0), 2000.0)
+    s = apply(s, player("ann"), c.SubmitPick(0, "a", "first", 1), 2001.0)
+    s = apply(s, player("ann"), c.SubmitPick(0, "b", "second", 2), 2002.0)
+    assert apply(s, player("ann"), c.SubmitPick(0, "a", "first", 1), 2003.0) is s
+    assert apply(s, player("ann"), c.SubmitPick(0, "c", "third", 3), 2004.0).picks[(0, "ann")].response_id == "c"
+
+
+def test_teams_are_fixed_after_the_first_deal(teams):
+    s = apply(teams, F, c.DealCard(0), 2000.0)
+    refused(s, player("bob"), c.JoinTeam("blue"), "team_fixed")
+    s = apply(s, F, c.MovePlayer("bob", "blue"), 2001.0)
+    assert s.players["bob"].team_id == "blue"
+
+
+def test_only_the_captain_locks_in_once(teams):
+    s = run(teams, (F, c.DealCard(0)), (player("bob"), c.SubmitPick(0, "b")), now=2000.0)
+    refused(s, player("bob"), c.LockIn(0, "b"), "not_captain")
+    s = apply(s, player("ann"), c.LockIn(0, "b", "  the guest  first "), 2002.0)
+    assert s.answers[(0, "red")].why == "the guest first"
+    refused(s, player("ann"), c.LockIn(0, "a"), "already_locked")
+    refused(s, player("bob"), c.SubmitPick(0, "a"), "already_locked")
+    refused(s, player("cas"), c.LockIn(0, "a", "x" * 141), "too_long")
+
+
+def test_round_locks_when_every_team_locked_in(teams):
+    s = run(
+        teams,
+        (F, c.DealCard(0)),
+        (player("ann"), c.LockIn(0, "b")),
+        (player("cas"), c.LockIn(0, "a")),
+        now=2000.0,
+    )
+    assert s.phase is Phase.COLLECTING
+    s = apply(s, player("dee"), c.LockIn(0, "d"), 2010.0)
+    assert s.phase is Phase.LOCKED
+    assert s.current_round.locked_at == 2010.0 and s.current_round.locked_by == "teams"
+
+
+def test_timer_locks_on_the_last_pick(teams):
+    s = run(
+        teams,
+        (F, c.DealCard(0)),  # deadline 2060
+        (player("ann"), c.SubmitPick(0, "a")),
+        (player("bob"), c.SubmitPick(0, "c")),  # the red team's last pick
+        (player("cas"), c.LockIn(0, "b", "because")),
+        now=2000.0,
+    )
+    refused(s, SYSTEM, c.ExpireTimer(0), "not_expired", now=2059.0)
+    s = apply(s, SYSTEM, c.ExpireTimer(0), 2060.0)
+    assert s.phase is Phase.LOCKED and s.current_round.locked_by == "timer"
+    assert build_views(s, 2061.0).screen["workshop"]["locked_by"] == "timer"
+    assert s.answers[(0, "red")].response_id == "c" and s.answers[(0, "red")].auto
+    assert s.answers[(0, "blue")].response_id == "b" and not s.answers[(0, "blue")].auto
+    assert (0, "green") not in s.answers  # no pick, no answer
+    refused(s, SYSTEM, c.ExpireTimer(0), "wrong_phase", now=2061.0)
+
+
+def test_timer_extend_stop_start(teams):
+    s = apply(teams, F, c.DealCard(0), 2000.0)
+    s = apply(s, F, c.ExtendTimer(0, 30), 2010.0)
+    assert s.current_round.deadline == 2090.0
+    refused(s, SYSTEM, c.ExpireTimer(0), "not_expired", now=2061.0)
+    s = apply(s, F, c.StopTimer(0), 2020.0)
+    assert s.current_round.deadline is None
+    refused(s, SYSTEM, c.ExpireTimer(0), "not_expired", now=9999.0)
+    s = apply(s, F, c.StartTimer(0, 10), 2030.0)
+    assert s.current_round.deadline == 2040.0
+    refused(s, F, c.ExtendTimer(0, 0), "invalid")
+    refused(s, F, c.StartTimer(0, 99999), "invalid")
+
+
+def test_reveal_drafts_scores_from_the_key_and_publish_moves_the_board(teams):
+    s = run(
+        teams,
+        (F, c.DealCard(0)),
+        (player("ann"), c.LockIn(0, "b", "guest first")),  # best: 15
+        (player("cas"), c.LockIn(0, "d")),  # flagged: 0+1+0+0+1-1 = 1
+        (F, c.LockRound(0)),
+        now=2000.0,
+    )
+    refused(s, F, c.PublishScores(0), "wrong_phase")
+    assert s.current_round.locked_by == "facilitator"
+    s = apply(s, F, c.Reveal(0), 2010.0)
+    assert s.phase is Phase.REVEALED
+    assert s.scores[(0, "red")].total() == 15
+    assert s.scores[(0, "blue")].total() == 1 and s.scores[(0, "blue")].flag
+    assert s.scores[(0, "green")].total() == 0  # no answer
+    s = apply(s, F, c.ScoreTeam(0, "red", 3, 3, 3, 3, 2, False, 2), 2011.0)
+    assert s.scores[(0, "red")].total() == 16
+    refused(s, F, c.ScoreTeam(0, "red", 4, 3, 3, 3, 3), "invalid")
+    refused(s, F, c.ScoreTeam(0, "red", 3, 3, 3, 3, 3, False, 3), "invalid")
+    refused(s, F, c.ScoreTeam(0, "red", True, 3, 3, 3, 3), "invalid")
+    refused(s, F, c.ScoreTeam(0, "nope", 3, 3, 3, 3, 3), "no_such_team")
+    views = build_views(s, 2012.0)
+    assert all(row["points"] == 0 for row in views.screen["leaderboard"])  # not published yet
+    s = apply(s, F, c.PublishScores(0), 2013.0)
+    board = build_views(s, 2014.0).screen["leaderboard"]
+    assert [(r["name"], r["points"], r["rank"]) for r in board] == [("Red", 16, 1), ("Blue", 1, 2), ("Green", 0, 3)]
+
+
+def test_next_card_from_revealed_publishes_first_and_end_shows_podium(teams):
+    s = run(teams, (F, c.DealCard(0)), (player("ann"), c.LockIn(0, "b")), (F, c.LockRound(0)), (F, c.Reveal(0)), now=2000.0)
+    s = apply(s, F, c.DealCard(1), 2100.0)
+    assert s.rounds[0].scored_at == 2100.0 and s.phase is Phase.COLLECTING and s.workshop.round_index == 1
+    s = run(s, (F, c.LockRound(1)), (F, c.Reveal(1)), (F, c.EndWorkshop()), now=2200.0)
+    assert s.phase is Phase.FINISHED and s.rounds[1].scored_at is not None
+    views = build_views(s, 2300.0)
+    assert views.screen["podium"][0]["name"] == "Red"
+    refused(s, F, c.DealCard(2), "finished")
+    refused(s, GUEST, c.JoinWorkshop("late", "Late"), "finished")
+
+
+def test_no_more_cards(teams):
+    s = teams
+    for i in range(3):
+        s = run(s, (F, c.DealCard(i)), (F, c.LockRound(i)), (F, c.Reveal(i)), (F, c.PublishScores(i)), now=2000.0 + 100 * i)
+    refused(s, F, c.DealCard(3), "no_more_cards")
+
+
+def test_views_hide_secrets_before_the_reveal(teams):
+    s = run(
+        teams,
+        (F, c.DealCard(0)),
+        (player("ann"), c.SubmitPick(0, "a")),
+        (player("cas"), c.LockIn(0, "c", "secret why")),
+        now=2000.0,
+    )
+    v = build_views(s, 2005.0)
+    red, blue = v.teams["red"], v.teams["blue"]
+    assert red["picks"] == {"ann": "a"} and blue["picks"] == {"cas": "c"}
+    assert red["answer"] is None and blue["answer"]["why"] == "secret why"
+    for view in (red, blue, v.screen, v.guests):
+        blob = repr(view)
+        assert "key" not in (view.get("card") or {}).get("responses", [{}])[0]
+        assert "Feedback" not in blob and "Lesson" not in blob and "'best'" not in blob
+        assert view.get("reveal") is None
+    assert "secret why" not in repr(v.screen) and "secret why" not in repr(red)
+    assert v.screen["locked_team_ids"] == ["blue"]
+    assert "'c'" not in repr(v.screen["locked_team_ids"])
+    # the facilitator sees everything
+    fac = {t["id"]: t for t in v.facilitator["teams"]}
+    assert fac["blue"]["answer"]["why"] == "secret why" and fac["red"]["picks"] == {"ann": "a"}
+    assert v.facilitator["card"]["responses"][0]["key"]["attention"] in range(4)
+    assert v.facilitator["card"]["lesson"] == "Lesson one"
+
+
+def test_reveal_view_counts_and_best(teams):
+    s = run(
+        teams,
+        (F, c.DealCard(0)),
+        (player("ann"), c.LockIn(0, "b")),
+        (player("cas"), c.LockIn(0, "b")),
+        (player("dee"), c.LockIn(0, "a")),
+        (F, c.Reveal(0)),
+        now=2000.0,
+    )
+    reveal = build_views(s, 2010.0).teams["red"]["reveal"]
+    assert {r["id"]: r["count"] for r in reveal["responses"]} == {"a": 1, "b": 2, "c": 0, "d": 0}
+    assert reveal["best_id"] == "b" and reveal["lesson"] == "Lesson one" and reveal["debrief"] == "Debrief one"
+
+
+def test_responses_are_shuffled_per_team_and_stable(teams, cards):
+    s = apply(teams, F, c.DealCard(0), 2000.0)
+    orders = {tid: [r["id"] for r in v["card"]["responses"]] for tid, v in build_views(s, 2001.0).teams.items()}
+    again = {tid: [r["id"] for r in v["card"]["responses"]] for tid, v in build_views(s, 2050.0).teams.items()}
+    assert orders == again
+    assert all(sorted(o) == ["a", "b", "c", "d"] for o in orders.values())
+    from game.engine.views import shuffled_ids
+
+    many = {tuple(shuffled_ids(cards[0], "w1", 0, f"t{i}")) for i in range(30)}
+    assert len(many) > 5
+
+
+def test_language_follows_the_workshop(teams):
+    from dataclasses import replace
+
+    nl = replace(teams, workshop=replace(teams.workshop, settings=replace(teams.workshop.settings, language="nl")))
+    s = apply(nl, F, c.DealCard(0), 2000.0)
+    assert build_views(s, 2001.0).screen["card"]["title"] == "Title one (nl)"
+
+
+def test_remove_player_and_captain_passes_on(teams):
+    s = apply(teams, F, c.RemovePlayer("ann"), 2000.0)
+    assert "ann" not in s.players and s.captain("red").id == "bob"
+    refused(s, player("ann"), c.JoinTeam("blue"), "not_joined")
+    refused(s, F, c.RemovePlayer("ann"), "no_such_player")
+
+
+def test_rename_and_leaderboard_toggle(teams):
+    s = apply(teams, F, c.RenameTeam("red", "Rood"), 2000.0)
+    assert s.teams["red"].name == "Rood"
+    s = apply(s, F, c.SetLeaderboard(False), 2001.0)
+    v = build_views(s, 2002.0)
+    assert v.screen["leaderboard"] is None and v.teams["red"]["leaderboard"] is None
+    assert v.facilitator["leaderboard"] is not None
+
+
+def test_a_refused_command_changes_nothing(teams):
+    before = teams
+    refused(teams, player("ann"), c.SubmitPick(0, "a"), "stale")
+    assert teams == before
+
+
+def test_the_engine_imports_no_web_or_database_code():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, game.engine; "
+        "bad = [m for m in ('flask', 'sqlalchemy', 'socketio', 'flask_socketio', 'eventlet') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def finished(teams):
+    """Two cards played and scored, then the end."""
+    s = run(
+        teams,
+        (F, c.DealCard(0)),
+        (player("ann"), c.LockIn(0, "b")),  # best of card one: 3s everywhere
+        (player("cas"), c.LockIn(0, "d")),  # flagged
+        (F, c.LockRound(0)),
+        (F, c.Reveal(0)),
+        (F, c.PublishScores(0)),
+        (F, c.DealCard(1)),
+        (player("ann"), c.LockIn(1, "a")),
+        (F, c.LockRound(1)),
+        (F, c.Reveal(1)),
+        (F, c.EndWorkshop()),
+        now=3000.0,
+    )
+    assert s.phase is Phase.FINISHED
+    return s
+
+
+def test_debrief_profiles_and_cards(teams):
+    s = finished(teams)
+    d = build_views(s, 4000.0).screen["debrief"]
+    red = next(t for t in d["teams"] if t["name"] == "Red")
+    assert red["profile"]["attention"] == 2.5  # 3 on card one, 2 on card two (a: 2,1,1,1,1)
+    assert red["profile"]["ease"] == 2.0
+    blue = next(t for t in d["teams"] if t["name"] == "Blue")
+    assert blue["flags"] == 1 and blue["profile"]["attention"] == 0.0  # flagged on card one, no answer on two
+    assert [c_["title"] for c_ in d["cards"]] == ["Title one", "Title two"]
+    assert d["cards"][0]["best_id"] == "b" and {r["id"]: r["count"] for r in d["cards"][0]["responses"]}["b"] == 1
+    assert d["cards"][0]["lesson"] == "Lesson one"
+    assert d["weakest"] in d["dimensions"] and d["strongest"] in d["dimensions"]
+    assert build_views(teams, 4000.0).screen["debrief"] is None  # only at the end
+
+
+def test_commitments_need_the_end_and_the_facilitators_approval(teams):
+    refused(teams, player("ann"), c.LeaveCommitment("Smile"), "wrong_phase")
+    s = finished(teams)
+    s = apply(s, player("ann"), c.LeaveCommitment("  I will greet every guest by name  "), 5000.0)
+    s = apply(s, player("cas"), c.LeaveCommitment("Answer the phone before it rings twice"), 5001.0)
+    refused(s, player("bob"), c.LeaveCommitment("x" * 141), "too_long")
+    refused(s, player("ann"), c.ReviewCommitment("ann", True), "forbidden")
+    views = build_views(s, 5002.0)
+    assert views.screen["commitments"] == []  # nothing on the screen before approval
+    assert [x["text"] for x in views.facilitator["commitments"]] == [
+        "I will greet every guest by name", "Answer the phone before it rings twice"]
+    assert [x["name"] for x in views.teams["red"]["commitments"]] == ["Ann"]  # a team sees its own
+    s = apply(s, F, c.ReviewCommitment("ann", True), 5003.0)
+    s = apply(s, F, c.ReviewCommitment("cas", False), 5004.0)
+    assert [x["name"] for x in build_views(s, 5005.0).screen["commitments"]] == ["Ann"]
+    s = apply(s, player("ann"), c.LeaveCommitment("Something else"), 5006.0)
+    assert s.commitments["ann"].approved is None  # a rewrite needs a new approval
+    refused(s, F, c.ReviewCommitment("bob", True), "no_such_commitment")

@@ -1,0 +1,262 @@
+"""The socket handlers through Flask-SocketIO's test client: rooms, acknowledgements and
+what each role receives, over a whole workshop with three teams and two cards."""
+
+from __future__ import annotations
+
+import pytest
+
+from game.service import screen_key_from
+from game.web.realtime import socketio
+
+from .conftest import create_workshop
+
+
+def states(client):
+    """The game_state payloads a test client received since the last call."""
+    return [m["args"][0] for m in client.get_received() if m["name"] == "game_state"]
+
+
+def last_state(client):
+    """The newest game_state a client received (and forget the rest)."""
+    received = states(client)
+    assert received, "no game_state received"
+    return received[-1]
+
+
+def ack(client, event, payload=None):
+    """Emit and return the acknowledgement."""
+    return client.emit(event, payload if payload is not None else {}, callback=True)
+
+
+def ok(client, event, payload=None):
+    """Emit, assert it was accepted, return the acknowledgement."""
+    answer = ack(client, event, payload)
+    assert answer and answer.get("ok"), (event, answer)
+    return answer
+
+
+class Room:
+    """A facilitator, a screen and phones connected to one workshop."""
+
+    def __init__(self, app, client):
+        self.app = app
+        self.key = create_workshop(client)
+        self.state = app.extensions["aandacht"].state
+        self.facilitator = socketio.test_client(app, auth={"role": "facilitator", "key": self.key})
+        self.screen = socketio.test_client(app, auth={"role": "screen", "key": screen_key_from(self.key)})
+        assert self.facilitator.is_connected() and self.screen.is_connected()
+        self.code = last_state(self.facilitator)["workshop"]["code"]
+        self.workshop_id = app.extensions["aandacht"].store.workshop_id_by_code(self.code)
+        self.phones = {}
+
+    def phone(self, name, token=None):
+        """Connect a phone and join with a name; return (client, ack)."""
+        phone = socketio.test_client(self.app, auth={"role": "player", "code": self.code, "token": token})
+        assert phone.is_connected()
+        answer = ok(phone, "join_workshop", {"name": name}) if token is None else None
+        self.phones[name] = phone
+        return phone, answer
+
+    def drain(self):
+        for c in [self.facilitator, self.screen, *self.phones.values()]:
+            c.get_received()
+
+
+@pytest.fixture
+def room(app, client):
+    return Room(app, client)
+
+
+def test_connect_refuses_bad_keys_and_codes(app, room):
+    for auth in (
+        {"role": "facilitator", "key": "wrong"},
+        {"role": "screen", "key": room.key},  # the facilitator key does not open the screen role
+        {"role": "player", "code": "ZZZZZZ"},
+        {"role": "boss"},
+        "not a dict",
+        None,
+    ):
+        c = socketio.test_client(app, auth=auth)
+        assert not c.is_connected()
+
+
+def test_phone_code_is_forgiving(app, room):
+    phone = socketio.test_client(app, auth={"role": "player", "code": room.code.lower(), "token": None})
+    assert phone.is_connected()
+    received = phone.get_received()
+    assert received[0]["name"] == "player_info" and received[0]["args"][0] == {"player": None}
+    assert received[1]["args"][0]["role"] == "guest"
+
+
+def play_round(room, round_index, picks, locks):
+    """Deal a card; ``picks`` and ``locks`` map phone names to response ids (in the phone's shuffled order)."""
+    f = room.facilitator
+    ok(f, "deal_card", {"round": round_index})
+    for name, response in picks.items():
+        ok(room.phones[name], "submit_pick", {"round": round_index, "response_id": response, "pick_id": f"{name}-{round_index}"})
+    for name, (response, why) in locks.items():
+        ok(room.phones[name], "lock_in", {"round": round_index, "response_id": response, "why": why})
+
+
+def test_a_whole_workshop_three_teams_two_cards(app, room, clock):
+    f, screen = room.facilitator, room.screen
+    ok(f, "add_team", {"name": "Tea Team"})
+    ann, joined = room.phone("Ann")
+    assert joined["player"]["name"] == "Ann" and len(joined["token"]) >= 32
+    bob, _ = room.phone("Bob")
+    cas, _ = room.phone("Cas")
+    dee, _ = room.phone("Dee")
+    guest_view = last_state(ann)
+    assert guest_view["role"] == "guest" and guest_view["teams"][0]["name"] == "Tea Team"
+    tea = guest_view["teams"][0]["id"]
+    ok(ann, "join_team", {"team_id": tea})
+    ok(bob, "join_team", {"team_id": tea})
+    blue = ok(cas, "create_team", {"name": "Blue"})["team_id"]
+    green = ok(dee, "create_team", {"name": "Green"})["team_id"]
+    assert last_state(ann)["role"] == "team"
+    lobby = last_state(screen)
+    assert [t["name"] for t in lobby["teams"]] == ["Tea Team", "Blue", "Green"]
+    assert lobby["teams"][0]["members"] == ["Ann", "Bob"]
+    room.drain()
+
+    # card 1: a participant cannot run the round
+    assert ack(ann, "deal_card", {"round": 0})["error"]["code"] == "forbidden"
+    ok(f, "deal_card", {"round": 0})
+    team_view = last_state(ann)
+    assert team_view["workshop"]["phase"] == "collecting"
+    card = team_view["card"]
+    assert "key" not in card["responses"][0] and team_view["reveal"] is None
+    assert last_state(screen)["timer"]["remaining"] == 60
+    ids = [r["id"] for r in card["responses"]]
+    state = room.state(room.workshop_id)
+    best = state.card_of(state.current_round).best_response().id
+    worst = next(i for i in ids if i != best)
+
+    ok(bob, "submit_pick", {"round": 0, "response_id": worst, "pick_id": "b1"})
+    ok(bob, "submit_pick", {"round": 0, "response_id": worst, "pick_id": "b1"})  # a re-sent pick
+    mates = last_state(ann)
+    assert mates["picks"] == {member_id(mates, "Bob"): worst}
+    assert states(cas)[-1]["picks"] == {}  # the other team sees nothing of it
+    assert ack(bob, "lock_in", {"round": 0, "response_id": worst})["error"]["code"] == "not_captain"
+    ok(ann, "lock_in", {"round": 0, "response_id": best, "why": "<b>guest</b> first"})
+    ok(cas, "lock_in", {"round": 0, "response_id": worst, "why": ""})
+    screen_view = last_state(screen)
+    assert set(screen_view["locked_team_ids"]) == {tea, blue}
+    assert "guest" not in repr(screen_view) and screen_view["reveal"] is None
+    # green never locks in and makes no pick; the timer runs out
+    clock.advance(61)
+    assert app.extensions["aandacht"].expire_due() == 1
+    assert last_state(f)["workshop"]["phase"] == "locked"
+    ok(f, "reveal", {"round": 0})
+    revealed = last_state(cas)
+    assert revealed["reveal"]["best_id"] == best
+    assert {r["id"]: r["count"] for r in revealed["reveal"]["responses"]}[best] == 1
+    fac = last_state(f)
+    scores = {t["id"]: t["score"] for t in fac["teams"]}
+    card_key = {r["id"]: r for r in fac["card"]["responses"]}
+    assert scores[tea]["total"] == card_key[best]["total"]
+    assert scores[green]["total"] == 0
+    ok(f, "score_team", {"round": 0, "team_id": green, "attention": 1, "ease": 0, "resolution": 0,
+                         "ownership": 0, "proportion": 0, "flag": False, "bonus": 0})
+    ok(f, "score_team", {"round": 0, "team_id": tea, **{d: card_key[best]["key"][d] for d in fac["dimensions"]},
+                         "flag": False, "bonus": 2})
+    ok(f, "publish_scores", {"round": 0})
+    board = last_state(screen)["leaderboard"]
+    assert board[0]["team_id"] == tea and board[0]["points"] == card_key[best]["total"] + 2
+    assert last_state(ann)["score"]["bonus"] == 2
+
+    # card 2, with the leaderboard hidden from the room
+    ok(f, "set_leaderboard", {"visible": False})
+    room.drain()
+    ok(f, "deal_card", {"round": 1})
+    assert ack(f, "deal_card", {"round": 1})["error"]["code"] == "stale"  # a second device pressed it too
+    round2 = last_state(dee)["card"]
+    ok(dee, "lock_in", {"round": 1, "response_id": round2["responses"][0]["id"]})
+    ann.get_received()
+    assert ack(ann, "submit_pick", {"round": 0, "response_id": round2["responses"][0]["id"]})["error"]["code"] == "stale"
+    assert last_state(ann)["workshop"]["round"] == 1  # a stale sender gets its view brought up to date
+    ok(f, "extend_timer", {"round": 1, "seconds": 30})
+    ok(f, "lock_round", {"round": 1})
+    ok(f, "reveal", {"round": 1})
+    ok(f, "end_workshop")
+    final = last_state(screen)
+    assert final["workshop"]["phase"] == "finished" and final["podium"]
+    assert last_state(ann)["leaderboard"] is not None  # the podium shows everything at the end
+    assert ack(f, "deal_card", {"round": 2})["error"]["code"] == "finished"
+
+
+def member_id(view, name):
+    """The id of a team member by name."""
+    return next(m["id"] for m in view["team"]["members"] if m["name"] == name)
+
+
+def test_a_second_workshop_hears_nothing_of_the_first(app, client, room):
+    other = Room(app, client)
+    other.drain()
+    room.phone("Ann")
+    ok(room.facilitator, "add_team", {"name": "Only here"})
+    assert other.facilitator.get_received() == [] and other.screen.get_received() == []
+
+
+def test_a_phone_that_reloads_comes_back_as_the_same_player(app, room):
+    ann, joined = room.phone("Ann")
+    ok(ann, "create_team", {"name": "Red"})
+    ann.disconnect()
+    again, _ = room.phone("Ann again", token=joined["token"])
+    received = again.get_received()
+    info = next(m["args"][0] for m in received if m["name"] == "player_info")
+    assert info["player"]["id"] == joined["player"]["id"] and info["player"]["team_id"]
+    view = [m["args"][0] for m in received if m["name"] == "game_state"][-1]
+    assert view["role"] == "team" and view["team"]["name"] == "Red"
+    assert ack(again, "join_workshop", {"name": "Dup"})["error"]["code"] == "already_joined"
+    assert len(room.state(room.workshop_id).players) == 1
+
+
+def test_bad_payloads_get_clear_errors(room):
+    ann, _ = room.phone("Ann")
+    f = room.facilitator
+    cases = [
+        (ann, "join_team", "nonsense", "invalid"),
+        (ann, "join_team", {}, "invalid"),
+        (ann, "join_team", {"team_id": 5}, "invalid"),
+        (ann, "join_team", {"team_id": "x", "extra": 1}, "invalid"),
+        (ann, "create_team", {"name": "x" * 201}, "too_long"),
+        (ann, "create_team", {"name": "x" * 40}, "too_long"),
+        (ann, "submit_pick", {"round": True, "response_id": "a"}, "invalid"),
+        (ann, "submit_pick", {"round": 0, "response_id": "a"}, "stale"),
+        (f, "deal_card", {"round": "0"}, "invalid"),
+        (f, "deal_card", {"round": 0}, "no_teams"),
+        (f, "score_team", {"round": 0}, "invalid"),
+        (f, "set_leaderboard", {"visible": "yes"}, "invalid"),
+        (f, "submit_pick", {"round": 0, "response_id": "a"}, "forbidden"),
+        (room.screen, "add_team", {"name": "x"}, "forbidden"),
+    ]
+    for sender, event, payload, code in cases:
+        answer = ack(sender, event, payload)
+        assert answer["ok"] is False and answer["error"]["code"] == code, (event, payload, answer)
+        assert answer["error"]["message"]
+    guest = socketio.test_client(room.app, auth={"role": "player", "code": room.code})
+    assert ack(guest, "submit_pick", {"round": 0, "response_id": "a"})["error"]["code"] == "not_joined"
+
+
+def test_facilitator_devices_stay_in_sync(app, room):
+    laptop, phone = room.facilitator, socketio.test_client(app, auth={"role": "facilitator", "key": room.key})
+    phone.get_received()
+    ok(laptop, "add_team", {"name": "Red"})
+    assert last_state(phone)["teams"][0]["name"] == "Red"
+
+
+def test_moved_player_changes_room(app, room):
+    ann, joined = room.phone("Ann")
+    red = ok(ann, "create_team", {"name": "Red"})["team_id"]
+    blue = ok(room.facilitator, "add_team", {"name": "Blue"})["team_id"]
+    ann.get_received()
+    ok(room.facilitator, "move_player", {"player_id": joined["player"]["id"], "team_id": blue})
+    received = ann.get_received()
+    info = [m["args"][0] for m in received if m["name"] == "player_info"][-1]
+    assert info["player"]["team_id"] == blue
+    assert [m["args"][0] for m in received if m["name"] == "game_state"][-1]["team"]["id"] == blue
+    ok(room.facilitator, "remove_player", {"player_id": joined["player"]["id"]})
+    received = ann.get_received()
+    assert [m["args"][0] for m in received if m["name"] == "player_info"][-1] == {"player": None}
+    assert red

@@ -1,0 +1,170 @@
+"""Persistence: migrations, saving the difference, loading it back, and the version check,
+on SQLite and on the real PostgreSQL of this machine."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect
+
+from game import db
+from game.engine import apply
+from game.engine import commands as c
+from game.engine.state import FACILITATOR, GUEST, Actor, Role
+from game.store import Store, VersionConflict, make_engine
+
+
+def play(state, store):
+    """Create the workshop in the store and save a sequence of commands one by one."""
+    store.create_workshop(state.workshop, "facilitator-key", "screen-key")
+    version = 0
+    tokens = {}
+    steps = [
+        (FACILITATOR, c.AddTeam("red", "Red")),
+        (GUEST, c.JoinWorkshop("ann", "Ann")),
+        (GUEST, c.JoinWorkshop("bob", "Bob")),
+        (Actor(Role.PLAYER, "ann"), c.JoinTeam("red")),
+        (Actor(Role.PLAYER, "bob"), c.CreateTeam("blue", "Blue")),
+        (FACILITATOR, c.DealCard(0)),
+        (Actor(Role.PLAYER, "ann"), c.SubmitPick(0, "a", "p1")),
+        (Actor(Role.PLAYER, "ann"), c.LockIn(0, "b", "why not")),
+        (FACILITATOR, c.LockRound(0)),
+        (FACILITATOR, c.Reveal(0)),
+        (FACILITATOR, c.ScoreTeam(0, "red", 3, 3, 2, 3, 3, False, 1)),
+        (FACILITATOR, c.PublishScores(0)),
+        (FACILITATOR, c.RenameTeam("blue", "Blauw")),
+    ]
+    for i, (actor, command) in enumerate(steps):
+        new = apply(state, actor, command, 5000.0 + i)
+        if isinstance(command, c.JoinWorkshop):
+            tokens = {command.player_id: f"token-{command.player_id}"}
+        with store.transaction() as session:
+            version = store.save(session, state, new, version, tokens)
+        state, tokens = new, {}
+    return state, version
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """A migrated store on SQLite or on a fresh PostgreSQL database."""
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    engine = make_engine(url)
+    db.upgrade(engine)
+    yield Store(engine)
+    engine.dispose()
+
+
+def test_migrations_create_every_table(store):
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"workshops", "teams", "players", "rounds", "picks", "answers", "scores", "commitments",
+            "alembic_version"} <= tables
+    assert db.is_current(store.engine)
+
+
+def test_save_and_load_round_trip(store, state):
+    final, version = play(state, store)
+    loaded, loaded_version = store.load(final.workshop.id)
+    assert loaded_version == version == 13
+    assert loaded == final
+
+
+def test_commitments_round_trip(store, state):
+    final, version = play(state, store)
+    steps = [
+        (FACILITATOR, c.EndWorkshop()),
+        (Actor(Role.PLAYER, "ann"), c.LeaveCommitment("Greet every guest by name")),
+        (FACILITATOR, c.ReviewCommitment("ann", True)),
+    ]
+    for i, (actor, command) in enumerate(steps):
+        new = apply(final, actor, command, 9000.0 + i)
+        with store.transaction() as session:
+            version = store.save(session, final, new, version)
+        final = new
+    loaded = store.load(final.workshop.id)[0]
+    assert loaded == final and loaded.commitments["ann"].approved is True
+
+
+def test_lookups(store, state):
+    final, _ = play(state, store)
+    wid = final.workshop.id
+    assert store.workshop_id_by_code("ABCDEF") == wid
+    assert store.workshop_id_by_key("facilitator", "facilitator-key") == wid
+    assert store.workshop_id_by_key("screen", "screen-key") == wid
+    assert store.workshop_id_by_key("screen", "facilitator-key") is None
+    assert store.player_by_token(wid, "token-ann") == "ann"
+    assert store.player_by_token(wid, "token-nobody") is None
+    assert store.code_in_use("ABCDEF") and not store.code_in_use("ZZZZZZ")
+
+
+def test_a_stale_version_is_refused_and_nothing_is_written(store, state):
+    final, version = play(state, store)
+    changed = apply(final, FACILITATOR, c.RenameTeam("red", "Rood"), 9000.0)
+    with pytest.raises(VersionConflict):
+        with store.transaction() as session:
+            store.save(session, final, changed, version - 1)
+    assert store.load(final.workshop.id)[0].teams["red"].name == "Red"
+
+
+def test_removed_player_is_deleted(store, state):
+    final, version = play(state, store)
+    changed = apply(final, FACILITATOR, c.RemovePlayer("ann"), 9000.0)
+    with store.transaction() as session:
+        store.save(session, final, changed, version)
+    loaded = store.load(final.workshop.id)[0]
+    assert "ann" not in loaded.players and (0, "ann") not in loaded.picks and "ann" not in loaded.commitments
+    assert loaded.answers[(0, "red")].why == "why not"  # the team's answer stays
+
+
+def test_deadlines_survive_a_restart(store, state):
+    s = apply(state, FACILITATOR, c.AddTeam("red", "Red"), 1.0)
+    store.create_workshop(state.workshop, "k1", "k2")
+    with store.transaction() as session:
+        version = store.save(session, state, s, 0)
+    s2 = apply(s, GUEST, c.JoinWorkshop("ann", "Ann"), 2.0)
+    s3 = apply(s2, Actor(Role.PLAYER, "ann"), c.JoinTeam("red"), 3.0)
+    s4 = apply(s3, FACILITATOR, c.DealCard(0), 100.0)
+    with store.transaction() as session:
+        version = store.save(session, s, s2, version, {"ann": "t"})
+        version = store.save(session, s2, s4, version)
+    fresh = Store(store.engine)  # a new process would build a new store
+    assert fresh.active_deadlines() == [(state.workshop.id, 0, 160.0)]
+
+
+def test_delete_workshop(store, state):
+    final, _ = play(state, store)
+    store.delete_workshop(final.workshop.id)
+    assert store.load(final.workshop.id) is None
+    assert store.workshop_id_by_code("ABCDEF") is None
+
+
+def test_downgrade_and_upgrade_again(tmp_path):
+    from alembic import command
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    db.upgrade(engine)
+    cfg = db.alembic_config(str(engine.url))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    assert "workshops" not in inspect(engine).get_table_names()
+    db.upgrade(engine)
+    assert db.is_current(engine)
+    engine.dispose()
+
+
+def test_upgrade_keeps_data_from_an_older_schema(tmp_path, state):
+    from alembic import command
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    cfg = db.alembic_config(str(engine.url))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.exec_driver_sql(
+            "INSERT INTO workshops (id, code, facilitator_key_hash, screen_key_hash, title, deck_id, cards, settings,"
+            " phase, round_index, leaderboard_visible, created_at, version)"
+            " VALUES ('w0', 'QQQQQQ', 'f', 's', 'Old', 'd', '[]', '{}', 'lobby', -1, 1, 1.0, 0)"
+        )
+    db.upgrade(engine)
+    assert db.is_current(engine)
+    assert Store(engine).workshop_id_by_code("QQQQQQ") == "w0"
+    engine.dispose()
