@@ -162,6 +162,30 @@ CHROMIUM_FLAGS = [
 ]
 
 
+def release(client) -> None:
+    """Close the sockets a python-socketio client leaves open.
+
+    python-engineio closes its websocket only on a clean disconnect: when the server dies or refuses the connection
+    the socket stays open until the garbage collector finds it (a ResourceWarning in some later test). Polling
+    clients get their own ``requests.Session`` (``http_session=``) so that it can be closed here too.
+    """
+    try:
+        if client.connected:
+            client.disconnect()
+    except Exception:  # the server may be gone already
+        pass
+    eio = client.eio
+    ws = getattr(eio, "ws", None)
+    if ws is not None:
+        try:
+            ws.shutdown()
+        except Exception:
+            pass
+    http = getattr(eio, "http", None)
+    if http is not None:
+        http.close()
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     import socket

@@ -36,7 +36,7 @@ import socketio
 
 from game.service import screen_key_from
 
-from .conftest import LiveServer
+from .conftest import LiveServer, release
 
 pytestmark = [pytest.mark.server]
 
@@ -193,15 +193,7 @@ class Peer:
             self.close()
 
     def close(self) -> None:
-        try:
-            if self.client.connected:
-                self.client.disconnect()
-        except Exception:  # the server may be gone already
-            pass
-        try:
-            self.client.eio.disconnect(abort=True)
-        except Exception:
-            pass
+        release(self.client)
 
 
 class Game:
@@ -876,8 +868,7 @@ def refused_connection(url: str, auth: dict) -> dict:
         with pytest.raises(socketio.exceptions.ConnectionError):
             client.connect(url, auth=auth, transports=["websocket"], wait_timeout=WAIT)
     finally:
-        if client.connected:
-            client.disconnect()
+        release(client)
     assert got_in == [], "a refused socket was sent a view"
     assert len(errors) == 1 and isinstance(errors[0], dict), errors
     assert errors[0]["message"]

@@ -115,7 +115,10 @@ def live_workshop(base: str) -> str:
 
 
 def test_socket_accepts_only_the_apps_own_origin(live_server):
+    import requests
     import socketio as sio
+
+    from .conftest import release
 
     key = live_workshop(live_server.url)
     auth = {"role": "facilitator", "key": key}
@@ -124,17 +127,21 @@ def test_socket_accepts_only_the_apps_own_origin(live_server):
         """A client that sends exactly one Origin header on this transport."""
         if transport == "websocket":  # websocket-client sets its own Origin unless told which one
             return sio.Client(reconnection=False, websocket_extra_options={"origin": origin}), {}
-        return sio.Client(reconnection=False), {"headers": {"Origin": origin}}
+        return sio.Client(reconnection=False, http_session=requests.Session()), {"headers": {"Origin": origin}}
 
     for transport in ("polling", "websocket"):
         good, extra = client(live_server.url, transport)
-        good.connect(live_server.url, auth=auth, wait_timeout=30, transports=[transport], **extra)
-        assert good.connected
-        good.disconnect()
+        try:
+            good.connect(live_server.url, auth=auth, wait_timeout=30, transports=[transport], **extra)
+            assert good.connected
+        finally:
+            release(good)
         evil, extra = client("http://evil.example", transport)
-        with pytest.raises(sio.exceptions.ConnectionError):
-            evil.connect(live_server.url, auth=auth, wait_timeout=30, transports=[transport], **extra)
-        evil.disconnect()
+        try:
+            with pytest.raises(sio.exceptions.ConnectionError):
+                evil.connect(live_server.url, auth=auth, wait_timeout=30, transports=[transport], **extra)
+        finally:
+            release(evil)
 
 
 def test_facilitator_deletes_a_workshop_at_once(app, client):
