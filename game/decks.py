@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from .engine.cards import DIMENSIONS, LANGUAGES, MAX_POINTS, Card, Deck, Response, RubricKey, Text
+from .engine.cards import DIMENSIONS, KINDS, LANGUAGES, MAX_POINTS, Card, Deck, Response, RubricKey, Text
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,40}")
 STORY = re.compile(r"[0-9]{3}_[0-9a-f]{16}")
@@ -32,10 +32,12 @@ DECK_SUFFIXES = (".yaml", ".yml")
 # Length limits in characters, per language: a phone must show a card without endless scrolling.
 DECK_LIMITS = {"title": 80, "description": 400}
 CARD_LIMITS = {"title": 80, "situation": 700, "question": 200, "lesson": 360, "debrief": 220}
+NOTES_LIMIT = 600
 RESPONSE_LIMITS = {"text": 220, "feedback": 320}
 
 DECK_FIELDS = ("id", "title", "description", "cards")
-CARD_FIELDS = ("id", "story", "sensitive", "title", "situation", "question", "responses", "lesson", "debrief")
+CARD_FIELDS = ("id", "story", "sensitive", "title", "situation", "question", "lesson", "debrief")
+CARD_OPTIONAL = ("kind", "responses", "notes")  # responses: required on a choice card, absent on an open one
 RESPONSE_REQUIRED = ("id", "text", "key", "feedback")
 RESPONSE_OPTIONAL = ("best",)
 KEY_OPTIONAL = ("flag",)
@@ -270,9 +272,14 @@ class _Checker:
     def card(self, data: Any, index: int) -> Card | None:
         """Check one card; return it when valid."""
         label = _card_label(data, index)
-        if not self.mapping(data, label, [], CARD_FIELDS):
+        if not self.mapping(data, label, [], CARD_FIELDS, CARD_OPTIONAL):
             return None
         before = len(self.problems)
+        kind = data.get("kind", "choice")
+        if kind not in KINDS:
+            self.add(label, ["kind"], f"must be 'choice' (teams pick a response) or 'open' (teams write their "
+                                      f"own), not {kind!r}")
+            kind = None
         card_id = self.identifier(data["id"], label, ["id"], SLUG, "spilled-tea", SLUG_RULE) if "id" in data else None
         story = (self.identifier(data["story"], label, ["story"], STORY, "000_ad21fe9a2b2a9b6c", STORY_RULE)
                  if "story" in data else None)
@@ -281,10 +288,21 @@ class _Checker:
             name: self.text(data[name], label, [name], limit) if name in data else None
             for name, limit in CARD_LIMITS.items()
         }
-        responses = self.responses(data["responses"], label) if "responses" in data else None
-        if len(self.problems) > before or None in (card_id, story, sensitive, responses, *texts.values()):
+        responses: tuple[Response, ...] | None = ()
+        if kind == "open" and "responses" in data:
+            self.add(label, ["responses"], "an open card has no responses: teams write their own (remove this "
+                                           "field, or make the card kind: choice)")
+        elif kind == "choice":
+            if "responses" in data:
+                responses = self.responses(data["responses"], label)
+            else:
+                self.add(label, ["responses"], f"is missing; a choice card needs {MIN_RESPONSES} to "
+                                               f"{MAX_RESPONSES} responses")
+        notes = self.text(data["notes"], label, ["notes"], NOTES_LIMIT) if "notes" in data else None
+        if len(self.problems) > before or None in (card_id, story, sensitive, responses, kind, *texts.values()):
             return None
-        return Card(id=card_id, story=story, sensitive=sensitive, responses=responses, **texts)
+        return Card(id=card_id, story=story, sensitive=sensitive, responses=responses, kind=kind, notes=notes,
+                    **texts)
 
     def deck(self, data: Any) -> Deck | None:
         """Check a whole deck; return it when the file has no problems at all."""

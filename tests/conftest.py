@@ -37,6 +37,23 @@ def make_card(card_id: str, best: str = "b") -> Card:
     )
 
 
+def make_open_card(card_id: str) -> Card:
+    """An open card: no responses, teams write their own answer."""
+    return Card(
+        id=card_id,
+        story="000_ad21fe9a2b2a9b6c",
+        sensitive=False,
+        title=text(f"Title {card_id}"),
+        situation=text(f"Situation {card_id}"),
+        question=text(f"Question {card_id}"),
+        responses=(),
+        lesson=text(f"Lesson {card_id}"),
+        debrief=text(f"Debrief {card_id}"),
+        kind="open",
+        notes=text(f"Notes {card_id}"),
+    )
+
+
 @pytest.fixture
 def cards():
     """Three test cards with different best responses."""

@@ -277,4 +277,27 @@ def test_debrief_profiles_and_commitments(live_server, browser):
     # nothing any participant typed ran as markup
     for page in (console, screen, anna, bram):
         assert page.locator("#debrief b, #commitments b, .commitment-row b, #my-commitment b").count() == 0
+
+    # the printable report, as a browser with no internet shows and prints it
+    report_context = browser.new_context(viewport={"width": 1100, "height": 900})
+    requested: list[str] = []
+    report_context.on("request", lambda r: requested.append(r.url))
+    report = watch(report_context.new_page(), errors, "report")
+    report.goto(base + console.get_attribute("#report-link", "href"))
+    report.wait_for_selector("#insights li")
+    assert all(url.startswith(base) for url in requested), requested  # no CDN, no web font, no tracker
+    bars = report.locator("svg#room-profile rect.bar")
+    assert bars.count() == 5 and all(bars.nth(i).bounding_box()["width"] > 0 for i in range(5))
+    assert report.locator("figure.team-profile svg").count() >= 2
+    assert report.locator("article.card").count() >= 2
+    assert ANNA_EDIT in report.inner_text("#commitments")
+    report.screenshot(path=str(ARTIFACTS / "report-screen.png"), full_page=True, animations="disabled")
+    report.emulate_media(media="print")
+    hidden_when_printed = report.locator(".no-print").all()
+    assert hidden_when_printed and all(not el.is_visible() for el in hidden_when_printed)  # links stay off paper
+    report.screenshot(path=str(ARTIFACTS / "report-print.png"), full_page=True, animations="disabled")
+    pdf = report.pdf(format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    (ARTIFACTS / "report.pdf").write_bytes(pdf)
+    report_context.close()
     assert errors == []

@@ -76,7 +76,13 @@ def test_default_deck_covers_the_named_stories_and_has_sensitive_cards(default_d
 
 
 def test_default_deck_varies_which_response_is_best(default_deck):
-    assert len({card.best_response().id for card in default_deck.cards}) >= 3
+    assert len({card.best_response().id for card in default_deck.cards if not card.is_open}) >= 3
+
+
+def test_default_deck_has_an_open_card_with_notes(default_deck):
+    open_cards = [card for card in default_deck.cards if card.is_open]
+    assert open_cards and all(card.responses == () and card.best_response() is None for card in open_cards)
+    assert all(card.notes and card.notes.nl and card.notes.en for card in open_cards)
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="shared/seeds is not next to the repository")
@@ -308,7 +314,25 @@ CASES = [
     ("duplicate response id", break_field("responses.2.id", "a"), "spilled-tea", "responses[2].id", "used twice"),
     ("response is a string", break_field("responses.2", "c"), "spilled-tea", "responses[2]", "a mapping"),
     ("card is a string", break_field("/cards.0", "spilled-tea"), "cards[0]", None, "a mapping"),
+    ("unknown kind", break_field("kind", "quiz"), "spilled-tea", "kind", "'choice'"),
+    ("choice card without responses", break_field("responses", DELETE), "spilled-tea", "responses",
+     "a choice card needs 3 to 4 responses"),
+    ("notes over 600", break_field("notes", {"nl": "Let op.", "en": "x" * 601}), "spilled-tea", "notes.en",
+     "limit is 600"),
+    ("notes in one language", break_field("notes", {"nl": "Let op de toon."}), "spilled-tea", "notes.en", "missing"),
 ]
+
+
+def test_an_open_card_has_no_responses():
+    data = deck()
+    data["cards"][0]["kind"] = "open"
+    problem = the_problem(problems_of(data), "responses")
+    assert problem.card == "spilled-tea" and "an open card has no responses" in problem.message
+    del data["cards"][0]["responses"]
+    data["cards"][0]["notes"] = {"nl": "Geen sleutel.", "en": "No key."}
+    parsed = parse_deck(dump(data), FILE).cards[0]
+    assert parsed.is_open and parsed.responses == () and parsed.notes.en == "No key."
+    assert type(parsed).from_dict(parsed.to_dict()) == parsed
 
 
 @pytest.mark.parametrize("name, mutate, card_label, field, words_", CASES, ids=[c[0] for c in CASES])

@@ -395,3 +395,92 @@ def test_commitments_need_the_end_and_the_facilitators_approval(teams):
     s = apply(s, player("ann"), c.LeaveCommitment("Something else"), 5006.0)
     assert s.commitments["ann"].approved is None  # a rewrite needs a new approval
     refused(s, F, c.ReviewCommitment("bob", True), "no_such_commitment")
+
+
+# --- the open round: teams write their own response ------------------------------------------------
+
+
+@pytest.fixture
+def open_round(teams):
+    """The teams of ``teams`` with an open card dealt as the first card."""
+    from dataclasses import replace
+
+    from .conftest import make_open_card
+
+    workshop = replace(teams.workshop, cards=(make_open_card("own"),) + teams.workshop.cards)
+    return run(replace(teams, workshop=workshop), (F, c.DealCard(0)), now=3000.0)
+
+
+def test_an_open_card_takes_written_answers_not_response_ids(open_round):
+    s = open_round
+    assert s.card_of(s.current_round).is_open
+    refused(s, player("ann"), c.SubmitPick(0, "a"), "invalid", now=3001.0)
+    refused(s, player("ann"), c.LockIn(0, "a", text="We call back"), "invalid", now=3001.0)
+    refused(s, player("ann"), c.LockIn(0, text="   "), "invalid", now=3001.0)
+    refused(s, player("ann"), c.LockIn(0, text="x" * 281), "too_long", now=3001.0)
+    s = apply(s, player("bob"), c.SubmitPick(0, text="  Ask   what\x00 she needs "), 3001.0)
+    assert s.picks[(0, "bob")].text == "Ask what she needs" and s.picks[(0, "bob")].response_id == ""
+    s = apply(s, player("ann"), c.LockIn(0, text="Walk over, help mop up, bring a dish", why="small gesture"), 3002.0)
+    answer = s.answers[(0, "red")]
+    assert (answer.text, answer.response_id, answer.why) == ("Walk over, help mop up, bring a dish", "", "small gesture")
+
+
+def test_a_choice_card_takes_no_written_answer(teams):
+    s = run(teams, (F, c.DealCard(0)), now=3000.0)
+    refused(s, player("ann"), c.SubmitPick(0, "a", text="my own"), "invalid", now=3001.0)
+    refused(s, player("ann"), c.LockIn(0, "", text="my own"), "invalid", now=3001.0)
+    refused(s, player("ann"), c.LockIn(0, ""), "no_such_response", now=3001.0)
+
+
+def test_team_mates_see_each_others_drafts_and_other_teams_see_nothing(open_round):
+    s = apply(open_round, player("bob"), c.SubmitPick(0, text="Call her back today"), 3001.0)
+    views = build_views(s, 3002.0)
+    assert views.teams["red"]["drafts"] == {"bob": "Call her back today"}
+    assert views.teams["red"]["picks"] == {}
+    assert views.teams["blue"]["drafts"] == {}
+    assert "Call her back today" not in str(views.screen) and "Call her back today" not in str(views.guests)
+    assert views.facilitator["teams"][0]["drafts"] == {"bob": "Call her back today"}
+    assert views.teams["red"]["card"]["kind"] == "open" and views.teams["red"]["card"]["responses"] == []
+
+
+def test_an_open_round_locks_on_the_latest_draft_and_is_scored_by_hand(open_round):
+    s = run(
+        open_round,
+        (player("bob"), c.SubmitPick(0, text="First idea")),
+        (player("ann"), c.SubmitPick(0, text="Better idea")),
+        (player("cas"), c.LockIn(0, text="Blue's own answer")),
+        now=3001.0,
+    )
+    s = run(s, (F, c.LockRound(0)), (F, c.Reveal(0)), now=3010.0)
+    assert s.answers[(0, "red")].text == "Better idea" and s.answers[(0, "red")].auto
+    assert (0, "green") not in s.answers  # no draft, no answer
+    assert all(s.scores[(0, t)].total() == 0 for t in ("red", "blue", "green"))  # no key to draft from
+    s = apply(s, F, c.ScoreTeam(0, "blue", 3, 2, 3, 3, 2, bonus=1), 3020.0)
+    assert s.scores[(0, "blue")].total() == 14
+    reveal = build_views(s, 3021.0).screen["reveal"]
+    assert reveal["kind"] == "open" and reveal["answered"] == 2 and reveal["best_id"] is None
+    assert reveal["spotlight"] is None and reveal["responses"] == []
+
+
+def test_the_facilitator_spotlights_one_answer_on_the_screen(open_round):
+    s = run(open_round, (player("cas"), c.LockIn(0, text="Blue's <b>own</b> answer", why="because")), now=3001.0)
+    refused(s, F, c.Spotlight(0, "blue"), "wrong_phase", now=3002.0)
+    s = run(s, (F, c.LockRound(0)), (F, c.Reveal(0)), now=3003.0)
+    refused(s, F, c.Spotlight(0, "red"), "no_answer", now=3010.0)
+    refused(s, F, c.Spotlight(0, "nope"), "no_such_team", now=3010.0)
+    refused(s, player("cas"), c.Spotlight(0, "blue"), "forbidden", now=3010.0)
+    refused(s, F, c.Spotlight(1, "blue"), "stale", now=3010.0)
+    s = apply(s, F, c.Spotlight(0, "blue"), 3010.0)
+    views = build_views(s, 3011.0)
+    expected = {"team_id": "blue", "name": "Blue", "text": "Blue's <b>own</b> answer", "why": "because"}
+    assert views.screen["reveal"]["spotlight"] == expected
+    assert views.teams["red"]["reveal"]["spotlight"] == expected
+    assert views.facilitator["spotlight_team_id"] == "blue"
+    s = apply(s, F, c.Spotlight(0, None), 3012.0)
+    assert build_views(s, 3013.0).screen["reveal"]["spotlight"] is None
+
+
+def test_spotlight_is_only_for_open_cards(teams):
+    s = run(teams, (F, c.DealCard(0)), (player("ann"), c.LockIn(0, "b")), (F, c.LockRound(0)), (F, c.Reveal(0)),
+            now=3000.0)
+    refused(s, F, c.Spotlight(0, "red"), "not_open", now=3010.0)

@@ -70,6 +70,7 @@ FACILITATOR_EVENTS = (
     "stop_timer",
     "lock_round",
     "reveal",
+    "spotlight",
     "score_team",
     "publish_scores",
     "set_leaderboard",
@@ -125,6 +126,9 @@ DOCUMENTED_CODES = frozenset(
         "no_such_commitment",
         "forbidden",
         "busy",
+        "text_refused",
+        "not_open",
+        "no_answer",
     }
 )
 
@@ -139,7 +143,7 @@ FORWARD = {  # the phase changes one event may cause (staying put is always allo
     (Phase.SCORED, Phase.COLLECTING),
     *((p, Phase.FINISHED) for p in Phase if p is not Phase.FINISHED),
 }
-NAME_MAX, TEXT_MAX = 30, 140
+NAME_MAX, TEXT_MAX, OPEN_MAX = 30, 140, 280
 SENDER_KINDS = ("facilitator", "screen", "phone_team", "phone_no_team", "phone_guest")
 
 COVERAGE: Counter = Counter()  # what the run exercised; checked at the end so a weak generator cannot hide
@@ -209,6 +213,9 @@ garbage = st.recursive(
 points = st.one_of(st.integers(0, MAX_POINTS), st.integers(0, MAX_POINTS), st.sampled_from([-1, MAX_POINTS + 1, True]))
 bonus = st.one_of(st.integers(0, 2), st.sampled_from([-1, 3, False]))
 seconds = st.sampled_from([None, 4, 5, 30, 60, 600, 601, 3600, 3601, 0, -5])
+own_words = st.one_of(
+    st.sampled_from(["Say sorry first, then help", "x" * 280, "x" * 281, "", "   ", "What a load of shit"]), texts
+)
 pick_ids = st.one_of(st.text(max_size=70), st.sampled_from(["p1", "x" * 64, "x" * 65, "\ud800", "a\x00b"]))
 
 
@@ -321,13 +328,16 @@ def check_invariants(s: State) -> None:
         assert 0 < len(player.name) <= NAME_MAX and not has_control(player.name) and player.name == player.name.strip()
     assert all(n <= size for n in members.values()), (members, size)
 
-    def on_card(round_index: int, response_id: str) -> bool:
-        return s.card_of(s.rounds[round_index]).response(response_id) is not None
+    def on_card(round_index: int, response_id: str, text: str, draft: bool) -> bool:
+        card = s.card_of(s.rounds[round_index])
+        if card.is_open:  # the team's own words, never a response id
+            return response_id == "" and (draft or text != "") and len(text) <= OPEN_MAX and not has_control(text)
+        return text == "" and card.response(response_id) is not None
 
     for (r, pid), pick in s.picks.items():
         assert (pick.round, pick.player_id) == (r, pid)
         assert 0 <= r <= w.round_index, "a pick in a round not dealt yet"
-        assert on_card(r, pick.response_id)
+        assert on_card(r, pick.response_id, pick.text, draft=True)
         assert pid in s.players and pick.team_id in s.teams
         assert len(pick.client_id) <= 64
         rnd = s.rounds[r]
@@ -336,11 +346,14 @@ def check_invariants(s: State) -> None:
     for (r, tid), answer in s.answers.items():  # the key makes it one answer per (round, team)
         assert (answer.round, answer.team_id) == (r, tid)
         assert 0 <= r <= w.round_index and tid in s.teams
-        assert on_card(r, answer.response_id)
+        assert on_card(r, answer.response_id, answer.text, draft=False)
         assert len(answer.why) <= TEXT_MAX and not has_control(answer.why)
         rnd = s.rounds[r]
         assert rnd.locked_at is not None or not answer.auto
         assert rnd.opened_at <= answer.at and (rnd.locked_at is None or answer.at <= rnd.locked_at)
+    for rnd in s.rounds:
+        if rnd.spotlight is not None:  # only an open card's answer, of a team that gave one, after the reveal
+            assert s.card_of(rnd).is_open and (rnd.index, rnd.spotlight) in s.answers and rnd.revealed_at is not None
     for (r, tid), score in s.scores.items():
         assert (score.round, score.team_id) == (r, tid)
         assert 0 <= r <= w.round_index and tid in s.teams
@@ -365,6 +378,7 @@ SETUP = st.fixed_dictionaries(
         "teams_open": st.sampled_from([True, True, True, False]),
         "timer": st.sampled_from([0, 60]),
         "cards": st.integers(1, 3),
+        "open_card": st.sampled_from([False, False, True]),  # an open card first: teams write their own answer
         "teams": st.sampled_from([[], ["Red"], ["Red", "Blue"]]),
         "phones": st.integers(3, 5),
         "language": st.sampled_from(["en", "nl"]),
@@ -387,6 +401,7 @@ MOVES = [
     "timer",
     "expire",
     "reveal",
+    "spotlight",
     "score",
     "publish",
     "end",
@@ -610,11 +625,13 @@ class WorkshopFuzz(RuleBasedStateMachine):
                 assert not view.get("picks") and not view.get("answer"), (page, "sees picks or answers")
         if view["role"] == "team":
             team_id = view["team"]["id"]
-            for pid in view["picks"]:
+            for pid in [*view["picks"], *view["drafts"]]:
                 pick = state.picks.get((state.workshop.round_index, pid))
                 assert pick is not None and pick.team_id == team_id, (page, "sees another team's pick")
             answer = state.answers.get((state.workshop.round_index, team_id))
-            own = None if answer is None else {"response_id": answer.response_id, "why": answer.why, "auto": answer.auto}
+            own = None if answer is None else {
+                "response_id": answer.response_id, "text": answer.text, "why": answer.why, "auto": answer.auto
+            }
             assert view["answer"] == own, (page, "sees an answer that is not its team's")
 
     # --- setting up ---------------------------------------------------------------------------------------
@@ -625,7 +642,8 @@ class WorkshopFuzz(RuleBasedStateMachine):
         created = self.svc.create_workshop(
             "Fuzz",
             deck.id,
-            [c.id for c in deck.cards[: setup["cards"]]],
+            ([c.id for c in deck.cards if c.is_open][:1] if setup["open_card"] else [])
+            + [c.id for c in deck.cards if not c.is_open][: setup["cards"]],
             Settings(
                 language=setup["language"],
                 timer_seconds=setup["timer"],
@@ -686,6 +704,10 @@ class WorkshopFuzz(RuleBasedStateMachine):
         rnd = self.state.current_round
         return [r.id for r in self.state.card_of(rnd).responses] if rnd else ["a", "b"]
 
+    def open_card(self) -> bool:
+        rnd = self.state.current_round
+        return bool(rnd and self.state.card_of(rnd).is_open)
+
     def captains(self) -> list[Page]:
         s = self.state
         out = []
@@ -729,6 +751,7 @@ class WorkshopFuzz(RuleBasedStateMachine):
             options += [("reveal", 6), ("sync", 1)]
         elif phase is Phase.REVEALED:
             options += [("score", 3), ("publish", 2), ("deal", 2 if cards_left else 0), ("end", 1)]
+            options += [("spotlight", 2 if self.open_card() else 0)]
         elif phase is Phase.SCORED:
             options += [("deal", 5 if cards_left else 0), ("end", 2 if cards_left else 5), ("score", 1)]
         else:
@@ -804,16 +827,22 @@ class WorkshopFuzz(RuleBasedStateMachine):
 
     def p_pick(self, data):
         phone = self.choose(data, self.joined("phone_team"), "phone")
-        response = data.draw(st.sampled_from(self.response_ids()), label="response")
-        payload = {"round": self.round_now(), "response_id": response}
+        if self.open_card():
+            payload = {"round": self.round_now(), "text": data.draw(own_words, label="text")}
+        else:
+            response = data.draw(st.sampled_from(self.response_ids()), label="response")
+            payload = {"round": self.round_now(), "response_id": response}
         if data.draw(st.booleans(), label="with pick_id"):
             payload["pick_id"] = data.draw(pick_ids, label="pick_id")
         self.send(phone, "submit_pick", payload)
 
     def p_lock_in(self, data):
         phone = self.choose(data, self.joined("phone_team") if self.stray else self.captains(), "captain")
-        response = data.draw(st.sampled_from(self.response_ids()), label="response")
         why = data.draw(st.one_of(st.just(""), st.sampled_from(["Because", "x" * 140, "x" * 141]), texts), label="why")
+        if self.open_card():
+            self.send(phone, "lock_in", {"round": self.round_now(), "text": data.draw(own_words, label="text"), "why": why})
+            return
+        response = data.draw(st.sampled_from(self.response_ids()), label="response")
         self.send(phone, "lock_in", {"round": self.round_now(), "response_id": response, "why": why})
 
     def p_lock_round(self, data):
@@ -837,6 +866,11 @@ class WorkshopFuzz(RuleBasedStateMachine):
 
     def p_reveal(self, data):
         self.send(self.facilitator, "reveal", {"round": self.round_now()})
+
+    def p_spotlight(self, data):
+        answered = [t.id for t in self.teams() if (self.round_now(), t.id) in self.state.answers]
+        team = data.draw(st.sampled_from([None, *answered]), label="spotlight team")
+        self.send(self.facilitator, "spotlight", {"round": self.round_now(), "team_id": team})
 
     def p_score(self, data):
         team = self.choose(data, self.teams(), "team")
@@ -882,8 +916,9 @@ class WorkshopFuzz(RuleBasedStateMachine):
             "join_workshop": {"name": names},
             "join_team": {"team_id": team_ids},
             "create_team": {"name": names},
-            "submit_pick": {"round": rounds, "response_id": responses, "pick_id?": pick_ids},
-            "lock_in": {"round": rounds, "response_id": responses, "why?": texts},
+            "submit_pick": {"round": rounds, "response_id?": responses, "text?": own_words, "pick_id?": pick_ids},
+            "lock_in": {"round": rounds, "response_id?": responses, "text?": own_words, "why?": texts},
+            "spotlight": {"round": rounds, "team_id": st.one_of(st.none(), team_ids)},
             "leave_commitment": {"text": texts},
             "add_team": {"name": names},
             "rename_team": {"team_id": team_ids, "name": names},
@@ -977,7 +1012,13 @@ class WorkshopFuzz(RuleBasedStateMachine):
                 self.connect_phone(phone.token, phone.player_id if known else None)
             else:
                 token = data.draw(st.one_of(st.none(), st.text(max_size=100)), label="token")
-                self.connect_phone(token)
+                if token is not None and "\x00" in token:
+                    # an auth field no real token looks like is refused outright (validate.check), the page stays out
+                    auth = {"role": "player", "code": self.code, "token": token}
+                    assert self.connect("player", auth, "refused") is None, token
+                    self.check_received(self.state, self.state)
+                else:
+                    self.connect_phone(token)
         elif how == "new_phone" and len(self.phones) < MAX_PHONES:
             self.connect_phone()
         elif how == "console":

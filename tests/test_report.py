@@ -109,3 +109,28 @@ def test_history_lists_this_browsers_workshops_until_they_are_deleted(app, clien
     home = client.get("/").get_data(as_text=True)
     assert "Monday group" not in home and "Tuesday group" in home
     assert client.get(f"/f/{second}/report").status_code == 200  # reopened: the report can be made again
+
+
+def test_an_open_card_s_own_answers_are_in_the_report_and_the_csv(app, client):
+    from .conftest import create_workshop
+
+    key = create_workshop(client, card=["own-words-train"])
+    f = socketio.test_client(app, auth={"role": "facilitator", "key": key})
+    code = last_state(f)["workshop"]["code"]
+    ann = socketio.test_client(app, auth={"role": "player", "code": code})
+    ok(ann, "join_workshop", {"name": "Ann"})
+    red = ok(ann, "create_team", {"name": "Red"})["team_id"]
+    ok(f, "deal_card", {"round": 0})
+    ok(ann, "submit_pick", {"round": 0, "text": "A first draft"})
+    ok(ann, "lock_in", {"round": 0, "text": "=Say sorry, then clear the cups", "why": "act"})
+    ok(f, "reveal", {"round": 0})
+    ok(f, "spotlight", {"round": 0, "team_id": red})
+    ok(f, "publish_scores", {"round": 0})
+    html = client.get(f"/f/{key}/report").get_data(as_text=True)
+    assert "=Say sorry, then clear the cups" in html and "own words" in html and "spotlight" in html
+    assert "Best response:" not in html and "An open card" in html
+    rows = list(csv.reader(io.StringIO(client.get(f"/f/{key}/export.csv").get_data(as_text=True))))
+    texts = [row[CSV_HEADER.index("response")] for row in rows[1:]]
+    kinds = [row[0] for row in rows[1:]]
+    assert kinds == ["pick", "answer"]  # the captain's pick became the locked-in answer; its draft is gone
+    assert texts == ["'=Say sorry, then clear the cups"] * 2  # the team's own words, neutralised for spreadsheets

@@ -92,20 +92,20 @@ def in_order(client: socketio.Client) -> None:
 class Peer:
     """One page (console, screen or phone) as a python-socketio client that records what it receives."""
 
-    def __init__(self, url: str, auth: dict, name: str = "peer"):
+    def __init__(self, url: str, auth: dict, name: str = "peer", transports=("websocket",), http_session=None):
         self.name = name
         self.auth = auth
         self.cond = threading.Condition()
         self.states: list[dict] = []
         self.infos: list[dict] = []
         self.presence: list[dict] = []
-        self.client = socketio.Client(reconnection=False)
+        self.client = socketio.Client(reconnection=False, **({"http_session": http_session} if http_session else {}))
         in_order(self.client)
         self.client.on("game_state", lambda view: self._record(self.states, view))
         self.client.on("player_info", lambda info: self._record(self.infos, info))
         self.client.on("presence", lambda p: self._record(self.presence, p))
         try:
-            self.client.connect(url, auth=auth, transports=["websocket"], wait_timeout=WAIT)
+            self.client.connect(url, auth=auth, transports=list(transports), wait_timeout=WAIT)
         except Exception:
             self.close()
             raise
@@ -391,7 +391,7 @@ def test_nothing_on_the_server_expires_a_phone_that_stays_away(game):
     new_ids = responses(again.state(in_round(1)))
     again.ok("lock_in", {"round": 1, "response_id": new_ids[0], "why": "back in time"})
     fac = f.state(lambda v: team_of(v, "Red")["answer"] is not None)
-    assert team_of(fac, "Red")["answer"] == {"response_id": new_ids[0], "why": "back in time", "auto": False}
+    assert team_of(fac, "Red")["answer"] == {"response_id": new_ids[0], "text": "", "why": "back in time", "auto": False}
     assert fac["players_total"] == 2
 
 
@@ -507,8 +507,8 @@ def test_a_killed_server_comes_back_with_every_acknowledged_pick_lock_and_score(
         ann2.ok("lock_in", {"round": 1, "response_id": red_ids[2], "why": "after the crash"})
         done = game.facilitator.state(in_round(1, "locked"))
         assert done["workshop"]["locked_by"] == "teams"
-        assert team_of(done, "Red")["answer"] == {"response_id": red_ids[2], "why": "after the crash", "auto": False}
-        assert team_of(done, "Blue")["answer"] == {"response_id": blue_ids[0], "why": "because they waited", "auto": False}
+        assert team_of(done, "Red")["answer"] == {"response_id": red_ids[2], "text": "", "why": "after the crash", "auto": False}
+        assert team_of(done, "Blue")["answer"] == {"response_id": blue_ids[0], "text": "", "why": "because they waited", "auto": False}
     finally:
         game.close()
 
@@ -535,7 +535,7 @@ def test_a_deadline_that_passes_while_the_server_is_down_is_honoured_after_the_r
         game.reconnect_all()
         locked = game.facilitator.state(in_round(0, "locked"))  # the round gets locked shortly after start-up
         assert locked["workshop"]["locked_by"] == "timer"
-        assert team_of(locked, "Red")["answer"] == {"response_id": ids[1], "why": "", "auto": True}
+        assert team_of(locked, "Red")["answer"] == {"response_id": ids[1], "text": "", "why": "", "auto": True}
         bob2 = game.back("Bob")
         assert bob2.state(in_round(0, "locked"))["answer"]["response_id"] == ids[1]
     finally:
@@ -669,10 +669,10 @@ def test_a_lock_in_racing_the_timer_ends_with_exactly_one_answer(live_server):
             view = f.state(in_round(index, "locked"))
             red_answer = team_of(view, "Red")["answer"]
             if answer["ok"]:
-                assert red_answer == {"response_id": ids[0], "why": f"captain {index}", "auto": False}
+                assert red_answer == {"response_id": ids[0], "text": "", "why": f"captain {index}", "auto": False}
             else:
                 assert answer["error"]["code"] in ("time_up", "wrong_phase", "already_locked"), answer
-                assert red_answer == {"response_id": ids[1], "why": "", "auto": True}
+                assert red_answer == {"response_id": ids[1], "text": "", "why": "", "auto": True}
             assert view["workshop"]["locked_by"] == "timer"
             assert team_of(view, "Blue")["answer"] is None  # no pick, no answer
             assert ann.fresh_state()["answer"] == red_answer  # the phone agrees with the console

@@ -260,3 +260,57 @@ def test_moved_player_changes_room(app, room):
     received = ann.get_received()
     assert [m["args"][0] for m in received if m["name"] == "player_info"][-1] == {"player": None}
     assert red
+
+
+def test_an_open_round_from_drafts_to_the_spotlight(app, client):
+    """Teams write their own answers: drafts stay in the team, the word filter holds, the facilitator
+    scores by hand and puts one answer on the screen."""
+    key = create_workshop(client, card=["own-words-train", "spilled-tea"])
+    facilitator = socketio.test_client(app, auth={"role": "facilitator", "key": key})
+    screen = socketio.test_client(app, auth={"role": "screen", "key": screen_key_from(key)})
+    code = last_state(facilitator)["workshop"]["code"]
+    phones, ids = {}, {}
+    for name in ("Ann", "Bob", "Cas"):
+        phones[name] = socketio.test_client(app, auth={"role": "player", "code": code})
+        ids[name] = ok(phones[name], "join_workshop", {"name": name})["player"]["id"]
+    red = ok(phones["Ann"], "create_team", {"name": "Red"})["team_id"]
+    ok(phones["Bob"], "join_team", {"team_id": red})
+    blue = ok(phones["Cas"], "create_team", {"name": "Blue"})["team_id"]
+    ok(facilitator, "deal_card", {"round": 0})
+    for c in (facilitator, screen, *phones.values()):
+        c.get_received()
+
+    ann, bob, cas = phones["Ann"], phones["Bob"], phones["Cas"]
+    assert ack(bob, "submit_pick", {"round": 0, "response_id": "a"})["error"]["code"] == "invalid"
+    ok(bob, "submit_pick", {"round": 0, "text": "Say sorry for the crowd first", "pick_id": "p1", "seq": 1})
+    assert last_state(ann)["drafts"] == {ids["Bob"]: "Say sorry for the crowd first"}
+    assert "Say sorry" not in str(states(cas)) + str(states(screen))
+    refused = ack(cas, "lock_in", {"round": 0, "text": "What a load of shit"})
+    assert refused["error"]["code"] == "text_refused" and refused["error"]["message"]
+    assert ack(cas, "lock_in", {"round": 0, "text": "x" * 1001})["error"]["code"] == "too_long"  # the payload limit
+    assert ack(cas, "lock_in", {"round": 0, "text": "x" * 281})["error"]["code"] == "too_long"
+    ok(cas, "lock_in", {"round": 0, "text": "<script>alert(1)</script> Clear the floor, then tickets", "why": "act"})
+    assert ack(bob, "lock_in", {"round": 0, "text": "Mine"})["error"]["code"] == "not_captain"
+    ok(ann, "lock_in", {"round": 0, "text": "Say sorry for the crowd, pick up the cups, then ask for tickets"})
+    view = last_state(facilitator)
+    assert view["workshop"]["phase"] == "locked"  # every team locked in
+    assert [t["answer"]["text"] for t in view["teams"]] == [
+        "Say sorry for the crowd, pick up the cups, then ask for tickets",
+        "<script>alert(1)</script> Clear the floor, then tickets",
+    ]
+
+    ok(facilitator, "reveal", {"round": 0})
+    assert ack(cas, "spotlight", {"round": 0, "team_id": blue})["error"]["code"] == "forbidden"
+    assert last_state(facilitator)["teams"][1]["score"]["attention"] == 0  # no key: nothing drafted
+    ok(facilitator, "score_team", {"round": 0, "team_id": blue, "attention": 3, "ease": 2, "resolution": 2,
+                                   "ownership": 3, "proportion": 3, "bonus": 1})
+    ok(facilitator, "spotlight", {"round": 0, "team_id": blue})
+    spot = last_state(screen)["reveal"]["spotlight"]
+    assert spot == {"team_id": blue, "name": "Blue", "text": "<script>alert(1)</script> Clear the floor, then tickets",
+                    "why": "act"}
+    assert last_state(ann)["reveal"]["spotlight"] == spot
+    ok(facilitator, "spotlight", {"round": 0, "team_id": None})
+    assert last_state(screen)["reveal"]["spotlight"] is None
+    ok(facilitator, "publish_scores", {"round": 0})
+    assert last_state(cas)["score"]["total"] == 14
+

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 LANGUAGES = ("nl", "en")
 DIMENSIONS = ("attention", "ease", "resolution", "ownership", "proportion")
 MAX_POINTS = 3
+KINDS = ("choice", "open")  # choice: teams pick one of the card's responses; open: teams write their own
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,12 @@ class Response:
 
 @dataclass(frozen=True)
 class Card:
-    """A scenario card: a story from the customer's side, a question and 3-4 responses."""
+    """A scenario card: a story from the customer's side, a question and 3-4 responses.
+
+    An open card (``kind == "open"``) has no responses: each team writes its own answer,
+    which the facilitator scores on the rubric. ``notes`` are the facilitator's private
+    notes; only the console ever shows them.
+    """
 
     id: str
     story: str
@@ -104,6 +110,13 @@ class Card:
     responses: tuple[Response, ...]
     lesson: Text
     debrief: Text
+    kind: str = "choice"
+    notes: Text | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """True for a card where teams write their own response."""
+        return self.kind == "open"
 
     def response(self, response_id: str) -> Response | None:
         """Return the response with this id, or None."""
@@ -112,9 +125,9 @@ class Card:
                 return r
         return None
 
-    def best_response(self) -> Response:
-        """Return the response marked best."""
-        return next(r for r in self.responses if r.best)
+    def best_response(self) -> Response | None:
+        """Return the response marked best (None on an open card)."""
+        return next((r for r in self.responses if r.best), None)
 
     def to_dict(self) -> dict:
         """Return a JSON-able form (stored with a workshop as its snapshot of the deck)."""
@@ -128,6 +141,8 @@ class Card:
             "responses": [r.to_dict() for r in self.responses],
             "lesson": self.lesson.to_dict(),
             "debrief": self.debrief.to_dict(),
+            "kind": self.kind,
+            "notes": self.notes.to_dict() if self.notes else None,
         }
 
     @classmethod
@@ -143,6 +158,8 @@ class Card:
             responses=tuple(Response.from_dict(r) for r in data["responses"]),
             lesson=Text.from_dict(data["lesson"]),
             debrief=Text.from_dict(data["debrief"]),
+            kind=data.get("kind", "choice"),
+            notes=Text.from_dict(data["notes"]) if data.get("notes") else None,
         )
 
 

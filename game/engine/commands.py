@@ -59,19 +59,24 @@ class SubmitPick(Command):
 
     ROLES = frozenset({Role.PLAYER})
     round: int
-    response_id: str
+    response_id: str = ""
     client_id: str = ""
     seq: int = 0
+    text: str = ""  # open card: the proposed answer, instead of a response id
 
 
 @dataclass(frozen=True)
 class LockIn(Command):
-    """The team's captain locks in the team's answer with an optional one-line why."""
+    """The team's captain locks in the team's answer with an optional one-line why.
+
+    On an open card the answer is ``text``, the team's own words, and ``response_id`` stays empty.
+    """
 
     ROLES = frozenset({Role.PLAYER})
     round: int
-    response_id: str
+    response_id: str = ""
     why: str = ""
+    text: str = ""
 
 
 # --- facilitator ------------------------------------------------------------
@@ -171,6 +176,15 @@ class Reveal(Command):
 
 
 @dataclass(frozen=True)
+class Spotlight(Command):
+    """Show one team's own answer to an open card on the big screen (``team_id`` None: show none)."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+    round: int
+    team_id: str | None = None
+
+
+@dataclass(frozen=True)
 class ScoreTeam(Command):
     """Set a team's points for the round (0-3 per dimension, the flag, a 0-2 bonus for the why)."""
 
@@ -247,6 +261,7 @@ COMMANDS = {
         LockRound,
         ExpireTimer,
         Reveal,
+        Spotlight,
         ScoreTeam,
         PublishScores,
         SetLeaderboard,

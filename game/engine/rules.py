@@ -32,6 +32,7 @@ from .state import (
 
 NAME_MAX = 30
 WHY_MAX = 140
+OPEN_MAX = 280  # an open card's own answer: a few sentences, readable on the big screen
 COMMITMENT_MAX = 140
 CLIENT_ID_MAX = 64
 TIMER_MAX = 3600
@@ -239,30 +240,45 @@ def _member_in_round(state: State, actor: Actor, round_index: int, now: float) -
     return player, rnd
 
 
-def _answerable(state: State, rnd: Round, team_id: str, response_id: str) -> None:
-    """Refuse when the team has already locked in or the response is not on the card."""
+def _answerable(state: State, rnd: Round, team_id: str, response_id, text, *, required: bool) -> str:
+    """Refuse when the team has already locked in or the answer does not fit the card; return the clean text.
+
+    A choice card takes one of its response ids and no text; an open card takes the team's own text
+    (``required`` when locking in; a draft may be empty) and no response id.
+    """
     if (rnd.index, team_id) in state.answers:
         raise GameError("already_locked", "Your team has already locked in its answer.")
-    if state.card_of(rnd).response(response_id) is None:
+    card = state.card_of(rnd)
+    if card.is_open:
+        if response_id not in ("", None):
+            raise GameError("invalid", "This card has no responses to pick: write your team's own answer.")
+        return clean_text(text if text is not None else "", OPEN_MAX, "answer", required=required)
+    if text not in ("", None):
+        raise GameError("invalid", "Pick one of the card's responses; this card takes no written answer.")
+    if not isinstance(response_id, str) or card.response(response_id) is None:
         raise GameError("no_such_response", "That response is not on this card.")
+    return ""
 
 
 @rule(c.SubmitPick)
 def submit_pick(state: State, actor: Actor, cmd: c.SubmitPick, now: float) -> State:
     """A team member proposes a response; a repeat of the same pick changes nothing."""
     player, rnd = _member_in_round(state, actor, cmd.round, now)
-    _answerable(state, rnd, player.team_id, cmd.response_id)
+    text = _answerable(state, rnd, player.team_id, cmd.response_id, cmd.text, required=False)
+    response_id = cmd.response_id or ""
     client_id = cmd.client_id[:CLIENT_ID_MAX] if isinstance(cmd.client_id, str) else ""
     seq = cmd.seq if isinstance(cmd.seq, int) and not isinstance(cmd.seq, bool) and cmd.seq > 0 else 0
     old = state.picks.get((rnd.index, player.id))
     if old is not None and old.team_id == player.team_id:
-        if old.response_id == cmd.response_id:
+        if old.response_id == response_id and old.text == text:
             return state  # a double tap or a re-sent pick: nothing new
         if client_id and client_id == old.client_id:
             return state  # the same pick sent again
         if seq and old.seq >= seq:
             return state  # an older pick arriving late does not undo a newer one
-    pick = Pick(rnd.index, player.id, player.team_id, cmd.response_id, now, client_id, seq)
+    if old is None and text == "" and state.card_of(rnd).is_open:
+        return state  # an empty draft where there was none: nothing to keep
+    pick = Pick(rnd.index, player.id, player.team_id, response_id, now, client_id, seq, text)
     return replace(state, picks=_with(state.picks, (rnd.index, player.id), pick))
 
 
@@ -273,10 +289,11 @@ def lock_in(state: State, actor: Actor, cmd: c.LockIn, now: float) -> State:
     captain = state.captain(player.team_id)
     if captain is None or captain.id != player.id:
         raise GameError("not_captain", f"Only your captain, {captain.name if captain else '?'}, can lock in.")
-    _answerable(state, rnd, player.team_id, cmd.response_id)
+    text = _answerable(state, rnd, player.team_id, cmd.response_id, cmd.text, required=True)
+    response_id = cmd.response_id or ""
     why = clean_text(cmd.why or "", WHY_MAX, "why", required=False)
-    answer = Answer(rnd.index, player.team_id, cmd.response_id, why, player.id, now)
-    pick = Pick(rnd.index, player.id, player.team_id, cmd.response_id, now)
+    answer = Answer(rnd.index, player.team_id, response_id, why, player.id, now, text=text)
+    pick = Pick(rnd.index, player.id, player.team_id, response_id, now, text=text)
     state = replace(
         state,
         answers=_with(state.answers, (rnd.index, player.team_id), answer),
@@ -398,10 +415,13 @@ def _lock(state: State, rnd: Round, now: float, by: str) -> State:
     for team in state.active_teams():
         if (rnd.index, team.id) in answers:
             continue
-        picks = [p for p in state.picks.values() if p.round == rnd.index and p.team_id == team.id]
+        picks = [p for p in state.picks.values()
+                 if p.round == rnd.index and p.team_id == team.id and (p.response_id or p.text)]
         if picks:
             last = max(picks, key=lambda p: (p.at, p.player_id))
-            answers[(rnd.index, team.id)] = Answer(rnd.index, team.id, last.response_id, "", last.player_id, now, True)
+            answers[(rnd.index, team.id)] = Answer(
+                rnd.index, team.id, last.response_id, "", last.player_id, now, True, text=last.text
+            )
     state = replace(state, answers=frozen_map(answers))
     deadline = None if rnd.deadline is None else min(rnd.deadline, now)
     state = _set_round(state, replace(rnd, locked_at=now, deadline=deadline, locked_by=by))
@@ -432,12 +452,28 @@ def reveal(state: State, actor: Actor, cmd: c.Reveal, now: float) -> State:
     scores = dict(state.scores)
     for team in state.active_teams():
         answer = state.answers.get((rnd.index, team.id))
-        key = card.response(answer.response_id).key if answer else None
+        chosen = card.response(answer.response_id) if answer and not card.is_open else None
+        key = chosen.key if chosen else None  # an open answer has no key: the facilitator scores it
         points = key.points() if key else {d: 0 for d in DIMENSIONS}
         scores[(rnd.index, team.id)] = Score(rnd.index, team.id, **points, flag=bool(key and key.flag))
     state = replace(state, scores=frozen_map(scores))
     state = _set_round(state, replace(rnd, revealed_at=now))
     return _set_workshop(state, phase=Phase.REVEALED)
+
+
+@rule(c.Spotlight)
+def spotlight(state: State, actor: Actor, cmd: c.Spotlight, now: float) -> State:
+    """Put one team's own answer to an open card on the big screen, or take it off."""
+    rnd = _round_for(state, cmd.round, Phase.REVEALED, Phase.SCORED)
+    if not state.card_of(rnd).is_open:
+        raise GameError("not_open", "Only a team's own written answer can be put in the spotlight.")
+    if cmd.team_id is not None:
+        _team(state, cmd.team_id)
+        if (rnd.index, cmd.team_id) not in state.answers:
+            raise GameError("no_answer", "That team has no answer on this card.")
+    if rnd.spotlight == cmd.team_id:
+        return state
+    return _set_round(state, replace(rnd, spotlight=cmd.team_id))
 
 
 @rule(c.ScoreTeam)

@@ -126,6 +126,7 @@ class Round:
     revealed_at: float | None = None
     scored_at: float | None = None
     locked_by: str | None = None  # "teams" (all locked in), "timer" or "facilitator"
+    spotlight: str | None = None  # open card: the team whose answer the screen shows
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ class Pick:
     at: float
     client_id: str = ""
     seq: int = 0
+    text: str = ""  # open card: the player's proposed answer (response_id is then "")
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ class Answer:
     player_id: str | None
     at: float
     auto: bool = False
+    text: str = ""  # open card: the team's own answer (response_id is then "")
 
 
 @dataclass(frozen=True)

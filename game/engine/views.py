@@ -64,19 +64,70 @@ def _card_public(card: Card, lang: str, order: list[str] | None = None) -> dict:
         "title": card.title.get(lang),
         "situation": card.situation.get(lang),
         "question": card.question.get(lang),
+        "kind": card.kind,
         "responses": [{"id": i, "text": by_id[i].text.get(lang)} for i in ids],
     }
 
 
+LANGUAGES = ("nl", "en")
+
+
+def _translations(card: Card, revealed: bool) -> dict:
+    """The card's texts in every language, for a phone whose player reads another language than the
+    workshop's: ``{lang: {"card": {title, situation, question, responses{id: text}}, "reveal": ...}}``.
+
+    ``reveal`` (``feedback{response id: text}, lesson, debrief``) is None until the reveal, like the view's
+    own: nothing a team may not see yet (a response's text is the card's). Built once per command and shared by
+    every team's view.
+    """
+    out = {}
+    for lang in LANGUAGES:
+        out[lang] = {
+            "card": {
+                "title": card.title.get(lang),
+                "situation": card.situation.get(lang),
+                "question": card.question.get(lang),
+                "responses": {r.id: r.text.get(lang) for r in card.responses},
+            },
+            "reveal": {
+                "feedback": {r.id: r.feedback.get(lang) for r in card.responses},
+                "lesson": card.lesson.get(lang),
+                "debrief": card.debrief.get(lang),
+            }
+            if revealed
+            else None,
+        }
+    return out
+
+
+def _spotlight(state: State, rnd: Round) -> dict | None:
+    """The team answer the facilitator put on the big screen (open cards), or None."""
+    team = state.teams.get(rnd.spotlight or "")
+    answer = state.answers.get((rnd.index, rnd.spotlight or ""))
+    if team is None or answer is None:
+        return None
+    return {"team_id": team.id, "name": team.name, "text": answer.text, "why": answer.why}
+
+
 def _reveal(state: State, rnd: Round, lang: str) -> dict:
-    """What the whole room sees at the reveal: counts per response, the best one and why."""
+    """What the whole room sees at the reveal: counts per response, the best one and why.
+
+    On an open card there is nothing to count: the room sees how many teams answered and the
+    one answer the facilitator puts in the spotlight.
+    """
     card = state.card_of(rnd)
     counts = {r.id: 0 for r in card.responses}
+    answered = 0
     for (index, _team), answer in state.answers.items():
         if index == rnd.index:
-            counts[answer.response_id] = counts.get(answer.response_id, 0) + 1
+            answered += 1
+            if answer.response_id:
+                counts[answer.response_id] = counts.get(answer.response_id, 0) + 1
     best = card.best_response()
     return {
+        "kind": card.kind,
+        "answered": answered,
+        "spotlight": _spotlight(state, rnd) if card.is_open else None,
         "responses": [
             {
                 "id": r.id,
@@ -87,7 +138,7 @@ def _reveal(state: State, rnd: Round, lang: str) -> dict:
             }
             for r in card.responses
         ],
-        "best_id": best.id,
+        "best_id": best.id if best else None,
         "lesson": card.lesson.get(lang),
         "debrief": card.debrief.get(lang),
         "no_answer": sum(1 for t in state.active_teams() if (rnd.index, t.id) not in state.answers),
@@ -174,6 +225,9 @@ def debrief(state: State, lang: str) -> dict:
                 "debrief": reveal["debrief"],
                 "best_id": reveal["best_id"],
                 "no_answer": reveal["no_answer"],
+                "kind": reveal["kind"],
+                "answered": reveal["answered"],
+                "spotlight": reveal["spotlight"],
                 "responses": [{k: r[k] for k in ("id", "text", "count", "best")} for r in reveal["responses"]],
             }
         )
@@ -223,12 +277,17 @@ def build_views(state: State, now: float) -> Views:
     teams = state.teams_in_order()
     members = _members_by_team(state)
     round_picks: dict[str, dict[str, str]] = {t.id: {} for t in teams}
+    round_drafts: dict[str, dict[str, str]] = {t.id: {} for t in teams}  # open card: what each member proposes
     if rnd is not None:
         for p in state.picks.values():
             if p.round == rnd.index and p.team_id in round_picks:
-                round_picks[p.team_id][p.player_id] = p.response_id
+                if p.response_id:
+                    round_picks[p.team_id][p.player_id] = p.response_id
+                elif p.text:
+                    round_drafts[p.team_id][p.player_id] = p.text
     locked = [t.id for t in teams if rnd is not None and (rnd.index, t.id) in state.answers]
     card_public = _card_public(card, lang) if card else None
+    translations = _translations(card, revealed) if card else None  # the phone's language switch
     summary = debrief(state, lang) if finished else None
 
     screen = {
@@ -264,8 +323,10 @@ def build_views(state: State, now: float) -> Views:
             "card": None,
             "timer": timer,
             "picks": {},
+            "drafts": {},
             "answer": None,
             "reveal": reveal,
+            "translations": translations,
             "score": None,
             "leaderboard": public_board,
             "podium": _podium(board) if finished else None,
@@ -275,9 +336,12 @@ def build_views(state: State, now: float) -> Views:
         if card is not None:
             view["card"] = _card_public(card, lang, shuffled_ids(card, state.workshop.id, rnd.index, t.id))
             view["picks"] = round_picks[t.id]
+            view["drafts"] = round_drafts[t.id]
             answer = state.answers.get((rnd.index, t.id))
             if answer is not None:
-                view["answer"] = {"response_id": answer.response_id, "why": answer.why, "auto": answer.auto}
+                view["answer"] = {
+                    "response_id": answer.response_id, "text": answer.text, "why": answer.why, "auto": answer.auto
+                }
             score = state.scores.get((rnd.index, t.id))
             if revealed and score is not None and rnd.scored_at is not None:
                 view["score"] = score.to_dict()
@@ -292,6 +356,7 @@ def build_views(state: State, now: float) -> Views:
                 "name": t.name,
                 "members": members[t.id],
                 "picks": team_views[t.id]["picks"],
+                "drafts": team_views[t.id]["drafts"],
                 "answer": team_views[t.id]["answer"],
                 "score": state.scores[(rnd.index, t.id)].to_dict() if rnd and (rnd.index, t.id) in state.scores else None,
             }
@@ -304,6 +369,7 @@ def build_views(state: State, now: float) -> Views:
         "timer": timer,
         "locked_team_ids": locked,
         "reveal": reveal,
+        "spotlight_team_id": rnd.spotlight if rnd else None,
         "round_scored": bool(rnd and rnd.scored_at is not None),
         "leaderboard": board,
         "podium": _podium(board) if finished else None,
@@ -327,6 +393,7 @@ def _card_full(card: Card, lang: str) -> dict:
     view["lesson"] = card.lesson.get(lang)
     view["debrief"] = card.debrief.get(lang)
     view["sensitive"] = card.sensitive
+    view["notes"] = card.notes.get(lang) if card.notes else None  # the facilitator's private notes: console only
     return view
 
 
