@@ -1,0 +1,476 @@
+"""The deck pages through Flask's test client: create and edit decks and cards with every problem at its field,
+upload with every problem listed, duplicate, export and import, the form token, read-only built-in decks, and a
+saved deck that a workshop is created from."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from game.decks import parse_deck
+from game.library import DeckLibrary, deck_to_data, dump_deck
+
+from .conftest import create_workshop
+
+BUILTIN = "aandacht-basis"
+TOKEN = "deck-token"
+
+
+@pytest.fixture
+def client(app):
+    """A test client whose session carries a known form token."""
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["csrf"] = TOKEN
+    return client
+
+
+def library(app) -> DeckLibrary:
+    """The app's deck library."""
+    return app.extensions["aandacht"].decks
+
+
+def deck_form(**overrides) -> dict:
+    """The new-deck form for a deck with one valid card."""
+    form = {
+        "csrf_token": TOKEN,
+        "deck.id": "front-office",
+        "deck.title.nl": "Balie", "deck.title.en": "Front office",
+        "deck.description.nl": "Kaarten voor de balie.", "deck.description.en": "Cards for the front office.",
+        **card_form(),
+    }
+    form.update(overrides)
+    return form
+
+
+def card_form(card_id: str = "late-parcel", **overrides) -> dict:
+    """A valid choice card: three responses, the second one best."""
+    form = {
+        "csrf_token": TOKEN, "id": card_id, "story": "000_ad21fe9a2b2a9b6c", "kind": "choice",
+        "title.nl": "Het late pakket", "title.en": "The late parcel",
+        "situation.nl": "Je pakket is drie dagen te laat.", "situation.en": "Your parcel is three days late.",
+        "question.nl": "Wat doet de medewerker?", "question.en": "What does the agent do?",
+        "lesson.nl": "Neem het over.", "lesson.en": "Take it on.",
+        "debrief.nl": "Waar laten wij klanten wachten?", "debrief.en": "Where do we make customers wait?",
+        "best": "1",
+    }
+    points = {0: (1, 1, 1, 1, 1), 1: (3, 3, 3, 3, 3), 2: (0, 1, 0, 0, 1)}
+    for slot, pts in points.items():
+        form[f"r{slot}.id"] = "abcd"[slot]
+        form[f"r{slot}.text.nl"], form[f"r{slot}.text.en"] = f"Antwoord {slot}", f"Response {slot}"
+        form[f"r{slot}.feedback.nl"], form[f"r{slot}.feedback.en"] = f"Uitleg {slot}", f"Feedback {slot}"
+        for dim, p in zip(("attention", "ease", "resolution", "ownership", "proportion"), pts):
+            form[f"r{slot}.key.{dim}"] = str(p)
+    form.update({"r3.id": "d", "r3.key.attention": "0"})
+    form.update(overrides)
+    return form
+
+
+def field_errors(html: str) -> dict[str, list[str]]:
+    """The problems shown at each field: {field name: [messages]}."""
+    found: dict[str, list[str]] = {}
+    for name, message in re.findall(r'<p class="field-error" id="[^"]*" data-field="([^"]*)"[^>]*>([^<]*)</p>', html):
+        found.setdefault(name, []).append(message)
+    return found
+
+
+def make_deck(client, **overrides) -> str:
+    """Create a deck through the form; return its id."""
+    response = client.post("/decks/new", data=deck_form(**overrides))
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return response.headers["Location"].split("/decks/")[1].split("?")[0]
+
+
+def version(app, deck_id: str) -> str:
+    """The stored deck's version, as the edit forms carry it."""
+    return str(library(app).info(deck_id).version)
+
+
+def test_the_deck_list_shows_built_in_decks_with_counts_and_is_linked_from_home(client, app):
+    page = client.get("/decks").get_data(as_text=True)
+    deck = library(app)[BUILTIN]
+    row = re.search(rf'<tr class="deck-row" data-deck-id="{BUILTIN}">(.*?)</tr>', page, re.S).group(1)
+    counts = re.findall(r'<td class="num">(\d+)', row)
+    assert counts == [str(len(deck.cards)), str(sum(c.sensitive for c in deck.cards))] and counts[1] == "2"
+    assert "built-in" in row
+    assert 'href="/decks"' in client.get("/").get_data(as_text=True)
+
+
+def test_create_a_deck_then_edit_it_and_its_cards(client, app):
+    deck_id = make_deck(client)
+    assert deck_id == "front-office"
+    deck = library(app)[deck_id]
+    assert deck.title.en == "Front office" and [c.id for c in deck.cards] == ["late-parcel"]
+    card = deck.cards[0]
+    assert [r.id for r in card.responses] == ["a", "b", "c"] and card.best_response().id == "b"
+    assert card.notes is None and card.sensitive is False
+
+    # the deck's title and description
+    response = client.post(f"/decks/{deck_id}", data={
+        "csrf_token": TOKEN, "version": version(app, deck_id), "deck.title.nl": "Balie 2", "deck.title.en": "Desk 2",
+        "deck.description.nl": "Nieuw.", "deck.description.en": "New."})
+    assert response.status_code == 303
+    assert library(app)[deck_id].title.en == "Desk 2"
+
+    # add a sensitive open card with private notes
+    response = client.post(f"/decks/{deck_id}/cards/new", data={
+        **card_form("open-one", kind="open", sensitive="on", **{"notes.nl": "Let op stiltes.",
+                                                               "notes.en": "Watch the silences."}),
+        "version": version(app, deck_id)})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    opened = library(app)[deck_id].card("open-one")
+    assert opened.kind == "open" and opened.responses == () and opened.sensitive
+    assert opened.notes.en == "Watch the silences."
+
+    # edit the first card: a fourth response, and another best
+    form = card_form(**{"r3.text.nl": "Vier", "r3.text.en": "Four", "r3.feedback.nl": "F4", "r3.feedback.en": "F4",
+                        "best": "3", "r3.key.attention": "3", "r3.key.ease": "3", "r3.key.resolution": "3",
+                        "r3.key.ownership": "3", "r3.key.proportion": "3", "r1.key.attention": "2"})
+    response = client.post(f"/decks/{deck_id}/cards/late-parcel", data={**form, "csrf_token": TOKEN,
+                                                                        "version": version(app, deck_id)})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    card = library(app)[deck_id].card("late-parcel")
+    assert len(card.responses) == 4 and card.best_response().id == "d"
+
+    # reorder, then delete a card
+    client.post(f"/decks/{deck_id}/cards/open-one/move", data={"csrf_token": TOKEN, "direction": "up",
+                                                               "version": version(app, deck_id)})
+    assert [c.id for c in library(app)[deck_id].cards] == ["open-one", "late-parcel"]
+    client.post(f"/decks/{deck_id}/cards/open-one/delete", data={"csrf_token": TOKEN, "version": version(app, deck_id)})
+    assert [c.id for c in library(app)[deck_id].cards] == ["late-parcel"]
+    # the last card stays: a deck needs one
+    response = client.post(f"/decks/{deck_id}/cards/late-parcel/delete",
+                           data={"csrf_token": TOKEN, "version": version(app, deck_id)})
+    assert response.status_code == 400 and "a deck needs at least 1 card" in response.get_data(as_text=True)
+    assert len(library(app)[deck_id].cards) == 1
+
+
+def test_card_problems_are_shown_at_their_fields_and_the_input_is_kept(client, app):
+    deck_id = make_deck(client)
+    before = library(app)[deck_id]
+    form = card_form("second", **{
+        "title.en": "", "situation.nl": "x" * 701, "story": "my story", "r1.key.ease": "7", "best": "",
+        "r2.text.en": "", "notes.nl": "Alleen in het Nederlands", "kind": "choice"})
+    response = client.post(f"/decks/{deck_id}/cards/new", data={**form, "csrf_token": TOKEN,
+                                                                 "version": version(app, deck_id)})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    errors = field_errors(html)
+    assert "blank" in errors["title.en"][0]
+    assert "701 characters long; the limit is 700" in errors["situation.nl"][0]
+    assert "must look like" in errors["story"][0]
+    assert "whole number from 0 to 3" in errors["r1.key.ease"][0]
+    assert "blank" in errors["r2.text.en"][0]
+    assert "blank" in errors["notes.en"][0]
+    assert "mark exactly one" in errors["responses"][0]
+    assert 'aria-invalid="true"' in html and 'id="error-summary"' in html
+    # everything typed is still there
+    assert "Alleen in het Nederlands" in html and "x" * 701 in html and 'value="my story"' in html
+    assert library(app)[deck_id] == before  # nothing was stored
+
+
+def test_a_new_deck_with_problems_keeps_every_field_and_stores_nothing(client, app):
+    response = client.post("/decks/new", data=deck_form(**{"deck.id": "Bad Id", "deck.title.nl": "", "id": "x"}))
+    errors = field_errors(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert "must look like" in errors["deck.id"][0] and "blank" in errors["deck.title.nl"][0]
+    assert "must look like" in errors["id"][0]
+    assert list(library(app)) == [BUILTIN]
+    # an empty id is made from the English title
+    assert make_deck(client, **{"deck.id": ""}) == "front-office"
+    assert make_deck(client, **{"deck.id": ""}) == "front-office-2"
+
+
+def test_the_same_card_id_twice_is_refused_at_the_card_id(client, app):
+    deck_id = make_deck(client)
+    response = client.post(f"/decks/{deck_id}/cards/new", data={**card_form(), "csrf_token": TOKEN,
+                                                                 "version": version(app, deck_id)})
+    assert response.status_code == 400
+    assert "used twice" in field_errors(response.get_data(as_text=True))["id"][0]
+
+
+def test_a_stale_editor_does_not_overwrite_silently(client, app):
+    deck_id = make_deck(client)
+    old = version(app, deck_id)
+    client.post(f"/decks/{deck_id}", data={"csrf_token": TOKEN, "version": old, "deck.title.nl": "Een",
+                                          "deck.title.en": "One", "deck.description.nl": "D",
+                                          "deck.description.en": "D"})
+    response = client.post(f"/decks/{deck_id}", data={"csrf_token": TOKEN, "version": old, "deck.title.nl": "Twee",
+                                                      "deck.title.en": "Two", "deck.description.nl": "D",
+                                                      "deck.description.en": "D"})
+    assert response.status_code == 409 and "Someone saved this deck" in response.get_data(as_text=True)
+    assert library(app)[deck_id].title.en == "One"
+
+
+def test_upload_lists_every_problem_by_file_card_and_field_and_imports_nothing(client, app):
+    deck = library(app)[BUILTIN]
+    data = deck_to_data(deck)
+    data["id"] = "uploaded"
+    data["title"]["en"] = ""
+    data["cards"][0]["responses"][1]["key"]["ease"] = 9
+    data["cards"][2]["story"] = "nope"
+    del data["cards"][3]["lesson"]
+    text = dump_deck(data)
+    response = client.post("/decks/import", data={"csrf_token": TOKEN, "file": (_file(text), "mine.yaml")},
+                           content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    rows = re.findall(r'<tr class="problem"><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>',
+                      html)
+    where = {(card, field) for _file_name, card, field, _message in rows}
+    assert {f for f, *_ in rows} == {"mine.yaml"}
+    assert ("(deck)", "title.en") in where
+    assert (deck.cards[0].id, "responses[1].key.ease") in where
+    assert (deck.cards[2].id, "story") in where
+    assert (deck.cards[3].id, "lesson") in where
+    assert len(rows) == 4
+    assert "uploaded" not in library(app)
+
+
+def test_upload_refuses_other_files_and_yaml_aliases(client, app):
+    def upload(text: str, name: str = "deck.yaml"):
+        return client.post("/decks/import", data={"csrf_token": TOKEN, "file": (_file(text), name)},
+                           content_type="multipart/form-data")
+
+    assert "must be a .yaml or .yml" in upload("id: x", "deck.txt").get_data(as_text=True)
+    assert "YAML syntax error at line 1" in upload("id: [").get_data(as_text=True)
+    bomb = "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n"
+    response = upload(bomb)
+    assert response.status_code == 400 and "anchors or aliases" in response.get_data(as_text=True)
+    assert list(library(app)) == [BUILTIN]
+
+
+def test_export_then_import_gives_the_same_deck(client, app):
+    deck_id = make_deck(client, **{"notes.nl": "Eigen notitie", "notes.en": "Own note", "sensitive": "on"})
+    exported = client.get(f"/decks/{deck_id}/export.yaml")
+    assert exported.status_code == 200
+    assert exported.headers["Content-Disposition"] == f'attachment; filename="{deck_id}.yaml"'
+    original = library(app)[deck_id]
+    assert parse_deck(exported.get_data(as_text=True), "x.yaml") == original
+    # the id is taken: refused at the id, unless the facilitator asks to replace their own deck
+    again = client.post("/decks/import", data={"csrf_token": TOKEN, "file": (_file(exported.data), "x.yaml")},
+                        content_type="multipart/form-data")
+    assert again.status_code == 400 and "already used" in again.get_data(as_text=True)
+    client.post(f"/decks/{deck_id}/delete", data={"csrf_token": TOKEN})
+    assert deck_id not in library(app)
+    response = client.post("/decks/import", data={"csrf_token": TOKEN, "file": (_file(exported.data), "x.yaml")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    assert library(app)[deck_id] == original
+    response = client.post("/decks/import", data={"csrf_token": TOKEN, "replace": "on",
+                                                  "file": (_file(exported.data), "x.yaml")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303 and library(app).info(deck_id).version == 2
+
+    # a built-in deck exports as its file, and imports as the same deck under another id
+    builtin = client.get(f"/decks/{BUILTIN}/export.yaml").get_data(as_text=True)
+    assert parse_deck(builtin, "b.yaml") == library(app)[BUILTIN]
+    refused = client.post("/decks/import", data={"csrf_token": TOKEN, "replace": "on",
+                                                 "file": (_file(builtin), "b.yaml")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 400 and "built-in deck" in refused.get_data(as_text=True)
+
+
+def test_duplicate_makes_an_own_copy_with_a_new_id(client, app):
+    response = client.post(f"/decks/{BUILTIN}/duplicate", data={"csrf_token": TOKEN})
+    assert response.status_code == 303
+    copy_id = response.headers["Location"].split("/decks/")[1].split("?")[0]
+    assert copy_id == f"{BUILTIN}-copy"
+    copy, original = library(app)[copy_id], library(app)[BUILTIN]
+    assert copy.cards == original.cards and copy.title.en.endswith("(copy)")
+    assert not library(app).info(copy_id).builtin
+    second = client.post(f"/decks/{BUILTIN}/duplicate", data={"csrf_token": TOKEN}).headers["Location"]
+    assert f"{BUILTIN}-copy-2" in second
+
+
+def test_every_post_needs_the_form_token(client, app):
+    deck_id = make_deck(client)
+    v = version(app, deck_id)
+    posts = [
+        ("/decks/new", deck_form(**{"deck.id": "other"})),
+        (f"/decks/{deck_id}", {"version": v, "deck.title.nl": "a", "deck.title.en": "b"}),
+        (f"/decks/{deck_id}/cards/new", {**card_form("another"), "version": v}),
+        (f"/decks/{deck_id}/cards/late-parcel", {**card_form(), "version": v}),
+        (f"/decks/{deck_id}/cards/late-parcel/move", {"direction": "down", "version": v}),
+        (f"/decks/{deck_id}/cards/late-parcel/delete", {"version": v}),
+        (f"/decks/{deck_id}/duplicate", {}),
+        (f"/decks/{deck_id}/delete", {}),
+        ("/decks/import", {}),
+    ]
+    for url, data in posts:
+        for token in (None, "wrong"):
+            form = {k: v for k, v in data.items() if k != "csrf_token"}
+            if token:
+                form["csrf_token"] = token
+            assert client.post(url, data=form).status_code == 400, url
+    assert list(library(app)) == [BUILTIN, deck_id] and library(app).info(deck_id).version == int(v)
+
+
+def test_built_in_decks_are_read_only(client, app):
+    card_id = library(app)[BUILTIN].cards[0].id
+    page = client.get(f"/decks/{BUILTIN}").get_data(as_text=True)
+    assert 'id="deck-form"' not in page and 'id="add-card"' not in page and "Duplicate" in page
+    assert client.get(f"/decks/{BUILTIN}/cards/new").status_code == 403
+    assert client.get(f"/decks/{BUILTIN}/cards/{card_id}").status_code == 302  # opens the preview instead
+    for url, data in [
+        (f"/decks/{BUILTIN}", {"deck.title.nl": "a", "deck.title.en": "b"}),
+        (f"/decks/{BUILTIN}/cards/new", card_form("x")),
+        (f"/decks/{BUILTIN}/cards/{card_id}", card_form(card_id)),
+        (f"/decks/{BUILTIN}/cards/{card_id}/move", {"direction": "down"}),
+        (f"/decks/{BUILTIN}/cards/{card_id}/delete", {}),
+        (f"/decks/{BUILTIN}/delete", {}),
+    ]:
+        assert client.post(url, data={**data, "csrf_token": TOKEN, "version": "0"}).status_code == 403, url
+    # and a new deck may not take a built-in deck's id
+    response = client.post("/decks/new", data=deck_form(**{"deck.id": BUILTIN}))
+    assert response.status_code == 400 and "built-in" in field_errors(response.get_data(as_text=True))["deck.id"][0]
+    assert client.get("/decks/no-such-deck").status_code == 404
+
+
+def test_preview_shows_the_card_as_the_phone_and_the_screen_do(client, app):
+    deck_id = make_deck(client, **{"notes.nl": "GEHEIM-NL", "notes.en": "SECRET-EN"})
+    base = f"/decks/{deck_id}/cards/late-parcel/preview"
+    phone = client.get(base + "?view=phone&lang=en").get_data(as_text=True)
+    assert 'class="page play preview-page"' in phone and 'class="response-btn"' in phone
+    assert "The late parcel" in phone and "Response 1" in phone and "Het late pakket" not in phone
+    dutch = client.get(base + "?view=phone&lang=nl").get_data(as_text=True)
+    assert "Het late pakket" in dutch and "Antwoord 2" in dutch
+    screen = client.get(base + "?view=screen&lang=en").get_data(as_text=True)
+    assert 'class="screen preview-page"' in screen and 'class="screen-responses"' in screen
+    reveal = client.get(base + "?view=screen&lang=en&stage=reveal").get_data(as_text=True)
+    assert "chart-row is-best" in reveal and "Feedback 1" in reveal and "Take it on." in reveal
+    for page in (phone, dutch, screen, reveal):
+        assert "GEHEIM" not in page and "SECRET" not in page  # private notes never on a phone or the screen
+    assert client.get(f"/decks/{deck_id}/cards/nope/preview").status_code == 404
+
+
+def test_a_saved_deck_is_offered_on_home_and_a_workshop_snapshots_its_cards(client, app):
+    deck_id = make_deck(client, **{"notes.nl": "Notitie", "notes.en": "Note"})
+    home = client.get("/").get_data(as_text=True)
+    assert f'<option value="{deck_id}"' in home and 'data-card-id="late-parcel"' in home
+    key = create_workshop(client, deck_id=deck_id, card=["late-parcel"])
+    with client.session_transaction() as sess:
+        sess["csrf"] = TOKEN  # create_workshop set its own
+    svc = app.extensions["aandacht"]
+    state = svc.state(svc.store.workshop_id_by_key("facilitator", key))
+    assert state.workshop.deck_id == deck_id and state.workshop.cards[0].notes.en == "Note"
+    # editing the deck later does not change the workshop
+    response = client.post(f"/decks/{deck_id}/cards/late-parcel", data={
+        **card_form(**{"title.en": "Renamed"}), "version": version(app, deck_id)})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert library(app)[deck_id].cards[0].title.en == "Renamed"
+    svc._cache.clear()
+    state = svc.state(svc.store.workshop_id_by_key("facilitator", key))
+    assert state.workshop.cards[0].title.en == "The late parcel"
+    # deleting it neither: the workshop keeps its cards
+    client.post(f"/decks/{deck_id}/delete", data={"csrf_token": TOKEN})
+    assert deck_id not in library(app)
+    svc._cache.clear()
+    assert svc.state(svc.store.workshop_id_by_key("facilitator", key)).workshop.cards[0].id == "late-parcel"
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_two_apps_on_one_database_see_the_same_decks(database, tmp_path, clock, request):
+    """Every process reads stored decks fresh from the database (two apps here, as two processes)."""
+    from game.web import create_app
+
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}" if database == "sqlite" else request.getfixturevalue("pg_url")
+    config = {"TESTING": True, "DATABASE_URL": url, "ASYNC_MODE": "threading", "SECRET_KEY": "test-secret",
+              "CLOCK": clock, "PUBLIC_URL": "http://aandacht.test"}
+    app, other = create_app(config), create_app(config)
+    try:
+        first = app.test_client()
+        with first.session_transaction() as sess:
+            sess["csrf"] = TOKEN
+        deck_id = make_deck(first)
+        assert library(other)[deck_id] == library(app)[deck_id]
+        # deleted and made again with the same id (and the same version number): the other sees the new one
+        first.post(f"/decks/{deck_id}/delete", data={"csrf_token": TOKEN})
+        assert make_deck(first, **{"deck.title.en": "Made again"}) == deck_id
+        assert library(other)[deck_id].title.en == "Made again"
+        # the same id again: the database's key refuses it, and the form says so at the id
+        response = first.post("/decks/new", data=deck_form())
+        assert response.status_code == 400
+        assert "already used" in field_errors(response.get_data(as_text=True))["deck.id"][0]
+        first.post(f"/decks/{deck_id}", data={"csrf_token": TOKEN, "version": version(app, deck_id),
+                                             "deck.title.nl": "Nieuw", "deck.title.en": "Renamed",
+                                             "deck.description.nl": "D", "deck.description.en": "D"})
+        assert library(other)[deck_id].title.en == "Renamed"
+        first.post(f"/decks/{deck_id}/delete", data={"csrf_token": TOKEN})
+        assert deck_id not in library(other)
+    finally:
+        for each in (app, other):
+            each.extensions["aandacht"].store.engine.dispose()
+
+
+def _file(data):
+    """An uploaded file's body."""
+    import io
+
+    return io.BytesIO(data.encode() if isinstance(data, str) else data)
+
+
+def test_a_card_without_an_id_gets_one_from_its_title(client, app):
+    deck_id = make_deck(client, id="")
+    assert [c.id for c in library(app)[deck_id].cards] == ["the-late-parcel"]
+    response = client.post(f"/decks/{deck_id}/cards/new", data={**card_form(""), "version": version(app, deck_id)})
+    assert response.status_code == 303
+    assert [c.id for c in library(app)[deck_id].cards] == ["the-late-parcel", "the-late-parcel-2"]
+
+
+def test_rubric_problems_are_shown_at_the_response_they_concern(client, app):
+    deck_id = make_deck(client)
+    form = card_form("keyed", **{"r2.key.attention": "3", "r2.key.ease": "3", "r2.key.resolution": "3",
+                                 "r2.key.ownership": "3", "r2.key.proportion": "3", "r1.key.flag": "on"})
+    response = client.post(f"/decks/{deck_id}/cards/new", data={**form, "version": version(app, deck_id)})
+    errors = field_errors(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert "must not be flagged" in errors["r1.key.flag"][0]
+    assert "the best must score strictly highest" in errors["r2.key"][0]
+    # a gap among the slots: the third response (slot D) is still reported at slot D
+    form = card_form("gap", **{"r2.text.nl": "", "r2.text.en": "", "r2.feedback.nl": "", "r2.feedback.en": "",
+                               "r3.text.nl": "Vier", "r3.text.en": "", "r3.feedback.nl": "F", "r3.feedback.en": "F",
+                               **{f"r3.key.{d}": "1" for d in ("ease", "resolution", "ownership", "proportion")}})
+    response = client.post(f"/decks/{deck_id}/cards/new", data={**form, "version": version(app, deck_id)})
+    errors = field_errors(response.get_data(as_text=True))
+    assert list(errors) == ["r3.text.en"] and "blank" in errors["r3.text.en"][0]
+
+
+def test_a_workshop_is_not_made_from_a_deck_that_changed_meanwhile(client, app):
+    """The create form was filled in before the deck lost a card, or was deleted: refused, not half made."""
+    from game.engine import GameError, Settings
+
+    deck_id = make_deck(client)
+    svc = app.extensions["aandacht"]
+    settings = Settings(language="en", timer_seconds=0, team_size=4, teams_open=True)
+    for deck, cards in ((deck_id, ["late-parcel", "no-longer-here"]), ("deleted-deck", ["late-parcel"]),
+                        (deck_id, [])):
+        with pytest.raises(GameError) as error:
+            svc.create_workshop("W", deck, cards, settings, [])
+        assert error.value.code == "deck_changed"
+    assert svc.create_workshop("W", deck_id, ["late-parcel"], settings, []).workshop.cards[0].id == "late-parcel"
+
+
+def test_an_unsaved_card_can_be_previewed_and_nothing_is_saved(client, app):
+    deck_id = make_deck(client)
+    before = library(app)[deck_id]
+    form = {**card_form("draft", **{"title.en": "Draft title", "notes.nl": "GEHEIM-NL", "notes.en": "SECRET-EN"}),
+            "deck.title.nl": "Mijn deck", "deck.title.en": "My deck", "version": version(app, deck_id)}
+    response = client.post("/decks/preview", data={**form, "to": "screen:en:reveal"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'class="screen preview-page"' in html
+    assert "Draft title" in html and "My deck" in html and "chart-row is-best" in html and "Feedback 1" in html
+    assert "GEHEIM" not in re.sub(r'<form class="preview-bar".*?</form>', "", html, flags=re.S)  # only posted back
+    assert "SECRET" not in re.sub(r'<form class="preview-bar".*?</form>', "", html, flags=re.S)
+    # the bar posts every field again, to switch the view
+    kept = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+    assert kept["title.en"] == "Draft title" and kept["r1.key.ease"] == "3" and "to" not in kept
+    phone = client.post("/decks/preview", data={**kept, "csrf_token": TOKEN, "to": "phone:nl:question"})
+    assert 'class="page play preview-page"' in phone.get_data(as_text=True)
+    assert "Antwoord 2" in phone.get_data(as_text=True)
+    # a card that cannot be played cannot be previewed either; and the form token is needed
+    refused = client.post("/decks/preview", data={**form, "title.en": "", "to": "phone:en:question"})
+    assert refused.status_code == 400 and "Title (English): must be non-empty text" in refused.get_data(as_text=True)
+    assert client.post("/decks/preview", data={**form, "csrf_token": "wrong"}).status_code == 400
+    assert library(app)[deck_id] == before
