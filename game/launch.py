@@ -1,0 +1,180 @@
+"""``python -m game cluster``: several server processes on this machine, behind nginx.
+
+Each process is ``python -m game serve`` on its own port on 127.0.0.1; they share PostgreSQL
+(``DATABASE_URL``) and Redis (``AANDACHT_MESSAGE_QUEUE``, by default ``redis://127.0.0.1:6379/0``).
+nginx, configured from ``deploy/nginx.conf`` (sticky by a cookie, WebSocket upgrade), listens on
+``--port`` and spreads the browsers over them. A process that exits is started again. Ctrl-C stops
+them all. Without nginx on the machine (``--no-nginx``) it prints the processes' addresses for
+your own proxy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from .store import REPO, database_url
+
+NGINX_TEMPLATE = REPO / "deploy" / "nginx.conf"
+
+
+def nginx_config(template: str, listen: int, app_ports: list[int], run_dir: Path) -> str:
+    """deploy/nginx.conf for processes on 127.0.0.1, listening on ``listen``, with its files under ``run_dir``."""
+    servers = "".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;\n" for p in app_ports)
+    text = re.sub(r"(?m)^        server app\d+:\d+[^\n]*\n", "", template)
+    text = text.replace("        keepalive 64;\n", servers + "        keepalive 64;\n", 1)
+    text = text.replace("listen 80;", f"listen {listen};")
+    if not Path("/etc/nginx/mime.types").exists():
+        text = text.replace("    include       /etc/nginx/mime.types;\n", "")
+    temp = "".join(
+        f"    {name}_temp_path {run_dir / name};\n" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    text = text.replace("http {\n", "http {\n" + temp, 1)
+    return f"pid {run_dir / 'nginx.pid'};\nerror_log {run_dir / 'nginx-error.log'} warn;\n" + text
+
+
+def find_nginx() -> str | None:
+    """nginx on the PATH, or in /usr/sbin (not on a normal user's PATH on Debian)."""
+    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports on 127.0.0.1 that nobody listens on right now."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def wait_healthy(port: int, proc: subprocess.Popen, seconds: float = 60) -> bool:
+    """Wait until a process answers /healthz (False if it exited or did not answer in time)."""
+    give_up = time.monotonic() + seconds
+    while time.monotonic() < give_up and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def run(argv: list[str]) -> int:
+    """Start the processes (and nginx), keep them running, stop them on Ctrl-C."""
+    parser = argparse.ArgumentParser(prog="python -m game cluster", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--processes", "-n", type=int, default=os.cpu_count() or 2,
+                        help="server processes (default: one per core)")
+    parser.add_argument("--port", type=int, default=8080, help="where nginx listens (default 8080)")
+    parser.add_argument("--app-port", type=int, default=5001,
+                        help="the first process's port on 127.0.0.1, the next ones follow (default 5001; 0: any free)")
+    parser.add_argument("--no-nginx", action="store_true", help="do not start nginx; print the processes' addresses")
+    parser.add_argument("--run-dir", type=Path, default=REPO / "instance" / "cluster",
+                        help="for the logs and nginx's files (default instance/cluster)")
+    args = parser.parse_args(argv)
+
+    url = database_url()
+    if not url.startswith("postgresql"):
+        example = "postgresql+psycopg2://aandacht@127.0.0.1/aandacht"
+        print(f"cluster: set DATABASE_URL to a PostgreSQL database, e.g. {example}", file=sys.stderr)
+        return 2
+    use_nginx = not args.no_nginx
+    nginx_bin = find_nginx()
+    if use_nginx and nginx_bin is None:
+        print("cluster: nginx is not installed (apt-get install nginx-light), or use --no-nginx", file=sys.stderr)
+        return 2
+    run_dir = args.run_dir.resolve()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "AANDACHT_MESSAGE_QUEUE": os.environ.get("AANDACHT_MESSAGE_QUEUE") or "redis://127.0.0.1:6379/0",
+    }
+    if use_nginx:
+        env.setdefault("AANDACHT_PROXIES", "1")
+    if not env.get("SECRET_KEY"):  # every process signs cookies with the same key (made once, before they start)
+        from .web import _secret_key
+
+        env["SECRET_KEY"] = _secret_key(REPO / "instance")
+
+    # the schema once, before any process starts (they would race to create it)
+    subprocess.run([sys.executable, "-m", "game", "db-upgrade"], env=env, cwd=REPO, check=True)
+
+    ports = [args.app_port + i for i in range(args.processes)] if args.app_port else free_ports(args.processes)
+    procs: dict[int, subprocess.Popen] = {}
+    logs = {}
+
+    def start(port: int) -> None:
+        logs[port] = open(run_dir / f"app-{port}.log", "ab")
+        procs[port] = subprocess.Popen(
+            [sys.executable, "-m", "game", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, cwd=REPO, stdout=logs[port], stderr=subprocess.STDOUT,
+        )
+
+    stopping = False
+
+    def stop(*_args) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    nginx = None
+    try:
+        for port in ports:
+            start(port)
+        for port in ports:
+            if not wait_healthy(port, procs[port]):
+                log_file = run_dir / f"app-{port}.log"
+                print(f"cluster: the process on port {port} did not start; see {log_file}", file=sys.stderr)
+                return 1
+        if use_nginx:
+            conf = run_dir / "nginx.conf"
+            conf.write_text(nginx_config(NGINX_TEMPLATE.read_text(), args.port, ports, run_dir))
+            nginx = subprocess.Popen([nginx_bin, "-p", str(run_dir), "-c", str(conf), "-g", "daemon off;"], cwd=run_dir)
+            print(f"Aandacht is running: {len(ports)} processes behind nginx. Facilitator, create a workshop at:")
+            from .net import lan_addresses
+
+            for host in ["127.0.0.1"] + lan_addresses():
+                print(f"  http://{host}:{args.port}/")
+        else:
+            print(f"Aandacht is running: {len(ports)} processes; point your proxy (sticky sessions) at:")
+            for port in ports:
+                print(f"  http://127.0.0.1:{port}/")
+        print(f"Logs in {run_dir}. Ctrl-C stops everything.", flush=True)
+        while not stopping:
+            time.sleep(1)
+            for port, proc in list(procs.items()):
+                if proc.poll() is not None and not stopping:
+                    print(f"cluster: the process on port {port} exited ({proc.returncode}); starting it again",
+                          flush=True)
+                    logs[port].close()
+                    start(port)
+            if nginx is not None and nginx.poll() is not None and not stopping:
+                print(f"cluster: nginx exited ({nginx.returncode}); see {run_dir / 'nginx-error.log'}", file=sys.stderr)
+                return 1
+        return 0
+    finally:
+        for proc in ([nginx] if nginx is not None else []) + list(procs.values()):
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in ([nginx] if nginx is not None else []) + list(procs.values()):
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(15)
+        for log in logs.values():
+            log.close()
