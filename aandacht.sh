@@ -2,6 +2,8 @@
 # Aandacht's two commands. Each sets up what it needs first (idempotent, fast when nothing changed):
 #   ./aandacht.sh run    set up, create/upgrade the SQLite database, start the server (prints the facilitator's URL)
 #   ./aandacht.sh test   set up (also Debian's Chromium for the browser tests) and run every test
+#   ./aandacht.sh cluster  set up and start several server processes behind nginx (PostgreSQL + Redis; docs/deploy.md)
+#   ./aandacht.sh bench  set up and run the benchmark (bench/run.py: the real server against a bare one, N phones)
 # Extra arguments go to the server (run) or to pytest (test).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -30,12 +32,26 @@ setup_python() {  # setup_python SPEC: "." for the app, ".[test]" with the test 
   fi
 }
 
-setup_node() {
-  if [ ! -f node_modules/socket.io-client/dist/socket.io.min.js ] || ! stamp_ok node package-lock.json; then
+setup_node() {  # the Socket.IO client (served to the pages) and axe-core (the accessibility tests)
+  if [ ! -f node_modules/socket.io-client/dist/socket.io.min.js ] || [ ! -f node_modules/axe-core/axe.min.js ] \
+      || ! stamp_ok node package-lock.json; then
     command -v npm >/dev/null || { say "npm is missing: install Node.js 18+ (apt-get install nodejs npm)"; exit 1; }
     say "installing front-end packages from the npm registry (npm ci)"
     npm ci --no-audit --no-fund --loglevel=error
     stamp_set node package-lock.json
+  fi
+}
+
+setup_translations() {  # the message catalogs: game/translations/*/LC_MESSAGES/messages.po -> .mo (build output)
+  local po f missing=""
+  po=$(ls game/translations/*/LC_MESSAGES/messages.po)
+  for f in $po; do [ -f "${f%.po}.mo" ] || missing=1; done
+  # shellcheck disable=SC2086
+  if [ -n "$missing" ] || ! stamp_ok translations $po; then
+    say "compiling the message catalogs (pybabel compile)"
+    "$VENV/bin/pybabel" compile --statistics -d game/translations
+    # shellcheck disable=SC2086
+    stamp_set translations $po
   fi
 }
 
@@ -49,11 +65,22 @@ setup_chromium() {
   fi
 }
 
+setup_nginx() {  # nginx for the cluster (and its test); Debian's nginx-light is enough
+  if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then return; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's nginx-light for the cluster"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null
+  else
+    say "the cluster needs nginx: sudo apt-get install nginx-light"; exit 1
+  fi
+}
+
 case "${1:-}" in
   run)
     shift
     setup_python .
     setup_node
+    setup_translations
     "$VENV/bin/python" -m game db-upgrade
     exec "$VENV/bin/python" -m game serve "$@"
     ;;
@@ -61,11 +88,28 @@ case "${1:-}" in
     shift
     setup_python ".[test]"
     setup_node
+    setup_translations
     setup_chromium
+    setup_nginx
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
+  cluster)
+    shift
+    setup_python .
+    setup_node
+    setup_translations
+    case " $* " in *" --no-nginx "*) ;; *) setup_nginx ;; esac
+    exec "$VENV/bin/python" -m game cluster "$@"
+    ;;
+  bench)
+    shift
+    setup_python ".[test,bench]"
+    setup_node
+    setup_translations
+    exec "$VENV/bin/python" -m bench.run "$@"
+    ;;
   *)
-    echo "usage: ./aandacht.sh run [--port N]   |   ./aandacht.sh test [pytest args]" >&2
+    echo "usage: ./aandacht.sh run [--port N]   |   ./aandacht.sh test [pytest args]   |   ./aandacht.sh cluster [-n N] [--port P]   |   ./aandacht.sh bench [--phones N]" >&2
     exit 2
     ;;
 esac

@@ -7,9 +7,14 @@ import argparse
 
 def run(argv: list[str]) -> int:
     """Parse the command line and run one command."""
+    if argv[:1] == ["cluster"]:
+        from .launch import run as cluster
+
+        return cluster(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m game", description="Aandacht, the live CX workshop game.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="run the server (see --help of 'serve')")
+    sub.add_parser("cluster", help="several server processes behind nginx (see --help of 'cluster')")
     validate = sub.add_parser("validate-deck", help="check deck files; exit 1 if any problem")
     validate.add_argument("paths", nargs="*", help="deck files or folders (default: scenarios/)")
     sub.add_parser("db-upgrade", help="create or upgrade the database schema (DATABASE_URL)")

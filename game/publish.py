@@ -3,12 +3,21 @@
 It also keeps the registry of this process's sockets: which workshop, role and
 player each belongs to, and which rooms it must be in. After every command a phone
 whose team changed is moved to its new team's room before the views go out.
+
+Every command publishes a ``Snapshot``: the workshop's stored version, every role's
+view and each player's team. This process delivers it to its own sockets; with several
+processes (``cluster``, see ``game.cluster``) every other process receives it through
+Redis and delivers it to its sockets the same way. A process delivers a workshop's
+versions in order and drops one older than what it already delivered, so nobody ends
+up with an older view than one they were already sent.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Mapping
 
 from .engine import State, Views
 
@@ -39,21 +48,78 @@ class Connection:
     rooms: set[str] = field(default_factory=set)
 
 
-def player_info(state: State, player_id: str | None) -> dict:
+@dataclass(frozen=True)
+class Member:
+    """What the sockets need to know of a player: who they are and their team (an engine ``Player`` has the same)."""
+
+    id: str
+    name: str
+    team_id: str | None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One stored version of a workshop as its pages see it."""
+
+    workshop_id: str
+    version: int | None  # None: not ordered (delivered whatever was delivered before)
+    views: Views
+    members: Mapping[str, Member]  # player id -> Member (or the engine's Player)
+
+    @classmethod
+    def of(cls, state: State, views: Views, version: int | None) -> "Snapshot":
+        return cls(state.workshop.id, version, views, state.players)
+
+    def to_dict(self) -> dict:
+        """The snapshot as JSON for the other processes."""
+        v = self.views
+        return {
+            "workshop_id": self.workshop_id,
+            "version": self.version,
+            "views": {"facilitator": v.facilitator, "screen": v.screen, "guests": v.guests, "teams": v.teams},
+            "members": {pid: [m.name, m.team_id] for pid, m in self.members.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Snapshot":
+        v = data["views"]
+        return cls(
+            data["workshop_id"],
+            data["version"],
+            Views(v["facilitator"], v["screen"], v["guests"], v["teams"]),
+            {pid: Member(pid, name, team_id) for pid, (name, team_id) in data["members"].items()},
+        )
+
+
+def member_info(members: Mapping[str, Member], player_id: str | None) -> dict:
     """What a phone learns about itself."""
-    player = state.players.get(player_id or "")
+    player = members.get(player_id or "")
     if player is None:
         return {"player": None}
     return {"player": {"id": player.id, "name": player.name, "team_id": player.team_id}}
 
 
+def player_info(state: State, player_id: str | None) -> dict:
+    """What a phone learns about itself."""
+    return member_info(state.players, player_id)
+
+
 class Publisher:
     """Sends views to rooms through a Flask-SocketIO server."""
 
-    def __init__(self, socketio):
+    def __init__(self, socketio, cluster=None):
         self.socketio = socketio
+        self.cluster = cluster  # a game.cluster.Cluster when several processes serve the workshops
+        if cluster is not None:
+            cluster.publisher = self
         self.connections: dict[str, Connection] = {}
         self.online: dict[str, Counter] = {}  # workshop -> player id -> open sockets in this process
+        self.delivered: dict[str, int] = {}  # workshop -> the newest version its sockets here were sent
+        self._order: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
+
+    def _emit(self, event: str, data, to: str) -> None:
+        """Emit to this process's sockets in a room (or one socket here); other processes deliver their own."""
+        self.socketio.emit(event, data, to=to, ignore_queue=True)
 
     # --- the socket registry --------------------------------------------------
 
@@ -82,27 +148,38 @@ class Publisher:
         if counts[player_id] <= 0:
             del counts[player_id]
         if before != (counts[player_id] > 0):
-            self.send_presence(workshop_id)
+            if self.cluster is not None:  # every console, on any process, learns it from the shared presence
+                self.cluster.mark(workshop_id, player_id, counts[player_id] > 0)
+            else:
+                self.send_presence(workshop_id)
 
     def presence(self, workshop_id: str) -> dict:
-        """Which players have a phone connected right now."""
+        """Which players have a phone connected right now (to any process)."""
+        if self.cluster is not None:
+            return {"online": self.cluster.online(workshop_id)}
         return {"online": sorted(self.online.get(workshop_id, {}))}
 
-    def send_presence(self, workshop_id: str, to: str | None = None) -> None:
-        """Tell the facilitator (every console device, or one socket) who is connected."""
-        self.socketio.emit(PRESENCE, self.presence(workshop_id), to=to or room(workshop_id, "facilitator"))
+    def send_presence(self, workshop_id: str, to: str | None = None, online: list[str] | None = None) -> None:
+        """Tell the facilitator (every console device here, or one socket) who is connected."""
+        payload = {"online": online} if online is not None else self.presence(workshop_id)
+        self._emit(PRESENCE, payload, to=to or room(workshop_id, "facilitator"))
 
-    def rooms_for(self, conn: Connection, state: State) -> set[str]:
-        """The rooms a socket belongs in, given the workshop's state."""
+    def consoles(self) -> set[str]:
+        """The workshops with a facilitator's console connected to this process."""
+        return {c.workshop_id for c in list(self.connections.values()) if c.role == "facilitator"}
+
+    def rooms_for(self, conn: Connection, state: State | Mapping[str, Member]) -> set[str]:
+        """The rooms a socket belongs in, given the workshop's state (or its members)."""
+        members = state.players if isinstance(state, State) else state
         wid = conn.workshop_id
         if conn.role in ("facilitator", "screen"):
             return {room(wid, conn.role)}
-        player = state.players.get(conn.player_id or "")
+        player = members.get(conn.player_id or "")
         if player is not None and player.team_id is not None:
             return {team_room(wid, player.team_id)}
         return {room(wid, "guests")}
 
-    def place(self, conn: Connection, state: State) -> bool:
+    def place(self, conn: Connection, state: State | Mapping[str, Member]) -> bool:
         """Move a socket into the rooms it belongs in; True if anything changed."""
         wanted = self.rooms_for(conn, state)
         if wanted == conn.rooms:
@@ -116,49 +193,90 @@ class Publisher:
 
     # --- sending ----------------------------------------------------------------
 
-    def view_for(self, conn: Connection, state: State, views: Views) -> dict:
+    def view_for(self, conn: Connection, state: State | Mapping[str, Member], views: Views) -> dict:
         """The view one socket should have."""
+        members = state.players if isinstance(state, State) else state
         if conn.role == "facilitator":
             return views.facilitator
         if conn.role == "screen":
             return views.screen
-        player = state.players.get(conn.player_id or "")
+        player = members.get(conn.player_id or "")
         if player is not None and player.team_id is not None:
             return views.teams[player.team_id]
         return views.guests
 
-    def send_to(self, conn: Connection, state: State, views: Views) -> None:
+    def send_to(self, conn: Connection, state: State | Mapping[str, Member], views: Views) -> None:
         """Send one socket its whole state (on connect, on ``sync``, after it moved)."""
+        members = state.players if isinstance(state, State) else state
         if conn.role == "player":
-            self.socketio.emit(PLAYER_INFO, player_info(state, conn.player_id), to=conn.sid)
-        self.socketio.emit(GAME_STATE, self.view_for(conn, state, views), to=conn.sid)
+            self._emit(PLAYER_INFO, member_info(members, conn.player_id), to=conn.sid)
+        self._emit(GAME_STATE, self.view_for(conn, members, views), to=conn.sid)
         if conn.role == "facilitator":
             self.send_presence(conn.workshop_id, to=conn.sid)
 
+    def send_current(self, conn: Connection, state: State, views: Views, version: int | None) -> bool:
+        """Put one socket in its rooms and send it its whole state, unless a newer version was already
+        delivered here (then False: the caller loads the workshop again). From here on the socket
+        receives every newer version through its rooms, so it never ends on an older one.
+
+        A version newer than this process has delivered (another process's snapshot is still on its
+        way) is delivered to every socket here first, so a late older snapshot is dropped."""
+        with self._order[conn.workshop_id]:
+            if version is not None:
+                delivered = self.delivered.get(conn.workshop_id, -1)
+                if version < delivered:
+                    return False
+                if version > delivered:
+                    self.deliver(Snapshot.of(state, views, version))
+            self.place(conn, state)
+            self.send_to(conn, state, views)
+            return True
+
     def close_workshop(self, workshop_id: str, message: str) -> None:
-        """A workshop was deleted: tell every page of it, then close this process's sockets of it."""
-        for name in ("facilitator", "screen", "guests"):
-            self.socketio.emit(WORKSHOP_DELETED, {"message": message}, to=room(workshop_id, name))
-        for conn in [c for c in self.connections.values() if c.workshop_id == workshop_id]:
-            if conn.role == "player":
-                self.socketio.emit(WORKSHOP_DELETED, {"message": message}, to=conn.sid)
-            self.socketio.server.disconnect(conn.sid, namespace="/")
+        """A workshop was deleted: tell every page of it (on every process), then close the sockets."""
+        if self.cluster is not None:
+            self.cluster.publish_closed(workshop_id, message)
+        self.close_local(workshop_id, message)
+
+    def close_local(self, workshop_id: str, message: str) -> None:
+        """Tell this process's pages of a deleted workshop, then close their sockets."""
+        for conn in [c for c in list(self.connections.values()) if c.workshop_id == workshop_id]:
+            self._emit(WORKSHOP_DELETED, {"message": message}, to=conn.sid)
+            self.socketio.server.disconnect(conn.sid, namespace="/", ignore_queue=True)
             self.forget(conn.sid)
         self.online.pop(workshop_id, None)
+        self.delivered.pop(workshop_id, None)
 
-    def publish(self, state: State, views: Views) -> None:
-        """After a command: move phones whose team changed, then send every room its view."""
-        wid = state.workshop.id
-        moved = [
-            c
-            for c in list(self.connections.values())
-            if c.workshop_id == wid and c.role == "player" and self.place(c, state)
-        ]
-        for conn in moved:
-            self.socketio.emit(PLAYER_INFO, player_info(state, conn.player_id), to=conn.sid)
-        emit = self.socketio.emit
-        emit(GAME_STATE, views.facilitator, to=room(wid, "facilitator"))
-        emit(GAME_STATE, views.screen, to=room(wid, "screen"))
-        emit(GAME_STATE, views.guests, to=room(wid, "guests"))
-        for team_id, view in views.teams.items():
-            emit(GAME_STATE, view, to=team_room(wid, team_id))
+    def publish(self, state: State, views: Views, version: int | None = None) -> None:
+        """After a command: deliver the new version here and, with several processes, to every other one."""
+        snapshot = Snapshot.of(state, views, version)
+        self.deliver(snapshot)
+        if self.cluster is not None:
+            self.cluster.publish_snapshot(snapshot.to_dict())
+
+    def deliver(self, snapshot: Snapshot) -> bool:
+        """Move this process's phones whose team changed, then send every room here its view.
+
+        A version not newer than one already delivered here is dropped (False): its views are whole,
+        and the newer ones were sent already.
+        """
+        wid, members, views = snapshot.workshop_id, snapshot.members, snapshot.views
+        with self._order[wid]:
+            if snapshot.version is not None:
+                if snapshot.version <= self.delivered.get(wid, -1):
+                    return False
+                self.delivered[wid] = snapshot.version
+            moved = [
+                c
+                for c in list(self.connections.values())
+                if c.workshop_id == wid and c.role == "player" and self.place(c, members)
+            ]
+            for conn in moved:
+                self._emit(PLAYER_INFO, member_info(members, conn.player_id), to=conn.sid)
+            emit = self._emit
+            emit(GAME_STATE, views.facilitator, to=room(wid, "facilitator"))
+            emit(GAME_STATE, views.screen, to=room(wid, "screen"))
+            emit(GAME_STATE, views.guests, to=room(wid, "guests"))
+            for team_id, view in views.teams.items():
+                emit(GAME_STATE, view, to=team_room(wid, team_id))
+            return True

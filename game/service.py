@@ -30,7 +30,7 @@ from .engine import (
     new_state,
 )
 from .engine import commands as c
-from .engine.state import FACILITATOR, SYSTEM
+from .engine.state import FACILITATOR, SYSTEM, Role
 from .store import Store, VersionConflict
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 6
 RETRIES = 5
+# Coalesced publications of a workshop are at least this many times as far apart as one takes to build and emit:
+# the sockets' writers then need about as long again to put the frames on the wire.
+PUBLISH_LOAD_FACTOR = 4.0
 
 
 def new_code() -> str:
@@ -82,6 +85,29 @@ class Service:
         self._deadlines: list[tuple[float, str, int]] = []
         self._tracked: set[tuple[float, str, int]] = set()
         self._deadlines_lock = threading.Lock()
+        # coalesced publishing (see publish_every): off unless the server turns it on
+        self.publish_interval = 0.0
+        self._spawn: Callable | None = None
+        self._sleep: Callable[[float], None] = time.sleep
+        self._publishing = threading.Lock()
+        self._pending: dict[str, tuple[State, int]] = {}  # workshop -> newest committed, not yet published
+        self._flushing: set[str] = set()  # workshops with a publication scheduled or under way
+        self._published: dict[str, tuple[State, Views, int, float]] = {}  # the last one: views, version, when
+        self._built: dict[str, tuple[int, Views, float]] = {}  # views built for connecting pages: version, when
+        self._cost: dict[str, float] = {}  # seconds the last publication took to build and hand over
+
+    def publish_every(self, interval: float, spawn: Callable, sleep: Callable[[float], None]) -> None:
+        """Coalesce publications: a workshop's views go out at most once per ``interval`` seconds.
+
+        The first change after a quiet interval is published at once; changes within the interval
+        after a publication are published together when it ends, as the newest state's whole views
+        (``spawn`` starts that background task, ``sleep`` waits in it). Every command is still
+        committed before its acknowledgement; only the views that follow are batched, so a burst of
+        N commands costs about one publication per interval instead of N.
+        """
+        self.publish_interval = interval
+        self._spawn = spawn
+        self._sleep = sleep
 
     # --- creating ---------------------------------------------------------------
 
@@ -89,8 +115,10 @@ class Service:
         self, title: str, deck_id: str, card_ids: list[str], settings: Settings, team_names: list[str]
     ) -> Created:
         """Create a workshop from a deck with the chosen cards, in order, and preset teams."""
-        deck = self.decks[deck_id]
-        cards = tuple(deck.card(cid) for cid in card_ids)
+        deck = self.decks.get(deck_id)  # a stored deck can change at any time: look again now
+        cards = tuple(deck.card(cid) for cid in card_ids) if deck is not None else ()
+        if not cards or None in cards:
+            raise GameError("deck_changed", "The deck was changed or deleted meanwhile; choose its cards again.")
         now = self.clock()
         for _ in range(20):
             code = new_code()
@@ -129,10 +157,44 @@ class Service:
 
     def views(self, workshop_id: str) -> tuple[State, Views] | None:
         """The state and every role's view now."""
+        found = self.current(workshop_id)
+        return None if found is None else found[:2]
+
+    def current(self, workshop_id: str, fresh: bool = False) -> tuple[State, Views, int] | None:
+        """The state, every role's view now, and the stored version they are of.
+
+        While a coalesced publication is pending, the last published views (at most an interval old):
+        a page that connects then gets what its room got, and the pending publication follows.
+        ``fresh``: the stored state whatever is pending (another process's newer version was delivered here).
+        """
+        with self._publishing:
+            published = self._published.get(workshop_id) if workshop_id in self._flushing and not fresh else None
+        if published is not None:
+            return published[0], published[1], published[2]
         state = self.state(workshop_id)
         if state is None:
             return None
-        return state, build_views(state, self.clock())
+        cached = self._cache.get(workshop_id)
+        version = cached[0] if cached is not None and cached[1] is state else None
+        if self.publish_interval > 0 and version is not None:
+            # many pages (re)connecting at once share one build of a version's views per interval
+            built = self._built.get(workshop_id)
+            if built is not None and built[0] == version and time.monotonic() - built[2] < self.publish_interval:
+                return state, built[1], version
+            views = build_views(state, self.clock())
+            self._built[workshop_id] = (version, views, time.monotonic())
+            return state, views, version
+        return state, build_views(state, self.clock()), version
+
+    def resync(self) -> None:
+        """Deliver the stored state of every workshop with a page on this process to its pages again
+        (after this process may have missed other processes' changes: its Redis subscription was lost)."""
+        from .publish import Snapshot
+
+        for workshop_id in {c.workshop_id for c in list(self.publisher.connections.values())}:
+            found = self.current(workshop_id, fresh=True)
+            if found is not None:
+                self.publisher.deliver(Snapshot.of(*found))
 
     # --- changing ----------------------------------------------------------------
 
@@ -168,9 +230,66 @@ class Service:
                     continue
                 self._cache[workshop_id] = (version, new)
                 self._track_deadline(new)
-                self.publisher.publish(new, build_views(new, now))
+                self._publish(new, version, now, urgent=actor.role in (Role.FACILITATOR, Role.SYSTEM))
                 return new
         raise GameError("busy", "The workshop is very busy; please try again.")
+
+    def _publish(self, state: State, version: int, now: float, urgent: bool = False) -> None:
+        """Publish a committed state now, or with the next coalesced publication (see ``publish_every``).
+
+        ``urgent`` (the facilitator's and the countdown's commands: rare, and the whole room waits for them, like
+        a dealt card) goes out at once and takes the place of a pending publication; the participants' commands,
+        which come in bursts, are coalesced.
+        """
+        wid = state.workshop.id
+        if self.publish_interval <= 0 or self._spawn is None:
+            self.publisher.publish(state, build_views(state, now), version)
+            return
+        with self._publishing:
+            if urgent:
+                self._pending.pop(wid, None)  # this newer state replaces it; a running flush then finds nothing
+            elif wid in self._flushing:  # the scheduled publication will send this (or a newer) state
+                self._pending[wid] = (state, version)
+                return
+            last = self._published.get(wid)
+            wait = last[3] + self._gap(wid) - time.monotonic() if last is not None and not urgent else 0.0
+            if wait > 0:
+                self._pending[wid] = (state, version)
+                self._flushing.add(wid)
+                self._spawn(self._flush, wid, wait)
+                return
+        self._send(state, version, now)
+
+    def _gap(self, workshop_id: str) -> float:
+        """The time between two publications of a workshop: the interval, or longer when a publication itself
+        takes long (a big room on a busy machine), so that sending views never takes more than about half the
+        process's time and commands and pings still get through; the sockets' queues never grow without end."""
+        return max(self.publish_interval, PUBLISH_LOAD_FACTOR * self._cost.get(workshop_id, 0.0))
+
+    def _send(self, state: State, version: int, now: float) -> None:
+        """Build every role's view and hand them to the publisher."""
+        started = time.monotonic()
+        views = build_views(state, now)
+        with self._publishing:
+            self._published[state.workshop.id] = (state, views, version, started)
+        self.publisher.publish(state, views, version)
+        self._cost[state.workshop.id] = time.monotonic() - started
+
+    def _flush(self, workshop_id: str, wait: float) -> None:
+        """The background task of a coalesced publication: send the newest pending state once per interval
+        until nothing is pending any more."""
+        while True:
+            self._sleep(wait)
+            with self._publishing:
+                pending = self._pending.pop(workshop_id, None)
+                if pending is None:
+                    self._flushing.discard(workshop_id)
+                    return
+            try:
+                self._send(pending[0], pending[1], self.clock())
+            except Exception:  # keep publishing whatever one publication did
+                log.exception("could not publish workshop %s", workshop_id)
+            wait = self._gap(workshop_id)
 
     # --- deleting -------------------------------------------------------------------
 
@@ -179,6 +298,11 @@ class Service:
         with self._locks[workshop_id]:
             self.store.delete_workshop(workshop_id)
             self._cache.pop(workshop_id, None)
+            with self._publishing:
+                self._pending.pop(workshop_id, None)
+                self._published.pop(workshop_id, None)
+                self._built.pop(workshop_id, None)
+                self._cost.pop(workshop_id, None)
         self.publisher.close_workshop(workshop_id, message)
 
     def purge_expired(self, retention_seconds: float) -> list[str]:
@@ -229,13 +353,26 @@ class Service:
         return locked
 
     def run_ticker(
-        self, sleep: Callable[[float], None], interval: float = 0.25, retention_seconds: float | None = None
+        self,
+        sleep: Callable[[float], None],
+        interval: float = 0.25,
+        retention_seconds: float | None = None,
+        reload_seconds: float | None = None,
     ) -> None:
-        """The background task that keeps countdowns honest and deletes expired workshops hourly."""
+        """The background task that keeps countdowns honest and deletes expired workshops hourly.
+
+        With several processes (``reload_seconds``) every process also reloads the running countdowns
+        from the database that often, so a timer started through a process that died still runs out.
+        Every process then tries to lock the round; the database orders them and the others are refused.
+        """
         self.load_deadlines()
         next_purge = 0.0
+        next_reload = time.monotonic() + (reload_seconds or 0)
         while True:
             try:
+                if reload_seconds and time.monotonic() >= next_reload:
+                    next_reload = time.monotonic() + reload_seconds
+                    self.load_deadlines()
                 self.expire_due()
                 if retention_seconds and time.monotonic() >= next_purge:
                     next_purge = time.monotonic() + 3600

@@ -9,16 +9,21 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .. import db
-from ..decks import default_scenarios_dir, load_decks
+from ..cluster import Cluster
+from ..decks import default_scenarios_dir
+from ..library import DeckLibrary
 from ..publish import Publisher
 from ..service import Service
 from ..store import REPO, Store, database_url, make_engine
 from ..wordfilter import WordFilter
 from . import sockets  # noqa: F401 - registers the handlers before any init_app, so every app gets them
-from .pages import bp
-from .realtime import socketio
+from . import assets, i18n
+from .decks import bp as decks_bp
+from .pages import SOCKET_IO_CLIENT, bp
+from .realtime import JsonPacket, socketio, without_websocket_compression
 from .security import Guard, GuessLimiter, add_security_headers
 
 
@@ -47,6 +52,9 @@ def create_app(config: dict | None = None) -> Flask:
         DATABASE_URL=database_url(),
         ASYNC_MODE=os.environ.get("AANDACHT_ASYNC_MODE", "threading"),
         MESSAGE_QUEUE=os.environ.get("AANDACHT_MESSAGE_QUEUE") or None,
+        CHANNEL=os.environ.get("AANDACHT_CHANNEL") or "aandacht",  # one per cluster sharing a Redis
+        PRESENCE_TTL=float(os.environ.get("AANDACHT_PRESENCE_TTL", "15")),  # a dead process's phones show away after
+        PROXIES=int(os.environ.get("AANDACHT_PROXIES", "0")),  # trusted proxies in front (nginx: 1) for X-Forwarded-*
         PUBLIC_URL=os.environ.get("AANDACHT_PUBLIC_URL") or None,
         SCENARIOS=str(default_scenarios_dir()),
         AUTO_MIGRATE=True,
@@ -58,6 +66,9 @@ def create_app(config: dict | None = None) -> Flask:
         CODE_GUESS_LIMIT=int(os.environ.get("AANDACHT_CODE_GUESS_LIMIT", "30")),  # failed codes per minute per address
         SESSION_COOKIE_SECURE=os.environ.get("AANDACHT_HTTPS") == "1",
         RETENTION_DAYS=float(os.environ.get("AANDACHT_RETENTION_DAYS", "30")),
+        PUBLISH_INTERVAL=os.environ.get("AANDACHT_PUBLISH_INTERVAL"),  # None: 0.1 s on eventlet/gevent, else 0
+        WEBSOCKET_COMPRESSION=os.environ.get("AANDACHT_WEBSOCKET_COMPRESSION") == "1",  # ~256 KB per phone
+        MINIFY_ASSETS=os.environ.get("AANDACHT_MINIFY", "1") != "0",
     )
     app.config.update(config or {})
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=app.config["RETENTION_DAYS"])
@@ -68,21 +79,43 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["AUTO_MIGRATE"]:
         db.upgrade(engine)
     store = Store(engine)
-    decks = load_decks(app.config["SCENARIOS"])
+    decks = DeckLibrary(app.config["SCENARIOS"], store, app.config["CLOCK"])  # built-in and stored decks
 
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["MESSAGE_QUEUE"],
+        channel=app.config["CHANNEL"],
         ping_interval=20,
         ping_timeout=20,
         max_http_buffer_size=64 * 1024,
+        serializer=JsonPacket,
     )
-    app.extensions["aandacht"] = Service(store, Publisher(socketio), decks, app.config["CLOCK"])
+    if not app.config["WEBSOCKET_COMPRESSION"]:
+        app.wsgi_app = without_websocket_compression(app.wsgi_app)
+    if app.config["PROXIES"]:  # behind nginx: the phone's address (room-code limiter), scheme and host (origin check)
+        n = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    cluster = None
+    if app.config["MESSAGE_QUEUE"]:  # several processes: views, closures and presence shared through Redis
+        cluster = Cluster(app.config["MESSAGE_QUEUE"], app.config["CHANNEL"], app.config["PRESENCE_TTL"])
+    app.extensions["aandacht"] = Service(store, Publisher(socketio, cluster), decks, app.config["CLOCK"])
+    if cluster is not None:
+        cluster.on_resubscribe = app.extensions["aandacht"].resync
+    interval = app.config["PUBLISH_INTERVAL"]
+    interval = float(interval) if interval not in (None, "") else (0.1 if app.config["ASYNC_MODE"] != "threading" else 0.0)
+    if interval > 0:  # under a burst of commands a workshop's views go out at most once per interval
+        app.extensions["aandacht"].publish_every(interval, socketio.start_background_task, socketio.sleep)
     app.extensions["aandacht.guard"] = Guard(
         WordFilter.from_file(app.config["BLOCKED_WORDS"]), GuessLimiter(limit=app.config["CODE_GUESS_LIMIT"])
     )
+    # light pages for phones: static files prepared once, the phone's pages (which hold no secret) gzipped;
+    # registered before the security headers, so its hook runs after theirs and sees their no-store
+    phone_pages = frozenset({"pages.play", "pages.room"})
+    assets.init_app(app, files={"pages.socket_io_client": SOCKET_IO_CLIENT}, pages=phone_pages)
     add_security_headers(app)
 
+    i18n.init_app(app)  # Flask-Babel, the language of each page, /i18n/<page>/messages.js
     app.register_blueprint(bp)
+    app.register_blueprint(decks_bp)
     return app

@@ -22,12 +22,16 @@ from flask import (
     url_for,
 )
 
+import flask_babel
+from flask_babel import gettext as _
+
 from ..engine import GameError, Settings
 from ..net import reachable_base
 from ..engine.rules import NAME_MAX
 from ..service import CODE_ALPHABET, CODE_LENGTH, Service, normalise_code, screen_key_from
 from ..report import csv_export, report_data
 from ..store import REPO
+from .i18n import browser_language, chosen_language, page_language
 from .security import client_address, guard
 
 bp = Blueprint("pages", __name__)
@@ -63,13 +67,16 @@ def _csrf_ok() -> bool:
 
 
 def _deck_choices() -> list[dict]:
-    """The decks for the create form, in English."""
+    """The decks for the create form, in the facilitator's language."""
+    lang = chosen_language()
     return [
         {
             "id": deck.id,
-            "title": deck.title.en,
-            "description": deck.description.en,
-            "cards": [{"id": c.id, "title": c.title.en, "sensitive": c.sensitive, "story": c.story} for c in deck.cards],
+            "title": deck.title.get(lang),
+            "description": deck.description.get(lang),
+            "cards": [
+                {"id": c.id, "title": c.title.get(lang), "sensitive": c.sensitive, "story": c.story} for c in deck.cards
+            ],
         }
         for deck in service().decks.values()
     ]
@@ -89,12 +96,20 @@ DEFAULT_FORM = {
 @bp.get("/")
 def home():
     """The facilitator's start page: create a workshop."""
-    notice = "The workshop and its participants' data have been deleted." if request.args.get("deleted") else None
-    return _home(errors=[], form=DEFAULT_FORM, notice=notice)
+    notice = _("The workshop and its participants' data have been deleted.") if request.args.get("deleted") else None
+    return _home(errors=[], form={**DEFAULT_FORM, "language": chosen_language()}, notice=notice)
 
 
 HISTORY_MAX = 30
-STATUS = {"lobby": "waiting for players", "finished": "ended"}
+
+
+def _status(w) -> str:
+    """Where a workshop is, in words."""
+    if w.phase.value == "lobby":
+        return _("waiting for players")
+    if w.phase.value == "finished":
+        return _("ended")
+    return _("card %(n)s of %(total)s", n=w.round_index + 1, total=len(w.cards))
 
 
 def _home(errors: list[str], form: dict, notice: str | None = None, status: int = 200):
@@ -112,8 +127,11 @@ def _home(errors: list[str], form: dict, notice: str | None = None, status: int 
             {
                 "title": w.title,
                 "phase": w.phase.value,
-                "status": STATUS.get(w.phase.value, f"card {w.round_index + 1} of {len(w.cards)}"),
-                "created": datetime.fromtimestamp(w.created_at, tz=timezone.utc).strftime("%d %b %Y %H:%M UTC"),
+                "status": _status(w),
+                "created": flask_babel.format_datetime(  # the month's name in the page's language
+                    datetime.fromtimestamp(w.created_at, tz=timezone.utc), "d MMM yyyy HH:mm"
+                )
+                + " UTC",
                 "players": len(state.players),
                 "console_url": url_for("pages.console", key=key),
                 "report_url": url_for("pages.report", key=key),
@@ -142,10 +160,10 @@ def _int(form, name: str, low: int, high: int, label: str, errors: list[str]) ->
     try:
         value = int(raw)
     except ValueError:
-        errors.append(f"{label} must be a whole number.")
+        errors.append(_("%(label)s must be a whole number.", label=label))
         return low
     if not low <= value <= high:
-        errors.append(f"{label} must be from {low} to {high}.")
+        errors.append(_("%(label)s must be from %(low)s to %(high)s.", label=label, low=low, high=high))
     return value
 
 
@@ -154,40 +172,40 @@ def parse_create_form(form, decks) -> tuple[dict, list[str]]:
     errors: list[str] = []
     title = " ".join(form.get("title", "").split())
     if not title:
-        errors.append("Give the workshop a title.")
+        errors.append(_("Give the workshop a title."))
     elif len(title) > TITLE_MAX:
-        errors.append(f"The title can be at most {TITLE_MAX} characters.")
+        errors.append(_("The title can be at most %(n)s characters.", n=TITLE_MAX))
     deck = decks.get(form.get("deck_id", ""))
     if deck is None:
-        errors.append("Choose a deck.")
+        errors.append(_("Choose a deck."))
     language = form.get("language", "")
     if language not in ("nl", "en"):
-        errors.append("Choose Dutch or English.")
+        errors.append(_("Choose Dutch or English."))
     card_ids = form.getlist("card")
     if deck is not None:
         unknown = [cid for cid in card_ids if deck.card(cid) is None]
         if unknown:
-            errors.append("Some chosen cards are not in this deck.")
+            errors.append(_("Some chosen cards are not in this deck."))
         if len(set(card_ids)) != len(card_ids):
-            errors.append("A card was chosen twice.")
+            errors.append(_("A card was chosen twice."))
         if not card_ids:
-            errors.append("Choose at least one card.")
-    timer = _int(form, "timer_seconds", 0, 3600, "The timer", errors)
-    team_size = _int(form, "team_size", 1, 50, "The team size", errors)
+            errors.append(_("Choose at least one card."))
+    timer = _int(form, "timer_seconds", 0, 3600, _("The timer"), errors)
+    team_size = _int(form, "team_size", 1, 50, _("The team size"), errors)
     teams = [" ".join(line.split()) for line in form.get("teams", "").splitlines()]
     teams = [t for t in teams if t]
     if len(teams) > MAX_TEAMS:
-        errors.append(f"At most {MAX_TEAMS} preset teams.")
+        errors.append(_("At most %(n)s preset teams.", n=MAX_TEAMS))
     if any(len(t) > NAME_MAX for t in teams):
-        errors.append(f"Team names can be at most {NAME_MAX} characters.")
+        errors.append(_("Team names can be at most %(n)s characters.", n=NAME_MAX))
     if len({t.casefold() for t in teams}) != len(teams):
-        errors.append("Two preset teams have the same name.")
+        errors.append(_("Two preset teams have the same name."))
     refused = [t for t in teams if not guard().words.allows(t)]
     if refused:
-        errors.append(f"Choose another name for “{refused[0]}”: it is not allowed here.")
+        errors.append(_("Choose another name for “%(name)s”: it is not allowed here.", name=refused[0]))
     teams_open = form.get("teams_open") in ("on", "1", "true")
     if not teams and not teams_open:
-        errors.append("Preset some teams, or let participants create them.")
+        errors.append(_("Preset some teams, or let participants create them."))
     values = {
         "title": title,
         "deck_id": deck.id if deck else "",
@@ -206,7 +224,7 @@ def create_workshop():
     """Create a workshop from the form and open its console."""
     svc = service()
     if not _csrf_ok():
-        abort(400, description="The form expired; reload the page and try again.")
+        abort(400, description=_("The form expired; reload the page and try again."))
     values, errors = parse_create_form(request.form, svc.decks)
     if errors:
         return _home(errors=errors, form={**values, "teams": "\n".join(values["teams"])}, status=400)
@@ -233,7 +251,7 @@ def _workshop_for_key(role: str, key: str):
     workshop_id = svc.store.workshop_id_by_key(role, key)
     state = svc.state(workshop_id) if workshop_id else None
     if state is None:
-        abort(404, description="This link does not open a workshop. Check the address.")
+        abort(404, description=_("This link does not open a workshop. Check the address."))
     return state
 
 
@@ -259,7 +277,6 @@ def console(key: str):
         workshop={"code": w.code, "title": w.title},
         facilitator_key=key,
         screen_url=url_for("pages.screen", key=screen_key_from(key)),
-        lang="en",
         csrf_token=csrf_token(),
         report_url=url_for("pages.report", key=key),
         export_url=url_for("pages.export_csv", key=key),
@@ -272,7 +289,9 @@ def console(key: str):
 def report(key: str):
     """The printable report of a workshop: per card, per team, commitments and insights."""
     state = _workshop_for_key("facilitator", key)
-    return render_template("report.html", r=report_data(state), export_url=url_for("pages.export_csv", key=key))
+    page_language(state.workshop.settings.language)
+    data = report_data(state, flask_babel.get_translations())
+    return render_template("report.html", r=data, export_url=url_for("pages.export_csv", key=key))
 
 
 @bp.get("/f/<key>/export.csv")
@@ -291,7 +310,7 @@ def export_csv(key: str):
 def delete_workshop(key: str):
     """The facilitator deletes the workshop and its players' data at once."""
     if not _csrf_ok():
-        abort(400, description="The form expired; reload the console and try again.")
+        abort(400, description=_("The form expired; reload the console and try again."))
     state = _workshop_for_key("facilitator", key)
     service().delete_workshop(state.workshop.id)
     return redirect(url_for("pages.home", deleted=1), code=303)
@@ -301,11 +320,11 @@ def delete_workshop(key: str):
 def screen(key: str):
     """The big screen for the projector."""
     w = _workshop_for_key("screen", key).workshop
+    page_language(w.settings.language)
     return render_template(
         "screen.html",
         screen_key=key,
         code=w.code,
-        lang=w.settings.language,
         **_join_links(w.code),
     )
 
@@ -313,7 +332,8 @@ def screen(key: str):
 @bp.get("/play")
 def play():
     """The phone's start page: type the room code."""
-    return render_template("play.html", code="", lang="nl")
+    page_language(browser_language())
+    return render_template("play.html", code="")
 
 
 @bp.get("/join")
@@ -327,19 +347,21 @@ def join_redirect():
 def room(code: str):
     """The phone page of one workshop (the QR code points here)."""
     limiter, address = guard().limiter, client_address()
+    page_language(browser_language())  # until the room is known
     if limiter.blocked(address):
-        message = "Too many wrong room codes from this network; wait a minute and try again."
-        return render_template("play.html", code="", lang="nl", error=message), 429
+        message = _("Too many wrong room codes from this network; wait a minute and try again.")
+        return render_template("play.html", code="", error=message), 429
     normal = _valid_code(code)
     svc = service()
     workshop_id = svc.store.workshop_id_by_code(normal) if normal else None
     state = svc.state(workshop_id) if workshop_id else None
     if state is None:
         limiter.miss(address)
-        return render_template("play.html", code="", lang="nl", error="There is no workshop with this room code."), 404
+        return render_template("play.html", code="", error=_("There is no workshop with this room code.")), 404
     if normal != code:
         return redirect(url_for("pages.room", code=normal))
-    return render_template("play.html", code=normal, lang=state.workshop.settings.language)
+    page_language(state.workshop.settings.language)
+    return render_template("play.html", code=normal)
 
 
 @bp.get("/qr/<code>.svg")

@@ -30,17 +30,23 @@ def content_security_policy(host: str) -> str:
     )
 
 
+# Never a document: a browser does not render these as a page (nosniff), so the document-only headers (the CSP,
+# framing, the opener policy) would do nothing on them but add 0.4 KB to each of the phone's first requests.
+SUBRESOURCE_TYPES = frozenset({"text/css", "text/javascript", "application/javascript"})
+
+
 def add_security_headers(app: Flask) -> None:
-    """Send the strict headers with every response."""
+    """Send the strict headers with every response (the document-only ones with every possible document)."""
 
     @app.after_request
     def _headers(response):
         """Security headers; secret links must not leak through the Referer header."""
-        response.headers.setdefault("Content-Security-Policy", content_security_policy(request.host))
+        if response.mimetype not in SUBRESOURCE_TYPES:
+            response.headers.setdefault("Content-Security-Policy", content_security_policy(request.host))
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.path.startswith(("/f/", "/s/")):
             response.headers["Cache-Control"] = "no-store"
         return response
@@ -100,6 +106,11 @@ class Guard:
         """Refuse a display or team name with a blocked word (the rules check length and characters)."""
         if isinstance(name, str) and not self.words.allows(name):
             raise GameError("name_refused", f"Please choose another {what}: this one is not allowed here.")
+
+    def check_text(self, text, what: str = "answer") -> None:
+        """Refuse a text the whole room may see (an open card's own answer) with a blocked word."""
+        if isinstance(text, str) and not self.words.allows(text):
+            raise GameError("text_refused", f"Please rephrase your {what}: it contains a word that is not allowed here.")
 
 
 def guard() -> Guard:

@@ -117,14 +117,11 @@ def on_connect(auth=None, *_extra):
             player_id = svc.store.player_by_token(workshop_id, data["token"])
     else:
         _refuse("invalid", "Unknown role.")
-    found = svc.views(workshop_id)
-    if found is None:
-        _refuse("no_such_workshop", "This workshop does not exist (any more).")
-    state, views = found
     conn = Connection(request.sid, workshop_id, role, player_id)
     svc.publisher.register(conn)
-    svc.publisher.place(conn, state)
-    svc.publisher.send_to(conn, state, views)
+    if not _send_state(conn):
+        svc.publisher.forget(conn.sid)
+        _refuse("no_such_workshop", "This workshop does not exist (any more).")
 
 
 @socketio.on("disconnect")
@@ -147,21 +144,28 @@ def on_sync(payload=None, *extra):
 def _sync(conn: Connection, payload) -> dict:
     """Answer ``sync``: send the socket its state again."""
     check(payload, {})
-    if not _send_state(conn):
+    if not _send_state(conn, fresh=True):
         raise GameError("no_such_workshop", "This workshop does not exist (any more).")
     return ok()
 
 
-def _send_state(conn: Connection) -> bool:
-    """Put one socket in its rooms and send it its whole state; False if the workshop is gone."""
+def _send_state(conn: Connection, fresh: bool = False) -> bool:
+    """Put one socket in its rooms and send it its whole state; False if the workshop is gone.
+
+    If a newer version reached this process while the state was loading, load again: a socket
+    never ends on an older view than the one its rooms were sent. ``fresh`` (``sync``, and a page
+    whose command was refused as out of date): the newest committed state even while a coalesced
+    publication is pending; a connecting page may get the last published one, the pending follows.
+    """
     svc = service()
-    found = svc.views(conn.workshop_id)
-    if found is None:
-        return False
-    state, views = found
-    svc.publisher.place(conn, state)
-    svc.publisher.send_to(conn, state, views)
-    return True
+    for attempt in range(5):
+        found = svc.current(conn.workshop_id, fresh=fresh or attempt > 0)
+        if found is None:
+            return False
+        state, views, version = found
+        if svc.publisher.send_current(conn, state, views, None if attempt == 4 else version):
+            return True
+    return True  # pragma: no cover - the last attempt sends whatever it loaded
 
 
 # --- commands -------------------------------------------------------------------
@@ -198,16 +202,25 @@ EVENTS: dict[str, Event] = {
         c.SubmitPick,
         {
             "round": ROUND,
-            "response_id": Field(str, max_length=8),
+            "response_id": Field(str, required=False, max_length=8),
+            "text": Field(str, required=False, max_length=1000),
             "pick_id": Field(str, required=False, max_length=64),
             "seq": Field(int, required=False, high=2**53),
         },
-        lambda d: c.SubmitPick(d["round"], d["response_id"], d.get("pick_id") or "", max(0, d.get("seq") or 0)),
+        lambda d: c.SubmitPick(
+            d["round"], d.get("response_id") or "", d.get("pick_id") or "", max(0, d.get("seq") or 0),
+            d.get("text") or "",
+        ),
     ),
     "lock_in": Event(
         c.LockIn,
-        {"round": ROUND, "response_id": Field(str, max_length=8), "why": Field(str, required=False, max_length=500)},
-        lambda d: c.LockIn(d["round"], d["response_id"], d.get("why") or ""),
+        {
+            "round": ROUND,
+            "response_id": Field(str, required=False, max_length=8),
+            "text": Field(str, required=False, max_length=1000),
+            "why": Field(str, required=False, max_length=500),
+        },
+        lambda d: c.LockIn(d["round"], d.get("response_id") or "", d.get("why") or "", d.get("text") or ""),
     ),
     # facilitator
     "add_team": Event(c.AddTeam, {"name": NAME}, lambda d: c.AddTeam(new_id(), d["name"])),
@@ -232,6 +245,11 @@ EVENTS: dict[str, Event] = {
     "stop_timer": Event(c.StopTimer, {"round": ROUND}, lambda d: c.StopTimer(d["round"])),
     "lock_round": Event(c.LockRound, {"round": ROUND}, lambda d: c.LockRound(d["round"])),
     "reveal": Event(c.Reveal, {"round": ROUND}, lambda d: c.Reveal(d["round"])),
+    "spotlight": Event(
+        c.Spotlight,
+        {"round": ROUND, "team_id": Field(str, nullable=True, max_length=64)},
+        lambda d: c.Spotlight(d["round"], d["team_id"]),
+    ),
     "score_team": Event(
         c.ScoreTeam,
         {
@@ -288,7 +306,7 @@ def _handle(work: Callable[[Connection], dict]) -> dict:
         return work(conn)
     except GameError as error:
         if conn is not None and error.code in RESYNC:
-            _send_state(conn)
+            _send_state(conn, fresh=True)
         return refused(error)
     except Exception:  # the sender gets an answer whatever happened; the log gets the rest
         log.exception("event failed")
@@ -312,6 +330,8 @@ def _command_handler(name: str, event: Event):
             data = check(_one(payload, extra), event.fields)
             if "name" in data:
                 guard().check_name(data["name"], "team name")
+            if data.get("text") and event.command is not c.LeaveCommitment:
+                guard().check_text(data["text"])
             command = event.build(data)
             svc.execute(conn.workshop_id, actor, command)
             if isinstance(command, (c.CreateTeam, c.AddTeam)):

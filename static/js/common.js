@@ -208,6 +208,7 @@
   A.Countdown = function (selector, options) {
     this.selector = selector;
     this.deadline = null;
+    this.lastLeft = null;
     this.options = options || {};
     var self = this;
     this.handle = global.setInterval(function () { self.tick(); }, 250);
@@ -238,6 +239,30 @@
       if (nodes[i].dataset.state !== state) nodes[i].dataset.state = state;
     }
     if (this.options.onTick) this.options.onTick(left, state);
+    if (this.options.announce) this.announce(left);
+  };
+
+  /** The seconds left at which a screen reader hears the time (a role="timer" is never read by itself). */
+  A.Countdown.ANNOUNCE_AT = [60, 30, 10, 0];
+
+  /**
+   * Say the time left now and then, not every second: when the countdown passes one of ANNOUNCE_AT the
+   * polite live region(s) in options.announce.selector get options.announce.text(seconds). A countdown
+   * that starts, or jumps (+30 s, a new deadline), says nothing.
+   */
+  A.Countdown.prototype.announce = function (left) {
+    var before = this.lastLeft;
+    this.lastLeft = left;
+    if (left === null || before === null || left >= before || before - left > 2) return; // a new deadline, not a tick
+    var mark = null;
+    A.Countdown.ANNOUNCE_AT.forEach(function (s) { if (before > s && left <= s) mark = s; });
+    if (mark === null) return;
+    var text = this.options.announce.text(mark);
+    var nodes = document.querySelectorAll(this.options.announce.selector);
+    for (var i = 0; i < nodes.length; i++) nodes[i].textContent = "";
+    global.setTimeout(function () { // emptied first, so the same words are read again in the next round
+      for (var j = 0; j < nodes.length; j++) nodes[j].textContent = text;
+    }, 100);
   };
 
   /* ---- sections: re-render only on change, never under the user's fingers ------- */
@@ -285,11 +310,13 @@
     this.pending = null;
     this.sig = sig;
     var active = document.activeElement;
-    var focusKey = active && this.container.contains(active) ? active.getAttribute("data-focus-key") : null;
+    var focusKey = active && this.container.contains(active) ? active.getAttribute("data-focus-key") || active.id || null : null;
     A.fill(this.container, build(data));
     if (focusKey) {
-      var again = this.container.querySelector('[data-focus-key="' + cssEscape(focusKey) + '"]');
-      if (again) again.focus();
+      var again = this.container.querySelector('[data-focus-key="' + cssEscape(focusKey) + '"]') ||
+        this.container.querySelector("#" + cssEscape(focusKey));
+      if (again && !again.matches("a[href], button, input, select, textarea, [tabindex]")) again.setAttribute("tabindex", "-1");
+      if (again) again.focus({ preventScroll: true });
     }
     return true;
   };

@@ -14,28 +14,40 @@
   var el = A.el;
   var cfg = A.config();
   var $ = function (id) { return document.getElementById(id); };
+  // The console's own words are in the facilitator's language (the page's <html lang>: the start page's or the
+  // header's NL/EN switch); _() and ngettext() mark each English text for the message catalog (README, "Languages").
+  var lang = A.LANGUAGES.indexOf(document.documentElement.lang) >= 0 ? document.documentElement.lang : "en";
+  function _(msgid, params) { return A.tr(lang, msgid, params); }
+  function ngettext(one, many, n, params) { return A.trn(lang, one, many, n, params); }
+  A.alerts.dismissLabel = _("Dismiss");
 
   var PHASES = {
-    lobby: "Lobby",
-    collecting: "Collecting answers",
-    locked: "Round locked",
-    revealed: "Revealed",
-    scored: "Scores published",
-    finished: "Finished"
+    lobby: _("Lobby"),
+    collecting: _("Collecting answers"),
+    locked: _("Round locked"),
+    revealed: _("Revealed"),
+    scored: _("Scores published"),
+    finished: _("Finished")
   };
   var DIM_LABELS = {
-    attention: "Attention",
-    ease: "Ease",
-    resolution: "Resolution",
-    ownership: "Ownership",
-    proportion: "Proportion"
+    attention: _("Attention"),
+    ease: _("Ease"),
+    resolution: _("Resolution"),
+    ownership: _("Ownership"),
+    proportion: _("Proportion")
   };
-  var DIM_SHORT = { attention: "Att", ease: "Ease", resolution: "Res", ownership: "Own", proportion: "Prop" };
+  var DIM_SHORT = { attention: _("Att"), ease: _("Ease"), resolution: _("Res"), ownership: _("Own"), proportion: _("Prop") };
   var DEFAULT_DIMS = ["attention", "ease", "resolution", "ownership", "proportion"];
   var EXTEND_SECONDS = 30;
 
   var view = null;
-  var countdown = new A.Countdown("#countdown");
+  var countdown = new A.Countdown("#countdown", {
+    // a screen reader hears the time left at 60, 30 and 10 seconds and at zero, never every second
+    announce: {
+      selector: "#time-announcer",
+      text: function (s) { return s === 0 ? _("Time's up.") : s === 60 ? _("1 minute left.") : _("{n} seconds left.", { n: s }); }
+    }
+  });
   var sections = {
     card: new A.Section($("card-panel")),
     picks: new A.Section($("picks")),
@@ -52,27 +64,55 @@
   var saved = {}; // "round:teamId" -> true once saved (until changed again)
 
   if (typeof window.io !== "function") {
-    A.alerts.show("The Socket.IO client did not load; check the server.", "error");
+    A.alerts.show(_("The Socket.IO client did not load; check the server."), "error");
     return;
   }
   var socket = window.io({ auth: { role: "facilitator", key: cfg.facilitatorKey }, reconnectionDelayMax: 4000 });
-  A.watchConnection(socket, $("conn-status"), { connecting: "Connecting…", offline: "Offline — reconnecting…" });
+  A.watchConnection(socket, $("conn-status"), { connecting: _("Connecting…"), offline: _("Offline — reconnecting…") });
   A.resyncOnVisible(socket);
 
   /* ---- commands ---------------------------------------------------------------------- */
 
   /** Send a command; while it is on its way the button is disabled; errors go to the alert area. */
   function command(event, payload, button) {
+    // a disabled button drops the focus: give it back afterwards (to its redrawn twin, if it was redrawn)
+    var focusKey = button && document.activeElement === button ? button.getAttribute("data-focus-key") || button.id : null;
     if (button) button.disabled = true;
     return A.emit(socket, event, payload).then(function (ack) {
       return ack;
     }, function (error) {
-      A.alerts.show(error.message || "That did not work.", "error");
+      A.alerts.show(A.errorText(lang, error), "error");
       if (error.code === "stale" && socket.connected) socket.emit("sync", {}, function () {});
       throw error;
     }).finally(function () {
       if (button) button.disabled = false;
+      var active = document.activeElement;
+      if (focusKey && (!active || active === document.body)) {
+        var again = document.querySelector('[data-focus-key="' + A.cssEscape(focusKey) + '"]') || document.getElementById(focusKey);
+        if (again && !again.disabled && !again.closest("[hidden]")) again.focus();
+      }
+      keepControlFocus();
     });
+  }
+
+  // Keyboard: a round button that hides itself after its command (Deal, Lock, Reveal, Publish) hands the
+  // focus to the next step's button, so a round runs with Tab and Enter without losing the place.
+  var controlBar = $("controls");
+  var controlFocus = false;
+  document.addEventListener("focusin", function (event) { controlFocus = controlBar.contains(event.target); });
+  function keepControlFocus() {
+    if (!controlFocus) return;
+    var active = document.activeElement;
+    if (active && controlBar.contains(active) && !active.disabled && !active.closest("[hidden]")) return;
+    var buttons = Array.prototype.filter.call(controlBar.querySelectorAll(".control-buttons button"), function (b) {
+      return !b.hidden && !b.disabled;
+    });
+    var next = buttons.filter(function (b) { return b.classList.contains("btn-primary"); })[0] || buttons[0];
+    if (!next) { // the end: no more round buttons; the phase ("Finished") keeps the place
+      next = $("phase");
+      next.setAttribute("tabindex", "-1");
+    }
+    next.focus();
   }
 
   function round() { return view.workshop.round; }
@@ -102,7 +142,7 @@
     command("publish_scores", { round: round() }, this).catch(ignore);
   });
   $("end-btn").addEventListener("click", function () {
-    if (!window.confirm("End the workshop for everyone? The podium will be shown; this cannot be undone.")) return;
+    if (!window.confirm(_("End the workshop for everyone? The podium will be shown; this cannot be undone."))) return;
     command("end_workshop", {}, this).catch(ignore);
   });
   $("leaderboard-toggle").addEventListener("click", function () {
@@ -132,7 +172,7 @@
     var input = $("add-team-name");
     var name = input.value.trim();
     if (!name) {
-      A.alerts.show("Type a team name first.", "error");
+      A.alerts.show(_("Type a team name first."), "error");
       input.focus();
       return;
     }
@@ -145,11 +185,11 @@
     var input = $("rename-team-name");
     var name = input.value.trim();
     if (!select.value) {
-      A.alerts.show("There is no team to rename yet.", "error");
+      A.alerts.show(_("There is no team to rename yet."), "error");
       return;
     }
     if (!name) {
-      A.alerts.show("Type the new name first.", "error");
+      A.alerts.show(_("Type the new name first."), "error");
       input.focus();
       return;
     }
@@ -174,7 +214,7 @@
     var remove = event.target.closest("button.remove-btn");
     if (remove) {
       var name = remove.dataset.playerName;
-      if (!window.confirm("Remove " + name + " from the workshop?")) return;
+      if (!window.confirm(_("Remove {name} from the workshop?", { name: name }))) return;
       command("remove_player", { player_id: remove.dataset.playerId }, remove).catch(ignore);
       return;
     }
@@ -231,6 +271,12 @@
     updateFormState(form, values);
   });
 
+  $("score-forms").addEventListener("click", function (event) {
+    var button = event.target.closest(".spotlight-btn");
+    if (!button || !view) return;
+    command("spotlight", { round: round(), team_id: button.dataset.spotlight || null }, button).catch(ignore);
+  });
+
   $("score-forms").addEventListener("submit", function (event) {
     var form = event.target.closest("form.score-form");
     if (!form) return;
@@ -257,7 +303,7 @@
       // the new game_state may have re-drawn the form before this acknowledgement: update the current one
       var current = document.querySelector('.score-form[data-team-id="' + CSS.escape(teamId) + '"]') || form;
       var status = current.querySelector(".score-status");
-      if (status) status.textContent = "Saved";
+      if (status) status.textContent = _("Saved");
       current.classList.remove("is-dirty");
       current.classList.add("is-saved");
     }, ignore);
@@ -271,7 +317,7 @@
     form.classList.toggle("is-dirty", dirty);
     form.classList.remove("is-saved");
     var status = form.querySelector(".score-status");
-    if (status) status.textContent = dirty ? "Not saved yet" : "";
+    if (status) status.textContent = dirty ? _("Not saved yet") : "";
   }
 
   function segmented(name, label, max, value, teamId) {
@@ -309,12 +355,12 @@
     var ds = dims();
     var head = el("tr", null, [
       el("th", { attrs: { scope: "col" }, text: "" }),
-      el("th", { attrs: { scope: "col" }, text: "Response" })
+      el("th", { attrs: { scope: "col" }, text: _("Response") })
     ].concat(ds.map(function (d) {
       return el("th", { class: "num", attrs: { scope: "col", title: DIM_LABELS[d] || d }, text: DIM_SHORT[d] || d });
     })).concat([
-      el("th", { class: "num", attrs: { scope: "col", title: "Flag: serves the organisation (−1)" }, text: "−1" }),
-      el("th", { class: "num", attrs: { scope: "col" }, text: "Total" })
+      el("th", { class: "num", attrs: { scope: "col", title: _("Flag: serves the organisation (−1)") }, text: "−1" }),
+      el("th", { class: "num", attrs: { scope: "col" }, text: _("Total") })
     ]));
     var rows = [];
     card.responses.forEach(function (r, i) {
@@ -337,18 +383,23 @@
     return el("div", { class: "card-full stack" }, [
       el("h3", { class: "card-title", id: "card-title" }, [
         el("span", { text: card.title }),
-        card.sensitive ? el("span", { class: "tag tag-sensitive", text: "sensitive" }) : null
+        card.sensitive ? el("span", { class: "tag tag-sensitive", text: _("sensitive") }) : null
       ]),
       el("p", { class: "situation", text: card.situation }),
       el("p", { class: "question", text: card.question }),
+      card.notes ? el("div", { class: "console-notes", id: "card-notes", attrs: { "data-testid": "card-notes" } }, [
+        el("p", { class: "box-label", text: _("Your notes · only on this console") }), el("p", { text: card.notes })
+      ]) : null,
+      card.kind === "open" ? el("p", { class: "open-card-note", id: "open-card-note", text:
+        _("Open card: every team writes its own answer. After the reveal you score each answer on the rubric and can put one in the spotlight on the big screen.") }) :
       el("details", { class: "key-details", attrs: { open: window.matchMedia("(min-width: 700px)").matches } }, [
-        el("summary", { text: "Key: responses, points and feedback" }),
+        el("summary", { text: _("Key: responses, points and feedback") }),
         el("div", { class: "table-scroll" }, [
           el("table", { class: "key-table" }, [el("thead", null, [head]), el("tbody", null, rows)])
         ])
       ]),
-      card.lesson ? el("div", { class: "lesson" }, [el("p", { class: "box-label", text: "Lesson" }), el("p", { text: card.lesson })]) : null,
-      card.debrief ? el("div", { class: "debrief" }, [el("p", { class: "box-label", text: "Debrief question" }), el("p", { text: card.debrief })]) : null
+      card.lesson ? el("div", { class: "lesson" }, [el("p", { class: "box-label", text: _("Lesson") }), el("p", { text: card.lesson })]) : null,
+      card.debrief ? el("div", { class: "debrief" }, [el("p", { class: "box-label", text: _("Debrief question") }), el("p", { text: card.debrief })]) : null
     ]);
   }
 
@@ -357,28 +408,30 @@
     var locked = {};
     (v.locked_team_ids || []).forEach(function (id) { locked[id] = true; });
     var teams = v.teams.filter(function (t) { return t.members.length || t.answer; });
-    if (!teams.length) return el("p", { class: "empty", text: "No team has players yet." });
+    if (!teams.length) return el("p", { class: "empty", text: _("No team has players yet.") });
     return el("ul", { class: "pick-teams" }, teams.map(function (team) {
       var answer = team.answer;
       var answerInfo = answer ? index[answer.response_id] : null;
       return el("li", { class: ["pick-team", answer ? "is-locked" : ""], dataset: { teamId: team.id } }, [
         el("div", { class: "pick-team-head" }, [
           el("span", { class: "pick-team-name", text: team.name }),
-          answer ? el("span", { class: "tag tag-locked", text: answer.auto ? "locked (auto)" : "locked in" })
-                 : el("span", { class: "tag", text: "deciding" })
+          answer ? el("span", { class: "tag tag-locked", text: answer.auto ? _("locked (auto)") : _("locked in") })
+                 : el("span", { class: "tag", text: _("deciding") })
         ]),
         answer ? el("p", { class: "pick-answer" }, [
-          el("span", { class: "letter-badge", text: answerInfo ? answerInfo.letter : "?" }),
-          el("span", { class: "pick-answer-text", text: answerInfo ? answerInfo.response.text : "" }),
+          answer.text ? null : el("span", { class: "letter-badge", text: answerInfo ? answerInfo.letter : "?" }),
+          el("span", { class: "pick-answer-text", text: answer.text || (answerInfo ? answerInfo.response.text : "") }),
           answer.why ? el("span", { class: "pick-why", text: "“" + answer.why + "”" }) : null
         ]) : null,
         el("ul", { class: "pick-members" }, team.members.map(function (m) {
           var rid = team.picks ? team.picks[m.id] : null;
           var info = rid ? index[rid] : null;
+          var draft = team.drafts ? team.drafts[m.id] : null;
           return el("li", { class: "pick-member" }, [
             el("span", { class: "pick-member-name", text: m.name }),
-            m.captain ? el("span", { class: "tag tag-captain", text: "captain" }) : null,
+            m.captain ? el("span", { class: "tag tag-captain", text: _("captain") }) : null,
             info ? el("span", { class: "letter-badge", attrs: { title: info.response.text }, text: info.letter })
+                 : draft ? el("span", { class: "pick-draft", text: draft })
                  : el("span", { class: "muted", text: "—" })
           ]);
         }))
@@ -390,7 +443,7 @@
     var index = responseIndex(v.card);
     var ds = dims();
     var teams = v.teams.filter(function (t) { return t.score || t.members.length; });
-    if (!teams.length) return el("p", { class: "empty", text: "No teams to score." });
+    if (!teams.length) return el("p", { class: "empty", text: _("No teams to score.") });
     return el("div", { class: "score-list" }, teams.map(function (team) {
       var key = v.workshop.round + ":" + team.id;
       var server = team.score || { attention: 0, ease: 0, resolution: 0, ownership: 0, proportion: 0, flag: false, bonus: 0 };
@@ -400,31 +453,40 @@
       var form = el("form", {
         class: ["score-form", drafts[key] ? "is-dirty" : saved[key] ? "is-saved" : ""],
         dataset: { teamId: team.id, round: v.workshop.round, testid: "score-form" },
-        attrs: { novalidate: true, "aria-label": "Score for " + team.name }
+        attrs: { novalidate: true, "aria-label": _("Score for {team}", { team: team.name }) }
       }, [
         el("div", { class: "score-head" }, [
           el("h3", { class: "score-team", text: team.name }),
           el("p", { class: "score-total-line" }, [
-            "Total ",
+            _("Total") + " ",
             el("output", { class: "score-total", text: String(totalOf(values)) })
           ])
         ]),
         answer ? el("p", { class: "score-answer" }, [
-          el("span", { class: "letter-badge", text: info ? info.letter : "?" }),
-          el("span", { text: info ? info.response.text : "" }),
+          answer.text ? null : el("span", { class: "letter-badge", text: info ? info.letter : "?" }),
+          el("span", { class: "score-answer-text", text: answer.text || (info ? info.response.text : "") }),
           answer.why ? el("span", { class: "pick-why", text: "“" + answer.why + "”" }) : null,
-          answer.auto ? el("span", { class: "tag", text: "auto" }) : null
-        ]) : el("p", { class: "muted", text: "No answer this round." }),
+          answer.auto ? el("span", { class: "tag", text: _("auto") }) : null
+        ]) : el("p", { class: "muted", text: _("No answer this round.") }),
+        answer && v.card && v.card.kind === "open" ? el("p", { class: "spotlight-row" }, [
+          el("button", {
+            type: "button",
+            class: ["btn", "btn-small", "spotlight-btn", v.spotlight_team_id === team.id ? "is-on" : ""],
+            dataset: { spotlight: v.spotlight_team_id === team.id ? "" : team.id, focusKey: "spot-" + team.id, testid: "spotlight-btn" },
+            attrs: { "aria-pressed": v.spotlight_team_id === team.id ? "true" : "false" },
+            text: v.spotlight_team_id === team.id ? _("On the big screen: take it off") : _("Show on the big screen")
+          })
+        ]) : null,
         el("div", { class: "seg-grid" }, ds.map(function (d) {
           return segmented(d, DIM_LABELS[d] || d, 3, values[d], team.id);
-        }).concat([segmented("bonus", "Bonus (why)", 2, values.bonus, team.id)])),
+        }).concat([segmented("bonus", _("Bonus (why)"), 2, values.bonus, team.id)])),
         el("label", { class: "check flag-check" }, [
           el("input", { type: "checkbox", name: "flag", checked: !!values.flag, dataset: { focusKey: "flag-" + team.id } }),
-          el("span", { text: "−1 flag: serves the organisation, not the customer" })
+          el("span", { text: _("−1 flag: serves the organisation, not the customer") })
         ]),
         el("div", { class: "score-actions" }, [
-          el("button", { type: "submit", class: "btn btn-primary btn-small score-save", text: "Save", dataset: { focusKey: "save-" + team.id, testid: "score-save" } }),
-          el("span", { class: "score-status", attrs: { role: "status" }, text: drafts[key] ? "Not saved yet" : saved[key] ? "Saved" : "" })
+          el("button", { type: "submit", class: "btn btn-primary btn-small score-save", text: _("Save"), dataset: { focusKey: "save-" + team.id, testid: "score-save" } }),
+          el("span", { class: "score-status", attrs: { role: "status" }, text: drafts[key] ? _("Not saved yet") : saved[key] ? _("Saved") : "" })
         ])
       ]);
       return form;
@@ -434,7 +496,7 @@
   function buildTeams(v) {
     var teams = v.teams;
     var size = v.workshop.team_size;
-    if (!teams.length) return el("p", { class: "empty", text: "No teams yet. Participants can create one, or add one below." });
+    if (!teams.length) return el("p", { class: "empty", text: _("No teams yet. Participants can create one, or add one below.") });
     return el("ul", { class: "team-cards" }, teams.map(function (team) {
       return el("li", { class: "team-card", dataset: { teamId: team.id } }, [
         el("div", { class: "team-card-head" }, [
@@ -443,38 +505,38 @@
           el("button", {
             type: "button",
             class: "btn btn-ghost btn-small rename-btn",
-            text: "Rename",
+            text: _("Rename"),
             dataset: { teamId: team.id, teamName: team.name, focusKey: "rename-" + team.id },
-            attrs: { "aria-label": "Rename " + team.name }
+            attrs: { "aria-label": _("Rename {team}", { team: team.name }) }
           })
         ]),
         team.members.length ? el("ul", { class: "member-rows" }, team.members.map(function (m) {
           return memberRow(m, team.id, teams, m.captain);
-        })) : el("p", { class: "muted small", text: "No players yet." })
+        })) : el("p", { class: "muted small", text: _("No players yet.") })
       ]);
     }));
   }
 
   function memberRow(m, teamId, teams, captain) {
-    var options = [el("option", { value: "", text: "— no team —", selected: !teamId })].concat(teams.map(function (t) {
+    var options = [el("option", { value: "", text: "— " + _("no team") + " —", selected: !teamId })].concat(teams.map(function (t) {
       return el("option", { value: t.id, text: t.name, selected: t.id === teamId });
     }));
     return el("li", { class: "member-row", dataset: { playerId: m.id } }, [
       el("span", { class: "member-name" }, [
         el("span", { text: m.name }),
-        captain ? el("span", { class: "tag tag-captain", text: "captain" }) : null
+        captain ? el("span", { class: "tag tag-captain", text: _("captain") }) : null
       ]),
       el("select", {
         class: "move-select",
         dataset: { playerId: m.id, current: teamId || "", focusKey: "move-" + m.id },
-        attrs: { "aria-label": "Move " + m.name + " to team" }
+        attrs: { "aria-label": _("Move {name} to team", { name: m.name }) }
       }, options),
       el("button", {
         type: "button",
         class: "btn btn-ghost btn-small remove-btn",
-        text: "Remove",
+        text: _("Remove"),
         dataset: { playerId: m.id, playerName: m.name, focusKey: "remove-" + m.id },
-        attrs: { "aria-label": "Remove " + m.name }
+        attrs: { "aria-label": _("Remove {name}", { name: m.name }) }
       })
     ]);
   }
@@ -482,7 +544,7 @@
   function buildUnassigned(v) {
     if (!v.unassigned.length) return [];
     return el("div", { class: "unassigned" }, [
-      el("h3", { text: "Not in a team (" + v.unassigned.length + ")" }),
+      el("h3", { text: _("Not in a team ({n})", { n: v.unassigned.length }) }),
       el("ul", { class: "member-rows" }, v.unassigned.map(function (p) { return memberRow(p, null, v.teams, false); }))
     ]);
   }
@@ -507,16 +569,11 @@
     var ds = d.dimensions || dims();
     var room = d.room || {};
     var ex = A.profileExtremes(room, ds);
-    var chartLabels = {
-      best: "best",
-      chartLabel: "What the teams chose",
-      teams: function (n) { return n === 1 ? "1 team" : n + " teams"; },
-      noAnswer: function (n) { return n === 1 ? "1 team gave no answer" : n + " teams gave no answer"; }
-    };
+    var chartLabels = A.widgetLabels(lang);
     return el("div", { class: "debrief-console stack" }, [
       el("section", { class: "debrief-section", attrs: { "aria-labelledby": "room-profile-heading" } }, [
-        el("h3", { id: "room-profile-heading", text: "The room's profile" }),
-        el("p", { class: "hint", text: "Average points per dimension (0-3) over every published score." }),
+        el("h3", { id: "room-profile-heading", text: _("The room's profile") }),
+        el("p", { class: "hint", text: _("Average points per dimension (0-3) over every published score.") }),
         el("div", { class: "room-profile-wrap" }, [
           A.buildProfile(room, {
             id: "console-room-profile",
@@ -526,39 +583,44 @@
             width: 560,
             fontSize: 20,
             axis: true,
-            ariaLabel: "The room's profile"
+            ariaLabel: _("The room's profile")
           }),
           A.buildExtremes(room, ex, {
-            strongest: "Strongest", weakest: "Most to gain", even: "Even across all five dimensions.",
-            none: "No published scores.", dim: dimLabel
+            strongest: _("Strongest"), weakest: _("Most to gain"), even: _("Even across all five dimensions."),
+            none: _("No published scores."), dim: dimLabel
           })
         ])
       ]),
       el("section", { class: "debrief-section", attrs: { "aria-labelledby": "team-profiles-heading" } }, [
-        el("h3", { id: "team-profiles-heading", text: "Team profiles" }),
-        el("p", { class: "hint", text: "Each team's average per dimension; its lowest cell is marked in amber, its highest in green." }),
+        el("h3", { id: "team-profiles-heading", text: _("Team profiles") }),
+        el("p", { class: "hint", text: _("Each team's average per dimension; its lowest cell is marked in amber, its highest in green.") }),
         el("div", { class: "table-scroll" }, [
           A.buildProfileTable(A.profileRows(v.leaderboard, d), {
             id: "console-team-profiles",
             dims: ds,
             label: dimLabel,
-            headers: { rank: "#", team: "Team", points: "Points", flags: "−1" }
+            headers: { rank: "#", team: _("Team"), points: _("Points"), flags: "−1" }
           })
         ])
       ]),
       el("section", { class: "debrief-section", attrs: { "aria-labelledby": "debrief-cards-heading" } }, [
-        el("h3", { id: "debrief-cards-heading", text: "Per card" }),
+        el("h3", { id: "debrief-cards-heading", text: _("Per card") }),
         (d.cards || []).length ? el("ol", { class: "debrief-card-list" }, d.cards.map(function (card) {
           return el("li", { class: "debrief-card-item stack", dataset: { index: card.index } }, [
             el("h4", { class: "debrief-card-title" }, [
-              el("span", { class: "muted", text: "Card " + (card.index + 1) + " · " }),
+              el("span", { class: "muted", text: _("Card {n}", { n: card.index + 1 }) + " · " }),
               el("span", { text: card.title })
             ]),
-            A.buildChart(card, chartLabels, { letters: true }),
-            card.lesson ? el("div", { class: "lesson" }, [el("p", { class: "box-label", text: "Lesson" }), el("p", { text: card.lesson })]) : null,
-            card.debrief ? el("div", { class: "debrief" }, [el("p", { class: "box-label", text: "Debrief question" }), el("p", { text: card.debrief })]) : null
+            card.kind === "open"
+              ? el("p", null, [
+                el("span", { text: ngettext("Open card: {n} team answered in its own words.", "Open card: {n} teams answered in their own words.", card.answered) }),
+                card.spotlight ? el("span", { class: "pick-why", text: " " + _("In the spotlight: “{text}” — {name}", { text: card.spotlight.text, name: card.spotlight.name }) }) : null
+              ])
+              : A.buildChart(card, chartLabels, { letters: true }),
+            card.lesson ? el("div", { class: "lesson" }, [el("p", { class: "box-label", text: _("Lesson") }), el("p", { text: card.lesson })]) : null,
+            card.debrief ? el("div", { class: "debrief" }, [el("p", { class: "box-label", text: _("Debrief question") }), el("p", { text: card.debrief })]) : null
           ]);
-        })) : el("p", { class: "empty", text: "No card was revealed." })
+        })) : el("p", { class: "empty", text: _("No card was revealed.") })
       ])
     ]);
   }
@@ -568,13 +630,13 @@
   }
 
   var COMMITMENT_TAGS = {
-    pending: ["waiting", "tag-waiting"],
-    approved: ["on the screen", "tag-locked"],
-    hidden: ["hidden", "tag-hidden"]
+    pending: [_("waiting"), "tag-waiting"],
+    approved: [_("on the screen"), "tag-locked"],
+    hidden: [_("hidden"), "tag-hidden"]
   };
 
   function buildCommitments(list) {
-    if (!list.length) return el("p", { class: "empty", text: "No commitments yet." });
+    if (!list.length) return el("p", { class: "empty", text: _("No commitments yet.") });
     return el("ul", { class: "commitment-rows" }, list.map(function (c) {
       var status = commitmentState(c);
       return el("li", { class: ["commitment-row", "is-" + status], dataset: { playerId: c.player_id, status: status } }, [
@@ -589,18 +651,18 @@
           el("button", {
             type: "button",
             class: "btn btn-small btn-primary approve-btn",
-            text: "Approve",
+            text: _("Approve"),
             disabled: status === "approved",
             dataset: { playerId: c.player_id, focusKey: "approve-" + c.player_id },
-            attrs: { "aria-label": "Approve the commitment of " + c.name + " for the big screen" }
+            attrs: { "aria-label": _("Approve the commitment of {name} for the big screen", { name: c.name }) }
           }),
           el("button", {
             type: "button",
             class: "btn btn-small btn-ghost hide-btn",
-            text: "Hide",
+            text: _("Hide"),
             disabled: status === "hidden",
             dataset: { playerId: c.player_id, focusKey: "hide-" + c.player_id },
-            attrs: { "aria-label": "Hide the commitment of " + c.name }
+            attrs: { "aria-label": _("Hide the commitment of {name}", { name: c.name }) }
           })
         ])
       ]);
@@ -621,7 +683,7 @@
     list.forEach(function (c) { counts[commitmentState(c)] += 1; });
     $("approve-all-btn").hidden = counts.pending < 2;
     $("commitment-counts").textContent = list.length
-      ? counts.pending + " waiting · " + counts.approved + " on the screen · " + counts.hidden + " hidden"
+      ? _("{pending} waiting · {approved} on the screen · {hidden} hidden", counts)
       : "";
   }
 
@@ -638,12 +700,12 @@
 
     $("phase").textContent = PHASES[phase] || phase;
     $("phase").dataset.phase = phase;
-    $("round-info").textContent = w.round >= 0 ? "Card " + (w.round + 1) + " of " + w.cards_total : w.cards_total + " cards";
+    $("round-info").textContent = w.round >= 0 ? _("Card {n} of {total}", { n: w.round + 1, total: w.cards_total }) : ngettext("{n} card", "{n} cards", w.cards_total);
     $("countdown-box").hidden = !hasTimer;
 
     var deal = $("deal-btn");
-    deal.textContent = phase === "lobby" ? "Deal first card" : "Next card";
-    deal.title = phase === "revealed" ? "Publishes this round's scores, then deals card " + (dealt + 1) : "";
+    deal.textContent = phase === "lobby" ? _("Deal first card") : _("Next card");
+    deal.title = phase === "revealed" ? _("Publishes this round's scores, then deals card {n}", { n: dealt + 1 }) : "";
     showButton("deal-btn", canDeal);
     showButton("start-timer-btn", phase === "collecting" && !hasTimer);
     showButton("extend-btn", phase === "collecting");
@@ -658,13 +720,13 @@
     var next = v.next_card;
     var nextEl = $("next-card");
     A.fill(nextEl, next ? [
-      el("span", { class: "muted", text: "Next card: " }),
+      el("span", { class: "muted", text: _("Next card:") + " " }),
       el("strong", { text: next.title }),
-      next.sensitive ? el("span", { class: "tag tag-sensitive", text: "sensitive" }) : null
-    ] : phase === "finished" ? [] : [el("span", { class: "muted", text: "No more cards: end the workshop when you are ready." })]);
+      next.sensitive ? el("span", { class: "tag tag-sensitive", text: _("sensitive") }) : null
+    ] : phase === "finished" ? [] : [el("span", { class: "muted", text: _("No more cards: end the workshop when you are ready.") })]);
 
     var toggle = $("leaderboard-toggle");
-    toggle.textContent = w.leaderboard_visible ? "Hide from room" : "Show to room";
+    toggle.textContent = w.leaderboard_visible ? _("Hide from room") : _("Show to room");
     toggle.setAttribute("aria-pressed", w.leaderboard_visible ? "true" : "false");
     toggle.hidden = phase === "finished";
     $("leaderboard-note").hidden = w.leaderboard_visible || phase === "finished";
@@ -674,7 +736,7 @@
     var w = v.workshop;
     var phase = w.phase;
     $("workshop-title").textContent = w.title;
-    document.title = "Aandacht — console " + w.code;
+    document.title = "Aandacht — " + _("console") + " " + w.code;
     $("room-code").textContent = w.code;
     $("players-total").textContent = String(v.players_total);
     renderControls(v);
@@ -682,9 +744,9 @@
     $("lobby-panel").hidden = phase !== "lobby";
     if (phase === "lobby") {
       var active = v.teams.filter(function (t) { return t.members.length; }).length;
-      $("lobby-stats").textContent = v.players_total + (v.players_total === 1 ? " player" : " players") + " · " +
-        active + (active === 1 ? " team with players" : " teams with players") +
-        (v.unassigned.length ? " · " + v.unassigned.length + " not in a team yet" : "");
+      $("lobby-stats").textContent = ngettext("{n} player", "{n} players", v.players_total) + " · " +
+        ngettext("{n} team with players", "{n} teams with players", active) +
+        (v.unassigned.length ? " · " + _("{n} not in a team yet", { n: v.unassigned.length }) : "");
     }
 
     var inRound = !!v.card && phase !== "lobby" && phase !== "finished"; // at the end the debrief shows every card
@@ -702,32 +764,36 @@
     $("score-panel").hidden = !revealed;
     if (revealed) {
       sections.chart.render(v.reveal, function (reveal) {
-        return A.buildChart(reveal, {
-          best: "best",
-          chartLabel: "What the teams chose",
-          teams: function (n) { return n === 1 ? "1 team" : n + " teams"; },
-          noAnswer: function (n) { return n === 1 ? "1 team gave no answer" : n + " teams gave no answer"; }
-        }, { letters: true });
+        if (reveal.kind === "open") {
+          var spot = reveal.spotlight;
+          return el("div", { class: "open-reveal stack" }, [
+            el("p", { text: ngettext("{n} team answered in its own words.", "{n} teams answered in their own words.", reveal.answered) }),
+            spot ? el("blockquote", { class: "spotlight-text is-small", id: "console-spotlight", text: spot.text + " — " + spot.name })
+                 : el("p", { class: "muted", text: _("Nothing in the spotlight: choose an answer below to show it on the big screen.") })
+          ]);
+        }
+        return A.buildChart(reveal, A.widgetLabels(lang), { letters: true });
       });
       $("score-note").textContent = phase === "scored"
-        ? "Published. You can still correct a score: saving updates the leaderboard at once."
-        : "Drafted from the key of each team's answer. Adjust, save per team, then publish.";
+        ? _("Published. You can still correct a score: saving updates the leaderboard at once.")
+        : v.card && v.card.kind === "open"
+          ? _("An open card has no key: score each team's own answer on the rubric, save per team, then publish.")
+          : _("Drafted from the key of each team's answer. Adjust, save per team, then publish.");
       sections.scores.render({
         round: w.round,
         teams: v.teams.map(function (t) { return [t.id, t.name, t.members.length, t.answer, t.score]; }),
-        card: v.card && v.card.id
+        card: v.card && v.card.id,
+        spotlight: v.spotlight_team_id
       }, function () { return buildScores(v); });
     }
 
     $("finished-panel").hidden = phase !== "finished";
     if (phase === "finished") {
       sections.podium.render(v.podium, function (podium) {
-        if (!podium || !podium.length) return el("p", { class: "empty", text: "No scores." });
-        return A.buildPodium(podium, {
-          title: "Podium",
-          points: function (n) { return n === 1 ? "1 point" : n + " points"; },
-          place: function (r) { return ["", "1st", "2nd", "3rd"][r] || r + "th"; }
-        });
+        if (!podium || !podium.length) return el("p", { class: "empty", text: _("No scores.") });
+        var labels = A.widgetLabels(lang);
+        labels.title = _("Podium");
+        return A.buildPodium(podium, labels);
       });
     }
 
@@ -738,11 +804,30 @@
     fillRenameSelect(v.teams);
 
     sections.leaderboard.render(v.leaderboard, function (rows) {
-      if (!rows || !rows.length) return el("p", { class: "empty", text: "No teams yet." });
+      if (!rows || !rows.length) return el("p", { class: "empty", text: _("No teams yet.") });
       return A.buildLeaderboard(rows, {
-        title: "Leaderboard",
-        points: function (n) { return n === 1 ? "1 pt" : n + " pts"; }
+        title: _("Leaderboard"),
+        points: function (n) { return ngettext("{n} pt", "{n} pts", n); }
       });
+    });
+  }
+
+  /* ---- language ------------------------------------------------------------------------------ */
+
+  // The console speaks the facilitator's language; the deck's texts come in the workshop's. Mark them with it
+  // (WCAG 3.1.2), so a screen reader reads a Dutch card in Dutch. Runs after every render.
+  var DECK_TEXT = [
+    "#card-panel .card-title > span:first-child", "#card-panel .situation", "#card-panel .question",
+    "#card-panel .key-text", "#card-panel .key-feedback td[colspan]", "#card-panel .lesson p:not(.box-label)",
+    "#card-panel .debrief p:not(.box-label)", ".pick-answer-text", ".score-answer-text", "#console-chart .chart-text",
+    "#debrief .chart-text", "#debrief .debrief-card-title > span:last-child", "#debrief .lesson p:not(.box-label)",
+    "#debrief .debrief p:not(.box-label)", "#next-card strong"
+  ].join(", ");
+
+  function markLanguage(language) {
+    if (!language || language === lang) return;
+    Array.prototype.forEach.call(document.querySelectorAll(DECK_TEXT), function (node) {
+      if (node.getAttribute("lang") !== language) node.setAttribute("lang", language);
     });
   }
 
@@ -753,8 +838,8 @@
     if (!data || !data.code) return;
     socket.disconnect();
     A.alerts.show(data.code === "bad_key"
-      ? "This console link is not valid. Check the address you were given when you created the workshop."
-      : (data.message || "Cannot connect to the workshop."), "error");
+      ? _("This console link is not valid. Check the address you were given when you created the workshop.")
+      : (data.message || _("Cannot connect to the workshop.")), "error");
   });
 
   // who has a phone connected right now (players whose phone sleeps or lost its network show as away)
@@ -769,7 +854,7 @@
         var name = row.querySelector(".member-name");
         if (name) name.insertBefore(badge, name.firstChild);
       }
-      badge.textContent = here ? "● connected" : "○ away";
+      badge.textContent = here ? "● " + _("connected") : "○ " + _("away");
       badge.className = "presence " + (here ? "is-connected" : "is-away");
     });
   }
@@ -781,7 +866,7 @@
 
   var deleteForm = document.getElementById("delete-form");
   if (deleteForm) deleteForm.addEventListener("submit", function (event) {
-    if (!window.confirm("Delete this workshop and every participant's data now? This cannot be undone.")) event.preventDefault();
+    if (!window.confirm(_("Delete this workshop and every participant's data now? This cannot be undone."))) event.preventDefault();
   });
   socket.on("workshop_deleted", function (m) {
     socket.disconnect();
@@ -802,6 +887,8 @@
       if (key.split(":")[0] !== String(v.workshop.round)) delete saved[key];
     });
     render(v);
+    markLanguage(v.workshop.language);
+    keepControlFocus();
     applyPresence();
   });
 })();

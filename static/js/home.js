@@ -55,7 +55,7 @@
         note.setAttribute("role", "alert");
         visible.appendChild(note);
       }
-      note.textContent = "Choose at least one card.";
+      note.textContent = form.dataset.msgNoCards || "Choose at least one card."; // in the page's language
       var first = visible.querySelector("input[name=card]");
       if (first) first.focus();
     }
@@ -67,7 +67,7 @@
   "use strict";
   Array.prototype.forEach.call(document.querySelectorAll("form.history-delete"), function (form) {
     form.addEventListener("submit", function (event) {
-      if (!window.confirm("Delete this workshop and every participant's data now? This cannot be undone.")) {
+      if (!window.confirm(form.dataset.confirm || "Delete this workshop and every participant's data now? This cannot be undone.")) {
         event.preventDefault();
       }
     });

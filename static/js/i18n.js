@@ -1,393 +1,351 @@
-/* Aandacht — the texts of the phone (play.js) and the big screen (screen.js) in Dutch and
- * English. Aandacht.t(lang, key, params) looks a text up ("{name}" placeholders; a
- * function entry gets the params). Aandacht.errorText(lang, error) turns an
- * acknowledgement error into words in the workshop's language. */
+/* Aandacht — the texts of the phone (play.js) and the big screen (screen.js), by key, with
+ * Aandacht.t(lang, key, params) to look one up ("{name}" placeholders filled from params; a
+ * plural picks its form by params.n; params.rank also gives "{place}", the ordinal rank).
+ *
+ * English is the source language: each entry marks its English text with _() or ngettext() for
+ * `pybabel extract` (babel.cfg). The other languages come from the message catalogs
+ * (game/translations/<lang>/LC_MESSAGES/messages.po), which the server hands to the page as
+ * /i18n/messages.js (Aandacht.CATALOGS): one source of truth for the pages and the JavaScript.
+ * To add a text: add a key below with _("The English"), then extract, update and translate
+ * (README, "Languages"); tests/test_i18n.py fails while a text has no Dutch. A plain string
+ * (no _()) is the same in every language: only for what holds no words ("#", "{n}/{total}").
+ * A function entry gets (lang, params) and builds its text from marked parts with T().
+ * Aandacht.tr(lang, msgid, params) translates an English text directly (console.js marks its
+ * own texts with a local _()). Aandacht.errorText(lang, error) turns an acknowledgement error
+ * into words. */
 (function (global) {
   "use strict";
 
   var A = global.Aandacht = global.Aandacht || {};
 
-  function plural(one, many) {
-    return function (p) { return (p.n === 1 ? one : many).replace("{n}", String(p.n)); };
-  }
+  A.LANGUAGES = ["nl", "en"];
+  A.SOURCE_LANGUAGE = "en";
+  A.LANGUAGE_NAMES = { nl: "Nederlands", en: "English" };
 
-  var TEXTS = {
-    en: {
-      skip: "Skip to content",
-      dismiss: "Dismiss",
-      conn_connecting: "Connecting…",
-      conn_offline: "Offline — waiting for the network…",
-      loading: "Loading…",
+  /* Markers that `pybabel extract` finds: an entry's English text (its msgid). */
+  function _(msgid) { return { id: msgid }; }
+  function ngettext(one, many) { return { id: one, plural: many }; }
 
-      code_title: "Join a workshop",
-      code_label: "Room code",
-      code_hint: "6 letters or digits, shown on the big screen",
-      code_btn: "Continue",
-      code_invalid: "A room code has 6 letters or digits.",
-      code_not_found: "Room code not found. Check the code on the big screen.",
-      connect_failed: "Could not connect to this workshop.",
-
-      name_title: "What's your name?",
-      name_label: "Your name",
-      name_hint: "Your team-mates and the facilitator see this name.",
-      join_btn: "Join",
-      name_required: "Please type your name.",
-      workshop_finished: "This workshop has ended. Thanks for taking part!",
-      other_code: "Use another code",
-
-      hello: "Hi {name}!",
-      team_title: "Choose your team",
-      team_size: "{n} of {max}",
-      team_full: "full",
-      no_teams_open: "No teams yet. Start one below.",
-      no_teams_closed: "No teams yet — the facilitator is adding them.",
-      new_team_title: "Or start a new team",
-      new_team_label: "Team name",
-      create_team_btn: "Create team",
-      team_name_required: "Please type a team name.",
-      teams_fixed_note: "The facilitator has set the teams: pick one.",
-
-      in_team: "You're in team",
-      with_members: "with {names}",
-      alone: "You're the first one in this team.",
-      waiting_first_card: "Waiting for the facilitator to deal the first card…",
-      waiting_next_card: "Waiting for the next card…",
-      captain: "captain",
-      you: "you",
-      and: "and",
-      card_of: "Card {n} of {total}",
-      choose_hint: "Tap the response your team would choose. Your team-mates see your pick.",
-      picked_by: "Picked by",
-      why_label: "Why? (optional, one line)",
-      why_placeholder: "Our reason in one sentence",
-      lock_btn: "Lock in our answer",
-      lock_needs_pick: "Pick a response first.",
-      captain_locks: "Captain {name} locks in the team's answer.",
-      you_are_captain: "You're the captain: you lock in the team's answer.",
-      locked_in: "Locked in:",
-      locked_auto: "Locked automatically on the last pick.",
-      locked_wait: "Waiting for the other teams…",
-      time_left: "Time left",
-      times_up: "Time's up",
-      round_closed: "Round closed",
-      round_closed_hint: "Look at the big screen: the answers are about to be revealed.",
-      no_answer_team: "Your team gave no answer this round.",
-
-      result_best: "You chose the best response!",
-      result_not_best: "Not the best response this time.",
-      your_answer: "Your answer",
-      best_answer: "Best response",
-      lesson: "Lesson",
-      debrief_question: "Talk about it",
-      score_title: "Your points this round",
-      score_wait: "Your points follow soon.",
-      flag: "Served the organisation rather than the customer",
-      bonus: "Bonus for your why",
-      total: "Total",
-      points: plural("{n} point", "{n} points"),
-      leaderboard: "Leaderboard",
-      final_standings: "Final standings",
-      your_team: "your team",
-      leaderboard_hidden: "The leaderboard is hidden for now.",
-      finished_title: "Workshop finished",
-      your_rank: function (p) { return "Your team finished " + ordinalEn(p.rank) + "."; },
-      thanks: "Thanks for playing!",
-      podium: "Podium",
-      place: function (p) { return ordinalEn(p.rank); },
-      teams_count: plural("{n} team", "{n} teams"),
-      no_answer_count: plural("{n} team gave no answer", "{n} teams gave no answer"),
-      best: "best",
-      chart_label: "What the teams chose",
-
-      dim_attention: "Attention",
-      dim_ease: "Ease",
-      dim_resolution: "Resolution",
-      dim_ownership: "Ownership",
-      dim_proportion: "Proportion",
-
-      // big screen
-      join_at: "Join at",
-      or_scan: "or scan the code",
-      code: "Code",
-      players: plural("{n} player", "{n} players"),
-      teams: "Teams",
-      waiting_teams: "Waiting for the first team…",
-      nobody_yet: "no one yet",
-      locked_mark: "locked in",
-      thinking: "thinking…",
-      locked_count: function (p) { return p.n + " of " + p.total + " teams locked in"; },
-      responses: "Responses",
-      round_closed_screen: "All answers are in. The reveal is coming…",
-      what_teams_chose: "What the teams chose",
-      why_best: "Why this is the best response",
-      debrief: "Talk about it",
-      phase_lobby: "Join now",
-      phase_collecting: "Card {n} of {total}",
-      phase_locked: "Card {n} of {total} · closed",
-      phase_revealed: "Card {n} of {total} · reveal",
-      phase_scored: "Card {n} of {total} · scores",
-      phase_finished: "Finished",
-      scan_to_join: "Scan to join",
-
-      // the debrief (screen and phone)
-      room_profile_title: "How the room did",
-      room_profile_sub: "Average points per dimension, 0 to 3, over every card",
-      strongest: "Strongest",
-      weakest: "Most to gain",
-      profile_even: "Even across all five dimensions",
-      no_scores: "No scores were published.",
-      teams_profile_title: "Final standings and team profiles",
-      rank_col: "#",
-      team_col: "Team",
-      points_col: "Points",
-      flags_col: "−1",
-      cards_title: "The cards and their lessons",
-      card_n: "Card {n}",
-      commitments_title: "What we will do",
-      commitments_hint: "On your phone: one small kindness you will do.",
-      commitments_empty: "The first ones appear here in a moment.",
-      commitments_count: plural("{n} commitment", "{n} commitments"),
-      panel_overview: "Podium",
-      panel_teams: "Teams",
-      panel_cards: "Cards",
-      panel_commitments: "What we will do",
-      page_of: "{n}/{total}",
-      paused: "paused (space to go on)",
-      debrief_nav: "Debrief panels (left and right arrow keys, space to pause)",
-      your_profile: "Your team's profile",
-      your_profile_hint: "Average points per dimension, 0 to 3. The thin line is the room's average.",
-      room_average: "room average",
-      commit_title: "One small kindness I will do",
-      commit_hint: "Something small and concrete, for a customer or a colleague. The facilitator may show it on the big screen with your name.",
-      commit_label: "My commitment",
-      commit_placeholder: "e.g. I greet every customer by name",
-      commit_btn: "Share",
-      commit_update_btn: "Save the change",
-      commit_edit: "Change",
-      commit_cancel: "Cancel",
-      commit_required: "Write one small thing first.",
-      commit_chars: "{n} of 140",
-      commit_mine: "My commitment",
-      commit_again_note: "A changed commitment waits for approval again.",
-      status_pending: "Waiting for the facilitator's approval",
-      status_approved: "Shown on the big screen",
-      status_hidden: "Not shown on the screen — it is still yours to keep.",
-      commit_no_team: "Join a team to leave a commitment."
-    },
-
-    nl: {
-      skip: "Naar de inhoud",
-      dismiss: "Sluiten",
-      conn_connecting: "Verbinden…",
-      conn_offline: "Offline — wachten op netwerk…",
-      loading: "Laden…",
-
-      code_title: "Doe mee met een workshop",
-      code_label: "Code",
-      code_hint: "6 letters of cijfers, staat op het grote scherm",
-      code_btn: "Verder",
-      code_invalid: "Een code bestaat uit 6 letters of cijfers.",
-      code_not_found: "Die code kennen we niet. Kijk nog even op het grote scherm.",
-      connect_failed: "Geen verbinding met deze workshop.",
-
-      name_title: "Hoe heet je?",
-      name_label: "Je naam",
-      name_hint: "Je teamgenoten en de begeleider zien deze naam.",
-      join_btn: "Doe mee",
-      name_required: "Vul je naam in.",
-      workshop_finished: "Deze workshop is afgelopen. Bedankt voor het meedoen!",
-      other_code: "Andere code invullen",
-
-      hello: "Hoi {name}!",
-      team_title: "Kies je team",
-      team_size: "{n} van {max}",
-      team_full: "vol",
-      no_teams_open: "Er zijn nog geen teams. Begin er hieronder een.",
-      no_teams_closed: "Er zijn nog geen teams — de begeleider maakt ze aan.",
-      new_team_title: "Of begin een nieuw team",
-      new_team_label: "Teamnaam",
-      create_team_btn: "Team maken",
-      team_name_required: "Vul een teamnaam in.",
-      teams_fixed_note: "De begeleider heeft de teams gemaakt: kies er een.",
-
-      in_team: "Je zit in team",
-      with_members: "met {names}",
-      alone: "Je bent de eerste in dit team.",
-      waiting_first_card: "Even wachten tot de begeleider de eerste kaart deelt…",
-      waiting_next_card: "Even wachten op de volgende kaart…",
-      captain: "aanvoerder",
-      you: "jij",
-      and: "en",
-      card_of: "Kaart {n} van {total}",
-      choose_hint: "Tik op het antwoord dat jullie zouden kiezen. Je teamgenoten zien je keuze.",
-      picked_by: "Gekozen door",
-      why_label: "Waarom? (mag, in één zin)",
-      why_placeholder: "Jullie reden in één zin",
-      lock_btn: "Dit is ons antwoord",
-      lock_needs_pick: "Kies eerst een antwoord.",
-      captain_locks: "Aanvoerder {name} legt het antwoord van jullie team vast.",
-      you_are_captain: "Jij bent de aanvoerder: jij legt het antwoord van het team vast.",
-      locked_in: "Jullie antwoord:",
-      locked_auto: "Automatisch vastgelegd op de laatste keuze.",
-      locked_wait: "Even wachten op de andere teams…",
-      time_left: "Tijd over",
-      times_up: "De tijd is om",
-      round_closed: "Ronde gesloten",
-      round_closed_hint: "Kijk naar het grote scherm: zo zie je wat de teams kozen.",
-      no_answer_team: "Jullie team gaf deze ronde geen antwoord.",
-
-      result_best: "Jullie kozen het beste antwoord!",
-      result_not_best: "Dit keer niet het beste antwoord.",
-      your_answer: "Jullie antwoord",
-      best_answer: "Het beste antwoord",
-      lesson: "Wat we hiervan leren",
-      debrief_question: "Om over te praten",
-      score_title: "Jullie punten deze ronde",
-      score_wait: "De punten volgen zo.",
-      flag: "Diende de organisatie in plaats van de klant",
-      bonus: "Bonus voor jullie waarom",
-      total: "Totaal",
-      points: plural("{n} punt", "{n} punten"),
-      leaderboard: "Tussenstand",
-      final_standings: "Eindstand",
-      your_team: "jullie team",
-      leaderboard_hidden: "De tussenstand is even verborgen.",
-      finished_title: "De workshop is klaar",
-      your_rank: function (p) { return "Jullie team is " + p.rank + "e geworden."; },
-      thanks: "Bedankt voor het meedoen!",
-      podium: "Podium",
-      place: function (p) { return p.rank + "e"; },
-      teams_count: plural("{n} team", "{n} teams"),
-      no_answer_count: plural("{n} team gaf geen antwoord", "{n} teams gaven geen antwoord"),
-      best: "beste",
-      chart_label: "Wat de teams kozen",
-
-      dim_attention: "Aandacht",
-      dim_ease: "Gemak",
-      dim_resolution: "Oplossing",
-      dim_ownership: "Eigenaarschap",
-      dim_proportion: "Maat",
-
-      join_at: "Doe mee via",
-      or_scan: "of scan de code",
-      code: "Code",
-      players: plural("{n} deelnemer", "{n} deelnemers"),
-      teams: "Teams",
-      waiting_teams: "Wachten op het eerste team…",
-      nobody_yet: "nog niemand",
-      locked_mark: "klaar",
-      thinking: "overlegt…",
-      locked_count: function (p) { return p.n + " van " + p.total + " teams klaar"; },
-      responses: "Antwoorden",
-      round_closed_screen: "Alle antwoorden zijn binnen. Zo zien we wat de teams kozen…",
-      what_teams_chose: "Wat de teams kozen",
-      why_best: "Waarom dit het beste antwoord is",
-      debrief: "Praat erover",
-      phase_lobby: "Doe mee",
-      phase_collecting: "Kaart {n} van {total}",
-      phase_locked: "Kaart {n} van {total} · gesloten",
-      phase_revealed: "Kaart {n} van {total} · uitslag",
-      phase_scored: "Kaart {n} van {total} · punten",
-      phase_finished: "Afgelopen",
-      scan_to_join: "Scan om mee te doen",
-
-      room_profile_title: "Zo deed de zaal het",
-      room_profile_sub: "Gemiddelde punten per dimensie, 0 tot 3, over alle kaarten",
-      strongest: "Sterkst",
-      weakest: "Meeste winst",
-      profile_even: "Op alle vijf dimensies even sterk",
-      no_scores: "Er zijn geen punten gepubliceerd.",
-      teams_profile_title: "Eindstand en profiel per team",
-      rank_col: "#",
-      team_col: "Team",
-      points_col: "Punten",
-      flags_col: "−1",
-      cards_title: "De kaarten en wat we leerden",
-      card_n: "Kaart {n}",
-      commitments_title: "Wat wij gaan doen",
-      commitments_hint: "Op je telefoon: één kleine vriendelijkheid die jij gaat doen.",
-      commitments_empty: "De eerste verschijnen hier zo.",
-      commitments_count: plural("{n} voornemen", "{n} voornemens"),
-      panel_overview: "Podium",
-      panel_teams: "Teams",
-      panel_cards: "Kaarten",
-      panel_commitments: "Wat wij gaan doen",
-      page_of: "{n}/{total}",
-      paused: "gepauzeerd (spatie om door te gaan)",
-      debrief_nav: "Onderdelen van de nabespreking (pijltjestoetsen links en rechts, spatie om te pauzeren)",
-      your_profile: "Het profiel van jullie team",
-      your_profile_hint: "Gemiddelde punten per dimensie, 0 tot 3. Het dunne streepje is het gemiddelde van de zaal.",
-      room_average: "gemiddelde zaal",
-      commit_title: "Eén kleine vriendelijkheid die ik ga doen",
-      commit_hint: "Iets kleins en concreets, voor een klant of een collega. De begeleider kan het met je naam op het grote scherm zetten.",
-      commit_label: "Mijn voornemen",
-      commit_placeholder: "bijv. Ik groet elke klant bij naam",
-      commit_btn: "Delen",
-      commit_update_btn: "Wijziging opslaan",
-      commit_edit: "Aanpassen",
-      commit_cancel: "Annuleren",
-      commit_required: "Schrijf eerst één klein ding op.",
-      commit_chars: "{n} van 140",
-      commit_mine: "Mijn voornemen",
-      commit_again_note: "Een aangepast voornemen wacht opnieuw op goedkeuring.",
-      status_pending: "Wacht op goedkeuring van de begeleider",
-      status_approved: "Staat op het grote scherm",
-      status_hidden: "Niet op het scherm gezet — het blijft wel jouw voornemen.",
-      commit_no_team: "Kies een team om een voornemen achter te laten."
-    }
-  };
-
-  function ordinalEn(n) {
+  /* Grammar that is code rather than text: an ordinal rank ("1st", "1e"). */
+  function ordinal(lang, n) {
+    if (lang === "nl") return n + "e";
     var s = ["th", "st", "nd", "rd"];
     var v = n % 100;
     return n + (s[(v - 20) % 10] || s[v] || s[0]);
   }
 
-  /** Errors by code, in Dutch; English uses the server's own (more specific) message. */
-  var ERRORS_NL = {
-    invalid: "Dat klopt niet helemaal. Probeer het nog eens.",
-    too_long: "Dat is te lang.",
-    already_joined: "Je doet al mee.",
-    finished: "Deze workshop is afgelopen.",
-    no_such_team: "Dat team bestaat niet meer.",
-    team_full: "Dat team is vol.",
-    team_fixed: "De teams liggen vast zodra de eerste kaart is gedeeld. Vraag de begeleider om je te verplaatsen.",
-    not_joined: "Je doet niet (meer) mee. Meld je opnieuw aan.",
-    teams_closed: "De begeleider heeft de teams gemaakt. Kies een van die teams.",
-    name_taken: "Er is al een team met die naam.",
-    stale: "Het spel is al verder. Je scherm is bijgewerkt.",
-    wrong_phase: "Dat kan nu niet (meer).",
-    no_team: "Kies eerst een team.",
-    already_locked: "Jullie team heeft het antwoord al vastgelegd.",
-    no_such_response: "Dat antwoord staat niet op deze kaart.",
-    not_captain: "Alleen de aanvoerder kan het antwoord vastleggen.",
-    forbidden: "Dat mag alleen de begeleider.",
-    busy: "Het is even druk. Probeer het zo nog eens.",
-    server_error: "Er ging iets mis op de server. Probeer het nog eens.",
-    timeout: "Geen antwoord van de server. Controleer je verbinding en probeer het nog eens.",
-    no_such_commitment: "Dat voornemen bestaat niet (meer)."
+  var TEXTS = {
+    skip: _("Skip to content"),
+    language: _("Language"),
+    dismiss: _("Dismiss"),
+    conn_connecting: _("Connecting…"),
+    conn_offline: _("Offline — waiting for the network…"),
+    loading: _("Loading…"),
+
+    code_title: _("Join a workshop"),
+    code_label: _("Room code"),
+    code_hint: _("6 letters or digits, shown on the big screen"),
+    code_btn: _("Continue"),
+    code_invalid: _("A room code has 6 letters or digits."),
+    code_not_found: _("Room code not found. Check the code on the big screen."),
+    connect_failed: _("Could not connect to this workshop."),
+
+    name_title: _("What's your name?"),
+    name_label: _("Your name"),
+    name_hint: _("Your team-mates and the facilitator see this name."),
+    join_btn: _("Join"),
+    name_required: _("Please type your name."),
+    workshop_finished: _("This workshop has ended. Thanks for taking part!"),
+    other_code: _("Use another code"),
+
+    hello: _("Hi {name}!"),
+    team_title: _("Choose your team"),
+    team_size: _("{n} of {max}"),
+    team_full: _("full"),
+    no_teams_open: _("No teams yet. Start one below."),
+    no_teams_closed: _("No teams yet — the facilitator is adding them."),
+    new_team_title: _("Or start a new team"),
+    new_team_label: _("Team name"),
+    create_team_btn: _("Create team"),
+    team_name_required: _("Please type a team name."),
+    teams_fixed_note: _("The facilitator has set the teams: pick one."),
+
+    in_team: _("You're in team"),
+    with_members: _("with {names}"),
+    alone: _("You're the first one in this team."),
+    waiting_first_card: _("Waiting for the facilitator to deal the first card…"),
+    waiting_next_card: _("Waiting for the next card…"),
+    captain: _("captain"),
+    you: _("you"),
+    and: _("and"),
+    card_of: _("Card {n} of {total}"),
+    choose_hint: _("Tap the response your team would choose. Your team-mates see your pick."),
+    picked_by: _("Picked by"),
+    why_label: _("Why? (optional, one line)"),
+    why_placeholder: _("Our reason in one sentence"),
+    lock_btn: _("Lock in our answer"),
+    lock_needs_pick: _("Pick a response first."),
+    captain_locks: _("Captain {name} locks in the team's answer."),
+    you_are_captain: _("You're the captain: you lock in the team's answer."),
+    locked_in: _("Locked in:"),
+    locked_auto: _("Locked automatically on the last pick."),
+    locked_wait: _("Waiting for the other teams…"),
+    time_left: _("Time left"),
+    time_announce: function (lang, p) { return p.n === 0 ? T(lang, _("Time's up.")) : p.n === 60 ? T(lang, _("1 minute left.")) : T(lang, _("{n} seconds left."), p); },
+    times_up: _("Time's up"),
+    round_closed: _("Round closed"),
+    round_closed_hint: _("Look at the big screen: the answers are about to be revealed."),
+    no_answer_team: _("Your team gave no answer this round."),
+
+    result_best: _("You chose the best response!"),
+    result_not_best: _("Not the best response this time."),
+    your_answer: _("Your answer"),
+    best_answer: _("Best response"),
+    lesson: _("Lesson"),
+    debrief_question: _("Talk about it"),
+    score_title: _("Your points this round"),
+    score_wait: _("Your points follow soon."),
+    flag: _("Served the organisation rather than the customer"),
+    bonus: _("Bonus for your why"),
+    total: _("Total"),
+    points: ngettext("{n} point", "{n} points"),
+    leaderboard: _("Leaderboard"),
+    final_standings: _("Final standings"),
+    your_team: _("your team"),
+    leaderboard_hidden: _("The leaderboard is hidden for now."),
+    finished_title: _("Workshop finished"),
+    your_rank: _("Your team finished {place}."),
+    thanks: _("Thanks for playing!"),
+    podium: _("Podium"),
+    place: function (lang, p) { return ordinal(lang, p.rank); },
+    teams_count: ngettext("{n} team", "{n} teams"),
+    no_answer_count: ngettext("{n} team gave no answer", "{n} teams gave no answer"),
+    best: _("best"),
+    chart_label: _("What the teams chose"),
+
+    dim_attention: _("Attention"),
+    dim_ease: _("Ease"),
+    dim_resolution: _("Resolution"),
+    dim_ownership: _("Ownership"),
+    dim_proportion: _("Proportion"),
+
+    // big screen
+    join_at: _("Join at"),
+    or_scan: _("or scan the code"),
+    code: _("Code"),
+    players: ngettext("{n} player", "{n} players"),
+    teams: _("Teams"),
+    waiting_teams: _("Waiting for the first team…"),
+    nobody_yet: _("no one yet"),
+    locked_mark: _("locked in"),
+    thinking: _("thinking…"),
+    locked_count: _("{n} of {total} teams locked in"),
+    responses: _("Responses"),
+    round_closed_screen: _("All answers are in. The reveal is coming…"),
+    what_teams_chose: _("What the teams chose"),
+    open_screen_note: _("Every team writes its own answer on its phones."),
+    open_answered: ngettext("{n} team answered in its own words", "{n} teams answered in their own words"),
+    open_spotlight_wait: _("The facilitator puts one answer in the spotlight."),
+    open_label: _("Your team's answer"),
+    open_hint: _("Write it together: what would you do? Your team-mates see your draft."),
+    open_placeholder: _("In a few sentences…"),
+    open_chars: _("{n} / 280"),
+    open_drafts: _("Drafts in your team"),
+    open_use: _("Use this"),
+    open_lock_needs_text: _("Write the answer first."),
+    open_draft_saved: _("Shared with your team"),
+    result_open: _("Your answer is in"),
+    spotlight_label: _("In the spotlight"),
+    why_best: _("Why this is the best response"),
+    debrief: _("Talk about it"),
+    phase_lobby: _("Join now"),
+    phase_collecting: _("Card {n} of {total}"),
+    phase_locked: _("Card {n} of {total} · closed"),
+    phase_revealed: _("Card {n} of {total} · reveal"),
+    phase_scored: _("Card {n} of {total} · scores"),
+    phase_finished: _("Finished"),
+    scan_to_join: _("Scan to join"),
+
+    // the debrief (screen and phone)
+    room_profile_title: _("How the room did"),
+    room_profile_sub: _("Average points per dimension, 0 to 3, over every card"),
+    strongest: _("Strongest"),
+    weakest: _("Most to gain"),
+    profile_even: _("Even across all five dimensions"),
+    no_scores: _("No scores were published."),
+    teams_profile_title: _("Final standings and team profiles"),
+    rank_col: "#",
+    team_col: _("Team"),
+    points_col: _("Points"),
+    flags_col: "−1",
+    cards_title: _("The cards and their lessons"),
+    card_n: _("Card {n}"),
+    commitments_title: _("What we will do"),
+    commitments_hint: _("On your phone: one small kindness you will do."),
+    commitments_empty: _("The first ones appear here in a moment."),
+    commitments_count: ngettext("{n} commitment", "{n} commitments"),
+    panel_overview: _("Podium"),
+    panel_teams: _("Teams"),
+    panel_cards: _("Cards"),
+    panel_commitments: _("What we will do"),
+    page_of: _("{n}/{total}"),
+    paused: _("paused (space to go on)"),
+    debrief_nav: _("Debrief panels (left and right arrow keys, space to pause)"),
+    your_profile: _("Your team's profile"),
+    your_profile_hint: _("Average points per dimension, 0 to 3. The thin line is the room's average."),
+    room_average: _("room average"),
+    commit_title: _("One small kindness I will do"),
+    commit_hint: _("Something small and concrete, for a customer or a colleague. The facilitator may show it on the big screen with your name."),
+    commit_label: _("My commitment"),
+    commit_placeholder: _("e.g. I greet every customer by name"),
+    commit_btn: _("Share"),
+    commit_update_btn: _("Save the change"),
+    commit_edit: _("Change"),
+    commit_cancel: _("Cancel"),
+    commit_required: _("Write one small thing first."),
+    commit_chars: _("{n} of 140"),
+    commit_mine: _("My commitment"),
+    commit_again_note: _("A changed commitment waits for approval again."),
+    status_pending: _("Waiting for the facilitator's approval"),
+    status_approved: _("Shown on the big screen"),
+    status_hidden: _("Not shown on the screen — it is still yours to keep."),
+    commit_no_team: _("Join a team to leave a commitment."),
+
+    // when a page cannot show the workshop (the server's own messages are these English texts too)
+    socketio_missing: _("The Socket.IO client did not load; check the server."),
+    screen_link_invalid: _("This screen link is not valid."),
+    cannot_connect: _("Cannot connect."),
+    open_screen_again: _("Open the big screen again from the facilitator's console."),
+    workshop_deleted: _("This workshop has been deleted."),
+    workshop_expired: _("This workshop has ended and its data has been deleted.")
   };
+
+  /** Errors by code, for a language other than English; English shows the server's own (more specific) message. */
+  var ERRORS = {
+    invalid: _("That is not quite right. Please try again."),
+    too_long: _("That is too long."),
+    already_joined: _("You have already joined."),
+    finished: _("This workshop has ended."),
+    no_such_team: _("That team no longer exists."),
+    team_full: _("That team is full."),
+    team_fixed: _("Teams are fixed once the first card has been dealt. Ask the facilitator to move you."),
+    not_joined: _("You are not taking part (any more). Please join again."),
+    teams_closed: _("The facilitator has set the teams. Choose one of them."),
+    name_taken: _("There is already a team with that name."),
+    stale: _("The game has moved on. Your screen has been updated."),
+    wrong_phase: _("That is not possible (any more)."),
+    no_team: _("Choose a team first."),
+    already_locked: _("Your team has already locked in its answer."),
+    no_such_response: _("That response is not on this card."),
+    not_captain: _("Only the captain can lock in the answer."),
+    forbidden: _("Only the facilitator can do that."),
+    busy: _("It is busy right now. Please try again in a moment."),
+    server_error: _("Something went wrong on the server. Please try again."),
+    timeout: _("No answer from the server. Check your connection and try again."),
+    no_such_commitment: _("That commitment does not exist (any more)."),
+    name_refused: _("Choose another name: this one is not allowed here."),
+    text_refused: _("Put your answer differently: it holds a word that is not allowed here."),
+    time_up: _("Time is up: the round is closing."),
+    no_such_player: _("That player is not in this workshop."),
+    no_more_cards: _("All cards have been played; end the workshop."),
+    no_teams: _("No team has any players yet."),
+    not_open: _("Only a team's own written answer can be put in the spotlight."),
+    no_answer: _("That team has no answer on this card."),
+    generic: _("Something went wrong. Please try again.")
+  };
+
+  /** The catalog of `lang` (from /i18n/messages.js), or null for the source language or a missing one. */
+  function catalog(lang) {
+    if (lang === A.SOURCE_LANGUAGE) return null;
+    return (A.CATALOGS || {})[lang] || null;
+  }
+
+  /** A marked entry's text in `lang`: the catalog's translation, else the English; a plural by n. */
+  function translate(lang, entry, n) {
+    var table = catalog(lang);
+    var found = table ? table[entry.id] : undefined;
+    if (entry.plural !== undefined) {
+      var one = n === 1; // Dutch and English: one form for 1, the other for every other number
+      if (Array.isArray(found) && found.length >= 2) return found[one ? 0 : 1];
+      return one ? entry.id : entry.plural;
+    }
+    return typeof found === "string" && found ? found : entry.id;
+  }
+
+  /** Fill "{name}" placeholders from params. */
+  function fill(text, params) {
+    if (!params) return text;
+    return text.replace(/\{(\w+)\}/g, function (m, name) {
+      return params[name] === undefined ? m : String(params[name]);
+    });
+  }
+
+  /** A marked entry in `lang` with its placeholders filled (for function entries). */
+  function T(lang, entry, params) {
+    return fill(translate(lang, entry, params ? params.n : undefined), params);
+  }
 
   A.TEXTS = TEXTS;
 
-  /** Look up a text in `lang` (falling back to English) and fill in {placeholders}. */
+  /** Look up a text by key in `lang` (English when it has no translation) and fill in {placeholders}. */
   A.t = function (lang, key, params) {
-    var table = TEXTS[lang] || TEXTS.en;
-    var entry = table[key];
-    if (entry === undefined) entry = TEXTS.en[key];
+    var entry = TEXTS[key];
     if (entry === undefined) return key;
-    if (typeof entry === "function") return entry(params || {});
-    if (!params) return entry;
-    return entry.replace(/\{(\w+)\}/g, function (m, name) {
-      return params[name] === undefined ? m : String(params[name]);
-    });
+    var p = params || {};
+    if (p.rank !== undefined && p.place === undefined) {
+      p = Object.assign({}, p, { place: ordinal(lang, p.rank) });
+    }
+    if (typeof entry === "function") return entry(lang, p);
+    if (typeof entry === "string") return fill(entry, p);
+    return T(lang, entry, p);
+  };
+
+  /** Translate an English text (a msgid marked with _() where it is written) and fill its placeholders. */
+  A.tr = function (lang, msgid, params) {
+    return T(lang, { id: msgid }, params);
+  };
+
+  /** The same for a plural: `one` and `many` in English, the form chosen by n (also "{n}"). */
+  A.trn = function (lang, one, many, n, params) {
+    return T(lang, { id: one, plural: many }, Object.assign({ n: n }, params || {}));
   };
 
   /** Words for an acknowledgement error {code, message}. */
   A.errorText = function (lang, error) {
     var e = error || {};
-    if (lang === "nl" && ERRORS_NL[e.code]) return ERRORS_NL[e.code];
-    return e.message || (lang === "nl" ? ERRORS_NL.server_error : "Something went wrong. Please try again.");
+    if (catalog(lang) && ERRORS[e.code]) return translate(lang, ERRORS[e.code]);
+    return e.message || translate(lang, ERRORS.generic);
+  };
+
+  /** The view as a phone shows it in `lang`, which its player chose over the workshop's language: the
+   * view's `translations[lang]` replace the card's title, situation, question and responses, and (after
+   * the reveal) the reveal's responses, their feedback, the lesson and the debrief question. The view is
+   * not changed. */
+  A.localizeView = function (view, lang) {
+    var tr = view && view.translations ? view.translations[lang] : null;
+    if (!tr || !view.workshop || view.workshop.language === lang) return view;
+    var out = Object.assign({}, view);
+    var c = tr.card;
+    if (view.card && c) {
+      out.card = Object.assign({}, view.card, {
+        title: c.title, situation: c.situation, question: c.question,
+        responses: (view.card.responses || []).map(function (r) {
+          return Object.assign({}, r, { text: c.responses[r.id] !== undefined ? c.responses[r.id] : r.text });
+        })
+      });
+    }
+    var rv = tr.reveal;
+    if (view.reveal && rv) {
+      out.reveal = Object.assign({}, view.reveal, {
+        lesson: rv.lesson, debrief: rv.debrief,
+        responses: (view.reveal.responses || []).map(function (r) {
+          var text = c && c.responses[r.id] !== undefined ? c.responses[r.id] : r.text;
+          var feedback = rv.feedback[r.id] !== undefined ? rv.feedback[r.id] : r.feedback;
+          return Object.assign({}, r, { text: text, feedback: feedback });
+        })
+      });
+    }
+    return out;
   };
 
   /** "A, B and C" in `lang`. */

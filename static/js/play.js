@@ -18,7 +18,11 @@
   var el = A.el;
   var cfg = A.config();
   var code = (cfg.code || "").trim().toUpperCase();
-  var lang = cfg.lang === "nl" ? "nl" : "en";
+  var LANG_KEY = "aandacht:lang"; // the language this phone's player chose (header switch), over the workshop's
+  var chosenLang = A.store.get(LANG_KEY);
+  if (A.LANGUAGES.indexOf(chosenLang) < 0) chosenLang = null;
+  var lang = chosenLang || (cfg.lang === "nl" ? "nl" : "en");
+  var connTexts = {}; // the connection status's words, in the current language
   var app = document.getElementById("app");
   var badge = document.getElementById("team-badge");
   var connEl = document.getElementById("conn-status");
@@ -29,7 +33,7 @@
   var state = {
     me: undefined, // undefined: not known yet; null: not joined; else {id, name, team_id}
     view: null,
-    refused: null, // a connect_error the server sent (the room does not exist, ...)
+    refused: null, // why the room cannot be joined (a connect_error, a bad code): a function giving the words in `lang`
     pendingPick: null, // {round, responseId, pickId, playerId, acked} until the state shows it
     locking: false
   };
@@ -38,7 +42,11 @@
   var pickSends = 0; // numbers each submit_pick sent, so a late answer to an old one is recognised
   var pickInFlight = 0; // the number of the submit_pick whose acknowledgement is awaited, or 0
   var lastStateAt = 0; // when the last game_state arrived (Date.now())
-  var countdown = new A.Countdown("#countdown");
+  var countdown = new A.Countdown("#countdown", {
+    // a screen reader hears the time left at 60, 30 and 10 seconds and at zero, never every second
+    announce: { selector: "#time-announcer", text: function (s) { return t("time_announce", { n: s }); } }
+  });
+  app.parentNode.appendChild(el("p", { class: "sr-only", id: "time-announcer", attrs: { "aria-live": "polite" } }));
   var current = { key: null, update: null };
 
   function t(key, params) { return A.t(lang, key, params); }
@@ -49,7 +57,44 @@
     lang = next;
     document.documentElement.lang = lang;
     A.alerts.dismissLabel = t("dismiss");
+    setConnTexts();
+    updateLangSwitch();
     current.key = null; // rebuild in the new language
+  }
+
+  function setConnTexts() {
+    connTexts.connecting = t("conn_connecting");
+    connTexts.offline = t("conn_offline");
+    if (connEl && !connEl.hidden) connEl.textContent = connEl.dataset.state === "offline" ? connTexts.offline : connTexts.connecting;
+  }
+
+  /* The header's NL/EN switch: the player's own language for the page and the cards, kept on this phone
+   * (localStorage) whatever the workshop's language or the team-mates' choice. The card's texts in the
+   * other language come with the view (view.translations, see A.localizeView). */
+  function updateLangSwitch() {
+    var group = document.getElementById("lang-switch");
+    if (group) group.setAttribute("aria-label", t("language"));
+    var buttons = document.querySelectorAll("#lang-switch .lang-btn");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].setAttribute("aria-pressed", buttons[i].dataset.lang === lang ? "true" : "false");
+    }
+  }
+
+  function chooseLang(next) {
+    if (A.LANGUAGES.indexOf(next) < 0) return;
+    chosenLang = next;
+    A.store.set(LANG_KEY, next);
+    setLang(next);
+    if (state.raw) state.view = A.localizeView(state.raw, lang);
+    render();
+  }
+
+  var langSwitch = document.getElementById("lang-switch");
+  if (langSwitch) {
+    langSwitch.addEventListener("click", function (event) {
+      var button = event.target.closest(".lang-btn");
+      if (button) chooseLang(button.dataset.lang);
+    });
   }
 
   function showError(error) {
@@ -62,7 +107,9 @@
   /* ---- layout: rebuild a screen only when its key changes ------------------------------ */
 
   function show(key, build) {
+    var focus = null;
     if (key !== current.key) {
+      focus = focusBefore();
       var built = build();
       A.fill(app, built.node);
       var wasOther = current.key !== null && current.key.split(":")[0] !== key.split(":")[0];
@@ -70,6 +117,41 @@
       if (wasOther || built.scrollTop) window.scrollTo(0, 0);
     }
     if (current.update) current.update();
+    if (focus) refocus(focus.key);
+  }
+
+  /* Where the focus was before a view is rebuilt: null when it is elsewhere (an alert), else the
+   * focused element's data-focus-key or id (null when the focus was on nothing). */
+  function focusBefore() {
+    var active = document.activeElement;
+    if (active && active !== document.body && !app.contains(active)) return null;
+    var inApp = active && active !== document.body;
+    return { key: inApp ? active.getAttribute("data-focus-key") || active.id || null : null };
+  }
+
+  /* After a rebuild (a live update, a new phase) the focus goes back to the equivalent element, else to
+   * the new view's start ([data-focus-start] or its heading), so a keyboard or screen reader user never
+   * lands on nothing and hears what changed. */
+  function refocus(key) {
+    var target = null;
+    if (key) target = app.querySelector('[data-focus-key="' + A.cssEscape(key) + '"]') || document.getElementById(key);
+    if (target && (!app.contains(target) || target.disabled || target.closest("[hidden]"))) target = null;
+    if (!target) target = app.querySelector("[data-focus-start]") || app.querySelector("h1");
+    if (!target || target === document.activeElement) return;
+    if (!target.matches("a[href], button, input, select, textarea, [tabindex]")) target.setAttribute("tabindex", "-1");
+    target.focus({ preventScroll: true });
+  }
+
+  /* Up and down arrows move between the buttons of a list (the responses, the teams). */
+  function arrowKeys(container, selector) {
+    container.addEventListener("keydown", function (event) {
+      if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+      var items = Array.prototype.filter.call(container.querySelectorAll(selector), function (b) { return !b.disabled; });
+      var i = items.indexOf(document.activeElement);
+      if (i < 0) return;
+      event.preventDefault();
+      items[(i + (event.key === "ArrowDown" ? 1 : -1) + items.length) % items.length].focus();
+    });
   }
 
   function render() {
@@ -77,7 +159,7 @@
     var view = state.view;
     if (!code || state.refused) {
       badge.hidden = true;
-      show("code:" + (state.refused || ""), buildCodeForm);
+      show("code:" + (state.refused ? state.refused() : ""), buildCodeForm);
       return;
     }
     if (state.me === undefined || view === null) {
@@ -133,7 +215,7 @@
     });
     var form = el("form", { class: "stack card-panel", id: "code-form", attrs: { novalidate: true, method: "get", action: "/join" } }, [
       el("h1", { text: t("code_title") }),
-      state.refused ? el("p", { class: "notice notice-error", id: "code-error", attrs: { role: "alert" }, text: state.refused }) : null,
+      state.refused ? el("p", { class: "notice notice-error", id: "code-error", attrs: { role: "alert" }, text: state.refused() }) : null,
       el("div", { class: "field" }, [
         el("label", { htmlFor: "code-input", text: t("code_label") }),
         input,
@@ -169,7 +251,7 @@
       maxLength: 30,
       autocomplete: "nickname",
       required: true,
-      attrs: { enterkeyhint: "go", "aria-describedby": "name-hint", "data-testid": "name-input" }
+      attrs: { enterkeyhint: "go", "aria-describedby": "name-hint", "data-testid": "name-input", "data-focus-start": true }
     });
     var button = el("button", { type: "submit", id: "join-btn", class: "btn btn-primary btn-big", text: t("join_btn"), attrs: { "data-testid": "join-btn" } });
     var title = el("p", { class: "workshop-title", id: "workshop-title" });
@@ -253,6 +335,7 @@
         A.alerts.clear();
       }).catch(showError).then(function () { createBtn.disabled = false; });
     });
+    arrowKeys(listBox, ".team-option");
     listBox.addEventListener("click", function (event) {
       var button = event.target.closest(".team-option");
       if (!button || button.disabled) return;
@@ -330,7 +413,8 @@
     var iAmCaptain = !!(captain && state.me && captain.id === state.me.id);
     if (phase === "collecting" && view.card) {
       var key = ["team", "collecting", w.round, view.team.id, view.answer ? "answered" : "open", iAmCaptain ? "captain" : "member"].join(":");
-      show(key, function () { return buildCollecting(view, iAmCaptain); });
+      var own = view.card.kind === "open";
+      show(key, function () { return own ? buildOpenCollecting(view, iAmCaptain) : buildCollecting(view, iAmCaptain); });
       return;
     }
     // screens without text fields: rebuild whenever what they show changes
@@ -404,7 +488,7 @@
         type: "button",
         class: "response-btn",
         disabled: answered,
-        dataset: { responseId: r.id, testid: "response-btn" },
+        dataset: { responseId: r.id, testid: "response-btn", focusKey: "response-" + r.id },
         attrs: { "aria-pressed": "false" }
       }, [el("span", { class: "response-text", text: r.text }), pickers]);
       buttons[r.id] = button;
@@ -415,6 +499,7 @@
       if (!button || button.disabled) return;
       pick(round, button.dataset.responseId);
     });
+    arrowKeys(list, ".response-btn");
 
     var lockBox = null;
     var whyInput = null;
@@ -446,7 +531,12 @@
         A.emit(socket, "lock_in", { round: round, response_id: responseId, why: whyInput.value.trim() })
           .then(function () { A.alerts.clear(); })
           .catch(showError)
-          .then(function () { state.locking = false; if (current.update) current.update(); });
+          .then(function () {
+            state.locking = false;
+            if (current.update) current.update();
+            // refused: the button was disabled under the focus; give it back
+            if (document.activeElement === document.body && lockBtn.isConnected && !lockBtn.disabled) lockBtn.focus();
+          });
       });
     } else if (!answered) {
       lockBox = el("div", { class: "lock-box" }, [captainNote]);
@@ -455,7 +545,7 @@
     var lockedIn = null;
     if (answered) {
       var chosen = card.responses.filter(function (r) { return r.id === view.answer.response_id; })[0];
-      lockedIn = el("div", { class: "locked-in", id: "locked-in", attrs: { role: "status", "data-testid": "locked-in" } }, [
+      lockedIn = el("div", { class: "locked-in", id: "locked-in", attrs: { role: "status", "data-testid": "locked-in", "data-focus-start": true, tabindex: "-1" } }, [
         el("p", { class: "locked-label", text: t("locked_in") }),
         el("p", { class: "locked-text", text: chosen ? chosen.text : "" }),
         view.answer.why ? el("p", { class: "locked-why", text: "“" + view.answer.why + "”" }) : null,
@@ -515,6 +605,185 @@
           var hint = document.getElementById("lock-hint");
           if (hint) hint.hidden = !!mine;
         }
+      }
+    };
+  }
+
+  /* ---- an open card: the team writes its own answer -------------------------------------- */
+
+  var DRAFT_SEND_MS = 700; // a draft goes to the team this long after the typing stops
+  var draftSends = 0;
+
+  function draftKey(round) { return "aandacht:" + code + ":draft:" + round; }
+
+  function storedDraft(round) {
+    var raw = A.store.get(draftKey(round));
+    if (!raw) return null;
+    try {
+      var d = JSON.parse(raw);
+      if (d && typeof d.text === "string" && typeof d.playerId === "string" && state.me && d.playerId === state.me.id) return d;
+    } catch (e) { /* not ours */ }
+    A.store.remove(draftKey(round));
+    return null;
+  }
+
+  /* Share my draft with the team. It is kept in localStorage until the server has it, so a reload,
+   * a dead tab or a lost network never loses what was typed; the newest draft wins (seq). */
+  function sendDraft(round, text) {
+    if (!state.me) return;
+    var d = { round: round, text: text, pickId: A.randomId(12), seq: Date.now(), playerId: state.me.id, acked: false };
+    A.store.set(draftKey(round), JSON.stringify(d));
+    pushDraft(d);
+  }
+
+  function pushDraft(d) {
+    if (!socket || !socket.connected) return;
+    var n = ++draftSends;
+    A.emit(socket, "submit_pick", { round: d.round, text: d.text, pick_id: d.pickId, seq: d.seq }).then(function () {
+      var kept = storedDraft(d.round);
+      if (kept && kept.pickId === d.pickId) {
+        kept.acked = true;
+        A.store.set(draftKey(d.round), JSON.stringify(kept));
+      }
+      if (n === draftSends && current.update) current.update();
+    }).catch(function (error) {
+      if (error.code !== "timeout") showError(error);
+    });
+  }
+
+  /* After a (re)connect or a new state: send a kept draft the server does not have yet. */
+  function resendDraft() {
+    var v = state.view;
+    if (!v || v.role !== "team" || !state.me || !v.card || v.card.kind !== "open") return;
+    if (v.workshop.phase !== "collecting" || v.answer) return;
+    var d = storedDraft(v.workshop.round);
+    if (!d || d.acked) return;
+    if ((v.drafts || {})[state.me.id] === d.text) return;
+    pushDraft(d);
+  }
+
+  function buildOpenCollecting(view, iAmCaptain) {
+    var round = view.workshop.round;
+    var card = view.card;
+    var answered = !!view.answer;
+    var cdBox = countdownBox();
+    var captainNote = el("p", { class: "captain-note", id: "captain-note" });
+    var draftsList = el("ul", { class: "draft-list", id: "drafts", attrs: { "aria-live": "polite" } });
+    var draftsBox = el("section", { class: "drafts-box", attrs: { "aria-labelledby": "drafts-heading" } }, [
+      el("h2", { id: "drafts-heading", class: "box-label", text: t("open_drafts") }),
+      draftsList
+    ]);
+    var form = null;
+    var input = null;
+    var whyInput = null;
+    var lockBtn = null;
+    var count = null;
+    var saved = null;
+    var timer = null;
+    if (!answered) {
+      var kept = storedDraft(round);
+      var mine = kept ? kept.text : ((view.drafts || {})[state.me ? state.me.id : ""] || "");
+      input = el("textarea", {
+        id: "open-input",
+        class: "open-input",
+        maxLength: 280,
+        rows: 4,
+        placeholder: t("open_placeholder"),
+        attrs: { "data-testid": "open-input", "aria-describedby": "open-hint open-count" }
+      });
+      input.value = mine;
+      count = el("span", { class: "hint", id: "open-count", attrs: { "aria-live": "off" } });
+      saved = el("span", { class: "hint draft-saved", id: "draft-saved", hidden: true, text: t("open_draft_saved") });
+      var updateCount = function () { count.textContent = t("open_chars", { n: input.value.length }); };
+      updateCount();
+      input.addEventListener("input", function () {
+        updateCount();
+        saved.hidden = true;
+        if (lockBtn) lockBtn.disabled = !input.value.trim() || state.locking;
+        window.clearTimeout(timer);
+        timer = window.setTimeout(function () { sendDraft(round, input.value.trim()); }, DRAFT_SEND_MS);
+      });
+      var children = [
+        el("div", { class: "field" }, [
+          el("label", { htmlFor: "open-input", text: t("open_label") }),
+          el("p", { class: "hint", id: "open-hint", text: t("open_hint") }),
+          input,
+          el("p", { class: "field-foot" }, [count, " ", saved])
+        ]),
+        captainNote
+      ];
+      if (iAmCaptain) {
+        whyInput = el("input", {
+          id: "why-input", type: "text", maxLength: 140, autocomplete: "off", placeholder: t("why_placeholder"),
+          attrs: { enterkeyhint: "done", "data-testid": "why-input" }
+        });
+        lockBtn = el("button", { type: "submit", id: "lock-btn", class: "btn btn-primary btn-big", text: t("lock_btn"), disabled: !mine.trim(), attrs: { "data-testid": "lock-btn" } });
+        children.push(el("div", { class: "field" }, [el("label", { htmlFor: "why-input", text: t("why_label") }), whyInput]));
+        children.push(lockBtn);
+      }
+      form = el("form", { class: "lock-box stack", id: "lock-form", attrs: { novalidate: true } }, children);
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        if (!iAmCaptain) return;
+        var text = input.value.trim();
+        if (!text) { A.alerts.show(t("open_lock_needs_text"), "error"); return; }
+        if (state.locking) return;
+        window.clearTimeout(timer);
+        state.locking = true;
+        lockBtn.disabled = true;
+        A.emit(socket, "lock_in", { round: round, text: text, why: whyInput.value.trim() })
+          .then(function () { A.alerts.clear(); A.store.remove(draftKey(round)); })
+          .catch(showError)
+          .then(function () { state.locking = false; if (current.update) current.update(); });
+      });
+      draftsList.addEventListener("click", function (event) {
+        var button = event.target.closest(".use-draft");
+        if (!button || !input) return;
+        input.value = button.dataset.text;
+        input.dispatchEvent(new Event("input"));
+        input.focus();
+      });
+    }
+    var lockedIn = answered ? el("div", { class: "locked-in", id: "locked-in", attrs: { role: "status", "data-testid": "locked-in", "data-focus-start": true, tabindex: "-1" } }, [
+      el("p", { class: "locked-label", text: t("locked_in") }),
+      el("p", { class: "locked-text", text: view.answer.text }),
+      view.answer.why ? el("p", { class: "locked-why", text: "“" + view.answer.why + "”" }) : null,
+      view.answer.auto ? el("p", { class: "hint", text: t("locked_auto") }) : null,
+      el("p", { class: "waiting" }, [el("span", { class: "pulse-dot", attrs: { "aria-hidden": "true" } }), t("locked_wait")])
+    ]) : null;
+    var node = el("div", { class: ["stack", "collecting", "is-open-card", answered ? "is-answered" : ""], id: "round", dataset: { round: round } }, [
+      el("div", { class: "round-top" }, [cardHeader(view), cdBox]),
+      el("h1", { id: "card-title", class: "card-title", text: card.title }),
+      el("p", { class: "situation", id: "situation", text: card.situation }),
+      el("p", { class: "question", id: "question", text: card.question }),
+      lockedIn,
+      form,
+      answered ? null : draftsBox
+    ]);
+    var lastDrafts = null;
+    return {
+      node: node,
+      scrollTop: true,
+      update: function () {
+        var v = state.view;
+        if (!v || !v.card) return;
+        var hasDeadline = v.timer && v.timer.deadline !== null && v.timer.deadline !== undefined;
+        cdBox.hidden = !hasDeadline;
+        var captain = captainOf(v.team);
+        captainNote.textContent = iAmCaptain ? t("you_are_captain") : t("captain_locks", { name: captain ? captain.name : "?" });
+        var drafts = v.drafts || {};
+        if (saved && state.me) saved.hidden = !(input && input.value.trim() && drafts[state.me.id] === input.value.trim());
+        var sig = JSON.stringify([drafts, v.team.members, lang]);
+        if (sig === lastDrafts) return;
+        lastDrafts = sig;
+        var others = Object.keys(drafts).filter(function (pid) { return !state.me || pid !== state.me.id; });
+        A.fill(draftsList, others.length ? others.map(function (pid) {
+          return el("li", { class: "draft", dataset: { playerId: pid } }, [
+            el("p", { class: "draft-author", text: nameOf(v.team, pid) || "?" }),
+            el("p", { class: "draft-text", text: drafts[pid] }),
+            input ? el("button", { type: "button", class: "btn btn-small use-draft", dataset: { text: drafts[pid] }, text: t("open_use") }) : null
+          ]);
+        }) : [el("li", { class: "hint", text: "—" })]);
       }
     };
   }
@@ -601,6 +870,7 @@
   function buildLocked(view) {
     var answer = view.answer;
     var chosen = answer && view.card ? view.card.responses.filter(function (r) { return r.id === answer.response_id; })[0] : null;
+    if (answer && answer.text) chosen = { text: answer.text };
     return {
       node: el("div", { class: "stack", id: "round-closed", attrs: { "data-testid": "round-closed" } }, [
         cardHeader(view),
@@ -647,7 +917,27 @@
     var reveal = view.reveal;
     var answer = view.answer;
     var children = [cardHeader(view), el("p", { class: "card-title-small", text: view.card ? view.card.title : "" })];
-    if (reveal) {
+    if (reveal && reveal.kind === "open") {
+      var spot = reveal.spotlight;
+      var openChildren = [el("h1", { class: "result-title", text: answer ? t("result_open") : t("no_answer_team") })];
+      if (answer) {
+        openChildren.push(el("div", { class: "answer-box is-mine" }, [
+          el("p", { class: "box-label", text: t("your_answer") }),
+          el("p", { class: "answer-text", text: answer.text }),
+          answer.why ? el("p", { class: "locked-why", text: "“" + answer.why + "”" }) : null
+        ]));
+      }
+      if (spot) {
+        openChildren.push(el("div", { class: "answer-box is-best", id: "spotlight" }, [
+          el("p", { class: "box-label", text: "★ " + t("spotlight_label") + ": " + spot.name }),
+          el("p", { class: "answer-text", text: spot.text })
+        ]));
+      }
+      if (reveal.lesson) {
+        openChildren.push(el("div", { class: "lesson" }, [el("p", { class: "box-label", text: t("lesson") }), el("p", { text: reveal.lesson })]));
+      }
+      children.push(el("section", { id: "result", class: "stack", dataset: { testid: "result" } }, openChildren));
+    } else if (reveal) {
       var byId = {};
       reveal.responses.forEach(function (r) { byId[r.id] = r; });
       var best = byId[reveal.best_id];
@@ -782,6 +1072,7 @@
       input.value = "";
       updateCount();
       update();
+      editBtn.focus();
     });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -793,6 +1084,7 @@
       }
       if (sending) return;
       sending = true;
+      var hadFocus = form.contains(document.activeElement);
       sendBtn.disabled = true;
       A.emit(socket, "leave_commitment", { text: text }).then(function () {
         A.alerts.clear();
@@ -800,11 +1092,13 @@
         editing = false;
         input.value = "";
         updateCount();
-        input.blur();
       }).catch(showError).then(function () {
         sending = false;
         sendBtn.disabled = false;
         update();
+        // the form is gone (or the button was disabled under the focus): keep the keyboard user in place
+        var active = document.activeElement;
+        if (hadFocus && (!active || active === document.body || active.closest("[hidden]"))) (form.hidden ? editBtn : sendBtn).focus();
       });
     });
 
@@ -831,7 +1125,7 @@
         labels.title = t("podium");
         var myRow = (view.leaderboard || []).filter(function (r) { return r.team_id === view.team.id; })[0];
         return [
-          el("h1", { text: t("finished_title") }),
+          el("h1", { text: t("finished_title"), dataset: { focusKey: "finished-title" } }),
           myRow ? el("p", { class: "rank-line", id: "my-rank", dataset: { rank: myRow.rank }, text: t("your_rank", { rank: myRow.rank }) }) : null,
           view.podium && view.podium.length ? el("div", { id: "podium", attrs: { "data-testid": "podium" } }, [
             A.buildPodium(view.podium, labels, { highlightTeamId: view.team.id })
@@ -887,7 +1181,7 @@
       auth: function (cb) { cb({ role: "player", code: code, token: loadToken() }); },
       reconnectionDelayMax: 4000
     });
-    A.watchConnection(socket, connEl, { connecting: t("conn_connecting"), offline: t("conn_offline") });
+    A.watchConnection(socket, connEl, connTexts);
     A.resyncOnVisible(socket);
     watchWakeUp();
 
@@ -902,7 +1196,9 @@
       if (!data || !data.code) return; // network trouble: Socket.IO keeps trying
       socket.disconnect();
       connEl.hidden = true;
-      state.refused = data.code === "no_such_workshop" ? t("code_not_found") : (A.errorText(lang, data) || t("connect_failed"));
+      state.refused = function () {
+        return data.code === "no_such_workshop" ? t("code_not_found") : (A.errorText(lang, data) || t("connect_failed"));
+      };
       code = "";
       render();
     });
@@ -920,8 +1216,9 @@
     });
 
     socket.on("game_state", function (view) {
-      state.view = view;
-      setLang(view.workshop.language);
+      state.raw = view; // as the server sent it, in the workshop's language
+      if (!chosenLang) setLang(view.workshop.language);
+      state.view = A.localizeView(view, lang); // the card in the player's own language
       document.body.dataset.phase = view.workshop.phase;
       document.body.dataset.role = view.role;
       countdown.update(view.timer);
@@ -933,6 +1230,7 @@
       }
       render();
       resendPick();
+      resendDraft();
     });
   }
 
@@ -957,11 +1255,13 @@
   /* ---- start ------------------------------------------------------------------------ */
 
   A.alerts.dismissLabel = t("dismiss");
-  if (cfg.error) state.refused = t("code_not_found");
+  setConnTexts();
+  updateLangSwitch();
+  if (cfg.error) state.refused = function () { return t("code_not_found"); };
   if (code) state.pendingPick = loadStoredPick(); // a pick this phone made before a reload or a crash
   if (code) {
     if (!/^[A-Z0-9]{6}$/.test(code)) {
-      state.refused = t("code_invalid");
+      state.refused = function () { return t("code_invalid"); };
       render();
     } else {
       render();

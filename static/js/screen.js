@@ -16,7 +16,7 @@
   var A = window.Aandacht;
   var el = A.el;
   var cfg = A.config();
-  var lang = "en";
+  var lang = document.documentElement.lang === "nl" ? "nl" : "en"; // the workshop's, as the page was served
   var stage = document.getElementById("stage");
   var phaseEl = document.getElementById("phase");
   var titleEl = document.getElementById("workshop-title");
@@ -138,9 +138,11 @@
         el("h1", { id: "card-title", class: "card-title", text: card.title }),
         el("p", { class: "situation", text: card.situation }),
         el("p", { class: "question", text: card.question }),
-        el("ul", { class: "screen-responses", attrs: { "aria-label": t("responses") } }, card.responses.map(function (r) {
-          return el("li", { dataset: { responseId: r.id }, text: r.text });
-        }))
+        card.kind === "open"
+          ? el("p", { class: "open-note", id: "open-note", text: t("open_screen_note") })
+          : el("ul", { class: "screen-responses", attrs: { "aria-label": t("responses") } }, card.responses.map(function (r) {
+            return el("li", { dataset: { responseId: r.id }, text: r.text });
+          }))
       ]),
       el("div", { class: "round-side" }, [
         countdownBlock(),
@@ -159,8 +161,36 @@
     ]);
   }
 
+  /* An open card: no chart, but how many teams answered and the one answer in the spotlight. */
+  function buildOpenReveal(v, withBoard) {
+    var reveal = v.reveal;
+    var spot = reveal.spotlight;
+    var main = el("div", { class: "reveal-main" }, [
+      el("p", { class: "eyebrow", id: "card-title", text: v.card ? v.card.title : "" }),
+      el("h1", { class: "reveal-title", text: t("open_answered", { n: reveal.answered }) }),
+      spot ? el("figure", { class: "spotlight", id: "spotlight", attrs: { "data-testid": "spotlight" } }, [
+        el("blockquote", { class: "spotlight-text", text: spot.text }),
+        el("figcaption", { class: "spotlight-team", text: "— " + spot.name }),
+        spot.why ? el("p", { class: "spotlight-why", text: "“" + spot.why + "”" }) : null
+      ]) : el("p", { class: "closed-text", id: "spotlight-wait", text: t("open_spotlight_wait") })
+    ]);
+    var side = el("div", { class: "reveal-side" }, [
+      reveal.lesson ? el("div", { class: "lesson" }, [
+        el("p", { class: "box-label", text: t("lesson") }),
+        el("p", { class: "lesson-text", text: reveal.lesson })
+      ]) : null,
+      !withBoard && reveal.debrief ? el("div", { class: "lesson debrief", id: "reveal-debrief" }, [
+        el("p", { class: "box-label", text: t("debrief_question") }),
+        el("p", { class: "lesson-text", text: reveal.debrief })
+      ]) : null,
+      withBoard ? leaderboardBlock(v, false) : null
+    ]);
+    return el("div", { class: ["reveal-stage", "is-open", withBoard ? "with-board" : ""] }, [main, side]);
+  }
+
   function buildReveal(v, withBoard) {
     var reveal = v.reveal;
+    if (reveal.kind === "open") return buildOpenReveal(v, withBoard);
     var best = reveal.responses.filter(function (r) { return r.id === reveal.best_id; })[0];
     var chart = A.buildChart(reveal, A.widgetLabels(lang), { id: "reveal-chart" });
     chart.setAttribute("data-testid", "reveal-chart");
@@ -283,7 +313,11 @@
       return page("cards", i, [
         el("h1", { class: "debrief-title", text: t("cards_title") }),
         el("div", { class: ["debrief-cards", part.length === 1 ? "is-single" : ""] }, part.map(function (card) {
-          var chart = A.buildChart(card, labels);
+          var chart = card.kind === "open"
+            ? (card.spotlight
+              ? el("blockquote", { class: "spotlight-text is-small", text: card.spotlight.text + " — " + card.spotlight.name })
+              : el("p", { class: "closed-text", text: t("open_answered", { n: card.answered }) }))
+            : A.buildChart(card, labels);
           return el("article", { class: "debrief-card", dataset: { index: card.index } }, [
             el("p", { class: "eyebrow", text: t("card_n", { n: card.index + 1 }) }),
             el("h2", { class: "debrief-card-title", text: card.title }),
@@ -504,13 +538,27 @@
     var box = document.getElementById("countdown-box");
     if (box) box.hidden = !data.hasTimer;
     countdown.tick();
+    if (rebuilt) fitCard();
   }
+
+  /* The card is sized for the back of the room; one too long for this projector steps its type down
+   * (data-fit 1-4: to 95 %, 90 %, 85 %, 80 %) until it fits without scrolling. */
+  function fitCard() {
+    var card = stage.querySelector(".round-card");
+    if (!card) return;
+    var frame = document.scrollingElement || document.documentElement;
+    for (var step = 0; step <= 4; step++) {
+      card.dataset.fit = String(step);
+      if (frame.scrollHeight <= window.innerHeight) return;
+    }
+  }
+  window.addEventListener("resize", fitCard);
 
   /* ---- connection ------------------------------------------------------------------ */
 
   setStaticTexts();
   if (typeof window.io !== "function") {
-    A.alerts.show("The Socket.IO client did not load; check the server.", "error");
+    A.alerts.show(t("socketio_missing"), "error");
     return;
   }
   var socket = window.io({ auth: { role: "screen", key: cfg.screenKey }, reconnectionDelayMax: 4000 });
@@ -525,8 +573,8 @@
     if (!data || !data.code) return;
     socket.disconnect();
     A.fill(stage, el("div", { class: "closed-stage" }, [
-      el("h1", { class: "closed-title", text: data.code === "bad_key" ? "This screen link is not valid." : (data.message || "Cannot connect.") }),
-      el("p", { class: "closed-text", text: "Open the big screen again from the facilitator's console." })
+      el("h1", { class: "closed-title", text: data.code === "bad_key" ? t("screen_link_invalid") : (data.message ? A.tr(lang, data.message) : t("cannot_connect")) }),
+      el("p", { class: "closed-text", text: t("open_screen_again") })
     ]));
   });
 
@@ -534,7 +582,7 @@
     socket.disconnect();
     document.body.dataset.phase = "deleted";
     A.fill(stage, el("div", { class: "closed-stage" }, [
-      el("h1", { class: "closed-title", text: (m && m.message) || "This workshop has been deleted." })
+      el("h1", { class: "closed-title", text: m && m.message ? A.tr(lang, m.message) : t("workshop_deleted") })
     ]));
   });
 
