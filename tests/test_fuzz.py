@@ -378,7 +378,7 @@ SETUP = st.fixed_dictionaries(
         "teams_open": st.sampled_from([True, True, True, False]),
         "timer": st.sampled_from([0, 60]),
         "cards": st.integers(1, 3),
-        "open_card": st.sampled_from([False, False, True]),  # an open card first: teams write their own answer
+        "open_card": st.sampled_from([False, True]),  # an open card first: teams write their own answer
         "teams": st.sampled_from([[], ["Red"], ["Red", "Blue"]]),
         "phones": st.integers(3, 5),
         "language": st.sampled_from(["en", "nl"]),
@@ -751,9 +751,10 @@ class WorkshopFuzz(RuleBasedStateMachine):
             options += [("reveal", 6), ("sync", 1)]
         elif phase is Phase.REVEALED:
             options += [("score", 3), ("publish", 2), ("deal", 2 if cards_left else 0), ("end", 1)]
-            options += [("spotlight", 2 if self.open_card() else 0)]
+            options += [("spotlight", 3 if self.open_card() else 0)]
         elif phase is Phase.SCORED:
             options += [("deal", 5 if cards_left else 0), ("end", 2 if cards_left else 5), ("score", 1)]
+            options += [("spotlight", 2 if self.open_card() else 0)]
         else:
             options += [("commit", 3 if self.joined() else 0), ("review", 2 if s.commitments else 0)]
             options += [("join", 1 if guests else 0), ("sync", 1)]
