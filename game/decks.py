@@ -14,7 +14,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import yaml
 
@@ -23,9 +23,7 @@ from .engine.cards import DIMENSIONS, KINDS, LANGUAGES, MAX_POINTS, Card, Deck, 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,40}")
 STORY = re.compile(r"[0-9]{3}_[0-9a-f]{16}")
 RESPONSE_ID = re.compile(r"[a-z]")
-SLUG_RULE = "2-41 lower-case letters, digits and dashes, not starting with a dash"
-STORY_RULE = "the seed file's name without .txt: three digits, '_' and 16 hex digits"
-RESPONSE_ID_RULE = "one lower-case letter"
+
 MIN_RESPONSES, MAX_RESPONSES = 3, 4
 DECK_SUFFIXES = (".yaml", ".yml")
 
@@ -45,6 +43,51 @@ KEY_OPTIONAL = ("flag",)
 Location = list  # a place inside the YAML document, e.g. ["cards", 2, "responses", 0, "key"]
 
 
+def _same(text: str) -> str:
+    return text
+
+
+class Msg:
+    """A message in English with ``{name}`` placeholders, translated where it is shown.
+
+    The template is the msgid in the message catalog (marked with ``N_`` so that ``pybabel extract`` finds
+    it); a parameter may be a Msg itself (a value's description, a rule, a hint), translated the same way.
+    The engine and the command line use the English; the web pages pass Flask-Babel's ``gettext``."""
+
+    __slots__ = ("template", "params")
+
+    def __init__(self, template: str, params: dict[str, Any]):
+        self.template = template
+        self.params = params
+
+    def render(self, translate: Callable[[str], str] = _same) -> str:
+        """The message in the language ``translate`` gives (English by default)."""
+        values = {k: v.render(translate) if isinstance(v, Msg) else v for k, v in self.params.items()}
+        return translate(self.template).format(**values)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __repr__(self) -> str:
+        return f"Msg({self.render()!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Msg) and (self.template, self.params) == (other.template, other.params)
+
+    def __hash__(self) -> int:
+        return hash(self.template)
+
+
+def N_(template: str, **params: Any) -> Msg:  # noqa: N802 (the name gettext tools look for)
+    """Mark ``template`` for the message catalog and fill it with ``params`` when it is rendered."""
+    return Msg(template, params)
+
+
+SLUG_RULE = N_("2-41 lower-case letters, digits and dashes, not starting with a dash")
+STORY_RULE = N_("the seed file's name without .txt: three digits, '_' and 16 hex digits")
+RESPONSE_ID_RULE = N_("one lower-case letter")
+
+
 @dataclass(frozen=True)
 class DeckProblem:
     """One thing wrong with a deck file: where it is and what is wrong."""
@@ -52,17 +95,29 @@ class DeckProblem:
     file: str
     card: str | None  # the card's id, or a label such as "cards[2]" when it has no usable id
     field: str | None  # a dotted path inside the card (or the deck), e.g. "responses[2].key.ease"
-    message: str
+    what: Msg | str  # what is wrong (a Msg is translated where it is shown)
 
-    def __str__(self) -> str:
-        """Return e.g. ``scenarios/x.yaml: card 'spilled-tea': responses[2].key.ease: must be ...``."""
+    @property
+    def message(self) -> str:
+        """What is wrong, in English."""
+        return self.text()
+
+    def text(self, translate: Callable[[str], str] = _same) -> str:
+        """What is wrong, in the language ``translate`` gives."""
+        return self.what.render(translate) if isinstance(self.what, Msg) else self.what
+
+    def line(self, translate: Callable[[str], str] = _same) -> str:
+        """E.g. ``scenarios/x.yaml: card 'spilled-tea': responses[2].key.ease: must be ...``."""
         parts = [self.file]
         if self.card is not None:
-            parts.append(self.card if self.card.startswith("cards[") else f"card '{self.card}'")
+            parts.append(self.card if self.card.startswith("cards[") else N_("card '{id}'", id=self.card).render(translate))
         if self.field:
             parts.append(self.field)
-        parts.append(self.message)
+        parts.append(self.text(translate))
         return ": ".join(parts)
+
+    def __str__(self) -> str:
+        return self.line()
 
 
 class DeckError(ValueError):
@@ -84,22 +139,22 @@ def _dotted(path: Iterable[str | int]) -> str:
     return out
 
 
-def _kind(value: Any) -> str:
+def _kind(value: Any) -> Msg | str:
     """Describe a YAML value's type in words an author understands."""
     if value is None:
-        return "empty"
+        return N_("empty")
     if isinstance(value, bool):
-        return f"true/false ({str(value).lower()})"
+        return N_("true/false ({value})", value=str(value).lower())
     if isinstance(value, int):
-        return f"a whole number ({value})"
+        return N_("a whole number ({value})", value=value)
     if isinstance(value, float):
-        return f"a number with decimals ({value})"
+        return N_("a number with decimals ({value})", value=value)
     if isinstance(value, str):
-        return "text"
+        return N_("text")
     if isinstance(value, dict):
-        return "a mapping"
+        return N_("a mapping")
     if isinstance(value, list):
-        return "a list"
+        return N_("a list")
     return type(value).__name__  # dates and the like
 
 
@@ -120,7 +175,7 @@ class _Checker:
         self.file = filename
         self.problems: list[DeckProblem] = []
 
-    def add(self, card: str | None, path: Location, message: str) -> None:
+    def add(self, card: str | None, path: Location, message: Msg) -> None:
         """Record one problem at ``path`` inside ``card`` (or the deck when card is None)."""
         self.problems.append(DeckProblem(self.file, card, _dotted(path) or None, message))
 
@@ -128,59 +183,65 @@ class _Checker:
                 unknown: str | None = None) -> bool:
         """Check that ``data`` is a mapping with every required field and no unknown one."""
         if not isinstance(data, dict):
-            what = "a mapping with " + ", ".join(required)
-            self.add(card, path, f"must be {what}, not {_kind(data)}")
+            self.add(card, path, N_("must be a mapping with {fields}, not {got}", fields=", ".join(required),
+                                    got=_kind(data)))
             return False
         allowed = (*required, *optional)
         for name in data:
             if name not in allowed:
                 close = difflib.get_close_matches(str(name), allowed, n=1)
-                hint = f"did you mean '{close[0]}'?" if close else "allowed here: " + ", ".join(allowed)
-                self.add(card, [*path, str(name)], unknown or f"unknown field; {hint}")
+                hint = (N_("did you mean '{name}'?", name=close[0]) if close
+                        else N_("allowed here: {fields}", fields=", ".join(allowed)))
+                self.add(card, [*path, str(name)], unknown or N_("unknown field; {hint}", hint=hint))
         for name in required:
             if name not in data:
-                self.add(card, [*path, name], "is missing")
+                self.add(card, [*path, name], N_("is missing"))
         return True
 
     def text(self, data: Any, card: str | None, path: Location, limit: int) -> Text | None:
         """Check a text: exactly ``nl`` and ``en``, non-empty, within ``limit`` characters each."""
         if not isinstance(data, dict):
-            self.add(card, path, f"must be a text with nl and en (a mapping), not {_kind(data)}")
+            self.add(card, path, N_("must be a text with nl and en (a mapping), not {got}", got=_kind(data)))
             return None
         before = len(self.problems)
-        self.mapping(data, card, path, LANGUAGES, unknown="unknown language; a text has exactly nl and en")
+        self.mapping(data, card, path, LANGUAGES, unknown=N_("unknown language; a text has exactly nl and en"))
         values = {}
         for language in LANGUAGES:
             if language not in data:
                 continue  # reported by mapping()
             value = data[language]
             if not isinstance(value, str) or not value.strip():
-                what = "blank" if isinstance(value, str) else _kind(value)
-                hint = " (quote it)" if isinstance(value, (bool, int, float)) else ""
-                self.add(card, [*path, language], f"must be non-empty text, not {what}{hint}")
+                what = N_("blank") if isinstance(value, str) else _kind(value)
+                if isinstance(value, (bool, int, float)):
+                    what = N_("{got} (quote it)", got=what)
+                self.add(card, [*path, language], N_("must be non-empty text, not {got}", got=what))
                 continue
             value = value.strip()
             if len(value) > limit:
-                self.add(card, [*path, language], f"is {len(value)} characters long; the limit is {limit}")
+                self.add(card, [*path, language], N_("is {length} characters long; the limit is {limit}",
+                                                     length=len(value), limit=limit))
             values[language] = value
         return Text(**values) if len(self.problems) == before and len(values) == len(LANGUAGES) else None
 
     def identifier(self, value: Any, card: str | None, path: Location, pattern: re.Pattern, example: str,
-                   rule: str) -> str | None:
+                   rule: Msg) -> str | None:
         """Check an id against ``pattern`` (``rule`` says it in words); return it when valid."""
         if not isinstance(value, str):
-            hint = " (quote it)" if isinstance(value, (bool, int, float)) else ""
-            self.add(card, path, f"must be text like '{example}', not {_kind(value)}{hint}")
+            got = _kind(value)
+            if isinstance(value, (bool, int, float)):
+                got = N_("{got} (quote it)", got=got)
+            self.add(card, path, N_("must be text like '{example}', not {got}", example=example, got=got))
             return None
         if not pattern.fullmatch(value):
-            self.add(card, path, f"'{value}' must look like '{example}': {rule}")
+            self.add(card, path, N_("'{value}' must look like '{example}': {rule}", value=value, example=example,
+                                    rule=rule))
             return None
         return value
 
     def flag(self, value: Any, card: str | None, path: Location) -> bool | None:
         """Check a true/false field."""
         if not isinstance(value, bool):
-            self.add(card, path, f"must be true or false, not {_kind(value)}")
+            self.add(card, path, N_("must be true or false, not {got}", got=_kind(value)))
             return None
         return value
 
@@ -196,7 +257,8 @@ class _Checker:
             value = data[dimension]
             if type(value) is not int or not 0 <= value <= MAX_POINTS:
                 got = value if type(value) is int else _kind(value)
-                self.add(card, [*path, dimension], f"must be a whole number from 0 to {MAX_POINTS}, not {got}")
+                self.add(card, [*path, dimension], N_("must be a whole number from 0 to {max}, not {got}",
+                                                      max=MAX_POINTS, got=got))
                 continue
             points[dimension] = value
         flag = self.flag(data["flag"], card, [*path, "flag"]) if "flag" in data else False
@@ -223,30 +285,32 @@ class _Checker:
     def responses(self, data: Any, card: str) -> tuple[Response, ...] | None:
         """Check a card's responses: 3-4, unique ids, exactly one best that scores strictly highest."""
         if not isinstance(data, list):
-            self.add(card, ["responses"], f"must be a list of {MIN_RESPONSES}-{MAX_RESPONSES} responses, "
-                                          f"not {_kind(data)}")
+            self.add(card, ["responses"], N_("must be a list of {min}-{max} responses, not {got}",
+                                             min=MIN_RESPONSES, max=MAX_RESPONSES, got=_kind(data)))
             return None
         before = len(self.problems)
         if not MIN_RESPONSES <= len(data) <= MAX_RESPONSES:
-            self.add(card, ["responses"], f"has {len(data)} responses; a card needs {MIN_RESPONSES} "
-                                          f"to {MAX_RESPONSES}")
+            self.add(card, ["responses"], N_("has {count} responses; a card needs {min} to {max}",
+                                             count=len(data), min=MIN_RESPONSES, max=MAX_RESPONSES))
         seen: dict[str, int] = {}
         for i, item in enumerate(data):
             rid = item.get("id") if isinstance(item, dict) else None
             if isinstance(rid, str):
                 if rid in seen:
                     self.add(card, ["responses", i, "id"],
-                             f"response id '{rid}' is used twice on this card (also responses[{seen[rid]}])")
+                             N_("response id '{id}' is used twice on this card (also responses[{other}])", id=rid,
+                                other=seen[rid]))
                 else:
                     seen[rid] = i
         parsed = [self.response(item, card, ["responses", i]) for i, item in enumerate(data)]
         marked = [i for i, item in enumerate(data) if isinstance(item, dict) and item.get("best") is True]
         best_fields_valid = all(isinstance(item.get("best", False), bool) for item in data if isinstance(item, dict))
         if best_fields_valid and len(marked) == 0:
-            self.add(card, ["responses"], "no response is marked 'best: true'; mark exactly one")
+            self.add(card, ["responses"], N_("no response is marked 'best: true'; mark exactly one"))
         elif len(marked) > 1:
             labels = ", ".join(f"responses[{i}]" for i in marked)
-            self.add(card, ["responses"], f"{len(marked)} responses are marked best ({labels}); mark exactly one")
+            self.add(card, ["responses"], N_("{count} responses are marked best ({labels}); mark exactly one",
+                                             count=len(marked), labels=labels))
         if len(marked) == 1:
             self._best_scores_highest(parsed, marked[0], card)
         if len(self.problems) > before or None in parsed:
@@ -260,14 +324,15 @@ class _Checker:
             return
         if best.key.flag:
             self.add(card, ["responses", best_index, "key", "flag"],
-                     "the best response must not be flagged as serving the organisation")
+                     N_("the best response must not be flagged as serving the organisation"))
         for i, other in enumerate(parsed):
             if other is None or i == best_index:
                 continue
             if other.key.total() >= best.key.total():
                 self.add(card, ["responses", i, "key"],
-                         f"totals {other.key.total()}, not below the best response's {best.key.total()} "
-                         f"(responses[{best_index}]); the best must score strictly highest")
+                         N_("totals {total}, not below the best response's {best} (responses[{index}]); the best "
+                            "must score strictly highest", total=other.key.total(), best=best.key.total(),
+                            index=best_index))
 
     def card(self, data: Any, index: int) -> Card | None:
         """Check one card; return it when valid."""
@@ -277,8 +342,8 @@ class _Checker:
         before = len(self.problems)
         kind = data.get("kind", "choice")
         if kind not in KINDS:
-            self.add(label, ["kind"], f"must be 'choice' (teams pick a response) or 'open' (teams write their "
-                                      f"own), not {kind!r}")
+            self.add(label, ["kind"], N_("must be 'choice' (teams pick a response) or 'open' (teams write their "
+                                         "own), not {got}", got=repr(kind)))
             kind = None
         card_id = self.identifier(data["id"], label, ["id"], SLUG, "spilled-tea", SLUG_RULE) if "id" in data else None
         story = (self.identifier(data["story"], label, ["story"], STORY, "000_ad21fe9a2b2a9b6c", STORY_RULE)
@@ -290,14 +355,14 @@ class _Checker:
         }
         responses: tuple[Response, ...] | None = ()
         if kind == "open" and "responses" in data:
-            self.add(label, ["responses"], "an open card has no responses: teams write their own (remove this "
-                                           "field, or make the card kind: choice)")
+            self.add(label, ["responses"], N_("an open card has no responses: teams write their own (remove this "
+                                              "field, or make the card kind: choice)"))
         elif kind == "choice":
             if "responses" in data:
                 responses = self.responses(data["responses"], label)
             else:
-                self.add(label, ["responses"], f"is missing; a choice card needs {MIN_RESPONSES} to "
-                                               f"{MAX_RESPONSES} responses")
+                self.add(label, ["responses"], N_("is missing; a choice card needs {min} to {max} responses",
+                                                  min=MIN_RESPONSES, max=MAX_RESPONSES))
         notes = self.text(data["notes"], label, ["notes"], NOTES_LIMIT) if "notes" in data else None
         if len(self.problems) > before or None in (card_id, story, sensitive, responses, kind, *texts.values()):
             return None
@@ -307,8 +372,8 @@ class _Checker:
     def deck(self, data: Any) -> Deck | None:
         """Check a whole deck; return it when the file has no problems at all."""
         if not isinstance(data, dict):
-            what = "empty" if data is None else _kind(data)
-            self.add(None, [], f"must hold one deck (a mapping with id, title, description and cards), not {what}")
+            self.add(None, [], N_("must hold one deck (a mapping with id, title, description and cards), not {got}",
+                                  got=_kind(data)))
             return None
         self.mapping(data, None, [], DECK_FIELDS)
         deck_id = (self.identifier(data["id"], None, ["id"], SLUG, "aandacht-basis", SLUG_RULE)
@@ -321,9 +386,9 @@ class _Checker:
         if "cards" in data:
             raw = data["cards"]
             if not isinstance(raw, list):
-                self.add(None, ["cards"], f"must be a list of cards, not {_kind(raw)}")
+                self.add(None, ["cards"], N_("must be a list of cards, not {got}", got=_kind(raw)))
             elif not raw:
-                self.add(None, ["cards"], "is empty; a deck needs at least 1 card")
+                self.add(None, ["cards"], N_("is empty; a deck needs at least 1 card"))
             else:
                 seen: dict[str, int] = {}
                 for i, item in enumerate(raw):
@@ -331,8 +396,8 @@ class _Checker:
                     if isinstance(cid, str) and cid.strip():
                         cid = cid.strip()
                         if cid in seen:
-                            self.add(cid, ["id"], f"card id '{cid}' is used twice in this deck "
-                                                  f"(cards[{seen[cid]}] and cards[{i}])")
+                            self.add(cid, ["id"], N_("card id '{id}' is used twice in this deck (cards[{first}] "
+                                                     "and cards[{second}])", id=cid, first=seen[cid], second=i))
                         else:
                             seen[cid] = i
                 cards = [self.card(item, i) for i, item in enumerate(raw)]
@@ -383,18 +448,20 @@ def parse_deck(text: str, filename: str) -> Deck:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "an unknown line"
+        where = (N_("line {line}, column {column}", line=mark.line + 1, column=mark.column + 1)
+                 if mark is not None else N_("an unknown line"))
         detail = getattr(exc, "problem", None) or str(exc)
         context = getattr(exc, "context", None)
         context_mark = getattr(exc, "context_mark", None)
         if context and context_mark is not None and mark is not None and context_mark.line != mark.line:
-            context = f"{context} that starts at line {context_mark.line + 1}"
-        detail = f"{detail} ({context})" if context else detail
-        raise DeckError([DeckProblem(filename, None, None, f"YAML syntax error at {where}: {detail}")]) from None
+            context = N_("{context} that starts at line {line}", context=context, line=context_mark.line + 1)
+        detail = N_("{detail} ({context})", detail=detail, context=context) if context else detail
+        raise DeckError([DeckProblem(filename, None, None, N_("YAML syntax error at {where}: {detail}", where=where,
+                                                              detail=detail))]) from None
     for path, name, line in _duplicate_keys(text):
         card, inner = _locate(path, data)
-        checker.add(card, inner, f"'{name}' appears twice in the same place (line {line}); "
-                                 f"YAML would silently keep only the last one")
+        checker.add(card, inner, N_("'{name}' appears twice in the same place (line {line}); YAML would silently "
+                                    "keep only the last one", name=name, line=line))
     deck = checker.deck(data)
     if checker.problems or deck is None:
         raise DeckError(checker.problems)
@@ -407,7 +474,7 @@ def load_deck(path: str | os.PathLike) -> Deck:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise DeckError([DeckProblem(filename, None, None, f"cannot read the file: {exc}")]) from None
+        raise DeckError([DeckProblem(filename, None, None, N_("cannot read the file: {error}", error=exc))]) from None
     return parse_deck(text, filename)
 
 
@@ -420,7 +487,8 @@ def deck_files(directory: str | os.PathLike) -> list[Path]:
 def _duplicate_id(deck: Deck, filename: str, owners: dict[str, str]) -> DeckProblem | None:
     """Record ``deck``'s id in ``owners``; return a problem when another file already uses it."""
     if deck.id in owners:
-        return DeckProblem(filename, None, "id", f"deck id '{deck.id}' is already used by {owners[deck.id]}")
+        return DeckProblem(filename, None, "id", N_("deck id '{id}' is already used by {file}", id=deck.id,
+                                                    file=owners[deck.id]))
     owners[deck.id] = filename
     return None
 
@@ -428,7 +496,7 @@ def _duplicate_id(deck: Deck, filename: str, owners: dict[str, str]) -> DeckProb
 def load_decks(directory: str | os.PathLike) -> dict[str, Deck]:
     """Load every deck file in ``directory``; raise one DeckError with the problems of all files."""
     if not Path(directory).is_dir():
-        raise DeckError([DeckProblem(str(directory), None, None, "no such directory")])
+        raise DeckError([DeckProblem(str(directory), None, None, N_("no such directory"))])
     decks: dict[str, Deck] = {}
     owners: dict[str, str] = {}
     problems: list[DeckProblem] = []

@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 
 import yaml
 
-from .decks import SLUG, DeckError, DeckProblem, deck_files, load_deck, parse_deck
+from .decks import N_, SLUG, DeckError, DeckProblem, deck_files, load_deck, parse_deck
 from .engine.cards import Card, Deck, Response, Text
 from .store import Store
 
@@ -109,13 +109,14 @@ def _plain_yaml(text: str, filename: str) -> None:
     try:
         for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # the C parser if built
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise DeckError([DeckProblem(filename, None, None, "uses YAML anchors or aliases (& or *); "
-                                                                   "write every card out in full")])
+                raise DeckError([DeckProblem(filename, None, None, N_("uses YAML anchors or aliases (& or *); "
+                                                                      "write every card out in full"))])
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise DeckError([DeckProblem(filename, None, None, f"nests lists and mappings more than "
-                                                                       f"{MAX_DEPTH} deep; a deck needs 6")])
+                    raise DeckError([DeckProblem(filename, None, None, N_("nests lists and mappings more than "
+                                                                          "{max} deep; a deck needs 6",
+                                                                          max=MAX_DEPTH))])
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:
@@ -149,7 +150,7 @@ class DeckLibrary(Mapping):
         self._files: dict[str, Path] = {}
         problems: list[DeckProblem] = []
         if not self.scenarios.is_dir():
-            raise DeckError([DeckProblem(str(self.scenarios), None, None, "no such directory")])
+            raise DeckError([DeckProblem(str(self.scenarios), None, None, N_("no such directory"))])
         for path in deck_files(self.scenarios):
             try:
                 deck = load_deck(path)
@@ -157,8 +158,8 @@ class DeckLibrary(Mapping):
                 problems.extend(exc.problems)
                 continue
             if deck.id in self.builtin:
-                problems.append(DeckProblem(str(path), None, "id", f"deck id '{deck.id}' is already used by "
-                                                                  f"{self._files[deck.id]}"))
+                problems.append(DeckProblem(str(path), None, "id", N_("deck id '{id}' is already used by {file}",
+                                                                     id=deck.id, file=self._files[deck.id])))
                 continue
             self.builtin[deck.id] = deck
             self._files[deck.id] = path
@@ -249,8 +250,9 @@ class DeckLibrary(Mapping):
     def check(self, text: str, filename: str) -> Deck:
         """Validate a deck's YAML text as a file and as a stored deck; raise DeckError with every problem."""
         if len(text) > MAX_DECK_CHARS:
-            raise DeckError([DeckProblem(filename, None, None, f"is {len(text):,} characters long; a deck can be "
-                                                               f"at most {MAX_DECK_CHARS:,}")])
+            raise DeckError([DeckProblem(filename, None, None, N_("is {length} characters long; a deck can be at "
+                                                                  "most {max}", length=len(text),
+                                                                  max=MAX_DECK_CHARS))])
         _plain_yaml(text, filename)
         return parse_deck(text, filename)
 
@@ -260,20 +262,20 @@ class DeckLibrary(Mapping):
         Raise DeckError (with the problem at the deck's ``id`` when the id is taken)."""
         deck = self.check(text, filename)
         if deck.id in self.builtin:
-            raise DeckError([DeckProblem(filename, None, "id", f"deck id '{deck.id}' is a built-in deck's; "
-                                                               "choose another id")])
+            raise DeckError([DeckProblem(filename, None, "id", N_("deck id '{id}' is a built-in deck's; choose "
+                                                                  "another id", id=deck.id))])
         if replace:
             current = self.info(deck.id)
             now = self.clock()
             if current is not None and self.store.update_deck(deck.id, deck.title.en, text, current.version, now):
                 return self._remember(deck, current.version + 1, now)
         if len(self.store.deck_versions()) >= MAX_DECKS:
-            raise DeckError([DeckProblem(filename, None, None, f"there are {MAX_DECKS} decks already; delete one "
-                                                               "you no longer need first")])
+            raise DeckError([DeckProblem(filename, None, None, N_("there are {max} decks already; delete one you "
+                                                                  "no longer need first", max=MAX_DECKS))])
         now = self.clock()
         if not self.store.insert_deck(deck.id, deck.title.en, text, now):
-            raise DeckError([DeckProblem(filename, None, "id", f"deck id '{deck.id}' is already used by another "
-                                                               "deck; choose another id")])
+            raise DeckError([DeckProblem(filename, None, "id", N_("deck id '{id}' is already used by another deck; "
+                                                                  "choose another id", id=deck.id))])
         return self._remember(deck, 1, now)
 
     def update(self, deck_id: str, text: str, version: int) -> Deck:
@@ -285,7 +287,7 @@ class DeckLibrary(Mapping):
             raise KeyError(deck_id)
         deck = self.check(text, filename)
         if deck.id != deck_id:
-            raise DeckError([DeckProblem(filename, None, "id", f"must stay '{deck_id}'")])
+            raise DeckError([DeckProblem(filename, None, "id", N_("must stay '{id}'", id=deck_id))])
         now = self.clock()
         if not self.store.update_deck(deck_id, deck.title.en, text, version, now):
             if self.info(deck_id) is None:

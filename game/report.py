@@ -139,7 +139,7 @@ def insights(
     if answered:
         best = sum(1 for row in answered if row["best"])
         out.append(
-            _("Teams chose the best response %(best)d times out of %(answered)d (%(percent)d%%).")
+            _("The best response was chosen %(best)d out of %(answered)d (%(percent)d%%).")
             % {"best": best, "answered": len(answered), "percent": 100 * best // len(answered)}
         )
         flagged = sum(1 for row in answered if row["flagged"])

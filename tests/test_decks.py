@@ -537,3 +537,15 @@ def test_problems_do_not_leak_between_parses():
     with pytest.raises(DeckError):
         parse_deck(dump(broken), FILE)
     assert parse_deck(dump(deck()), FILE).id == "test-deck"
+
+
+def test_a_problem_is_english_by_default_and_translated_where_it_is_shown():
+    """Problems carry a template and its values, so the web pages can show them in the facilitator's language."""
+    with pytest.raises(DeckError) as info:
+        parse_deck("id: x\ntitle: 3\n", "d.yaml")
+    problem = next(p for p in info.value.problems if p.field == "title")
+    assert problem.message == "must be a text with nl and en (a mapping), not a whole number (3)"
+    dutch = {"must be a text with nl and en (a mapping), not {got}": "moet een tekst zijn, niet {got}",
+             "a whole number ({value})": "een geheel getal ({value})"}
+    assert problem.text(lambda s: dutch.get(s, s)) == "moet een tekst zijn, niet een geheel getal (3)"
+    assert str(problem) == "d.yaml: title: " + problem.message

@@ -474,3 +474,33 @@ def test_an_unsaved_card_can_be_previewed_and_nothing_is_saved(client, app):
     assert refused.status_code == 400 and "Title (English): must be non-empty text" in refused.get_data(as_text=True)
     assert client.post("/decks/preview", data={**form, "csrf_token": "wrong"}).status_code == 400
     assert library(app)[deck_id] == before
+
+
+def test_deck_problems_come_in_the_facilitators_language(client, app):
+    """Every problem (listed after an upload, or at its field in the editor) is in the page's language, with the
+    deck's own names (ids, fields) unchanged, and nothing is stored."""
+    client.get("/decks?lang=nl")  # the facilitator chooses Dutch (kept in the session)
+    data = deck_to_data(library(app)[BUILTIN])
+    data["id"] = "uploaded"
+    data["cards"][0]["responses"][1]["key"]["ease"] = 9
+    data["cards"][1]["bogus"] = 1
+    text = dump_deck(data)
+    html = client.post("/decks/import", data={"csrf_token": TOKEN, "file": (_file(text), "mine.yaml")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    rows = re.findall(r'<tr class="problem"><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>',
+                      html)
+    messages = {field: message for _f, _card, field, message in rows}
+    assert messages["responses[1].key.ease"] == "moet een geheel getal van 0 tot en met 3 zijn, niet 9"
+    assert messages["bogus"].startswith("onbekend veld; hier toegestaan: ")
+    assert "uploaded" not in library(app)
+    not_yaml = client.post("/decks/import", data={"csrf_token": TOKEN, "file": (_file("x"), "deck.txt")},
+                           content_type="multipart/form-data").get_data(as_text=True)
+    assert "moet een .yaml- of .yml-stapelbestand zijn" in not_yaml
+    response = client.post("/decks/new", data=deck_form(**{"r1.key.ease": "7", "title.en": ""}))
+    errors = field_errors(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert errors["title.en"] == ["moet tekst zijn die niet leeg is, niet leeg"]
+    assert any("van 0 tot en met 3" in m for m in errors["r1.key.ease"])
+    client.get("/decks?lang=en")
+    response = client.post("/decks/new", data=deck_form(**{"title.en": ""}))
+    assert field_errors(response.get_data(as_text=True))["title.en"] == ["must be non-empty text, not blank"]

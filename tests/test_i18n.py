@@ -236,10 +236,10 @@ def test_report_sentences_come_from_the_catalog(state):
     played = play_to(state, "revealed")
     english = report_data(played)
     assert english["dimensions"][0]["name"] == "Attention"
-    assert "Teams chose the best response 0 times out of 1 (0%)." in english["insights"]
+    assert "The best response was chosen 0 out of 1 (0%)." in english["insights"]
     dutch = report_data(played, Translations.load(str(TRANSLATIONS), ["nl"]))
     assert [d["name"] for d in dutch["dimensions"]] == ["Aandacht", "Gemak", "Oplossing", "Eigenaarschap", "Maat"]
-    assert "De teams kozen 0 van de 1 keer het beste antwoord (0%)." in dutch["insights"]
+    assert "Het beste antwoord werd 0 van de 1 keer gekozen (0%)." in dutch["insights"]
     assert any(line.startswith("1 keer gaf een team geen antwoord") for line in dutch["insights"])
 
 
@@ -280,3 +280,16 @@ def test_javascript_lookup_and_the_phones_card_in_another_language(client, state
     assert out["response"]["text"].endswith("(nl)") and out["response"]["id"] in "abcd"
     assert out["feedback"] == "Feedback b (nl)" and out["lesson"] == "Lesson one (nl)"
     assert out["revealed_text"] == "Response b (nl)"
+
+
+def test_every_error_code_has_words_in_the_scripts():
+    """A refusal reaches a phone, the screen or the console as {code, message}; the scripts show the code's words
+    from the catalog (in the page's language), so every code the server can send has an entry in ERRORS."""
+    sent = set()
+    for path in (REPO / "game").rglob("*.py"):
+        sent |= set(re.findall(r'(?:GameError|_refuse)\(\s*"([a-z_]+)"', path.read_text()))
+    assert {"stale", "wrong_phase", "forbidden", "bad_key"} <= sent
+    source = (REPO / "static" / "js" / "i18n.js").read_text()
+    body = source[source.index("var ERRORS = {") : source.index("};", source.index("var ERRORS = {"))]
+    mapped = set(re.findall(r"^    (\w+): _\(", body, re.M))
+    assert not sent - mapped, f"codes without words in i18n.js ERRORS: {sorted(sent - mapped)}"

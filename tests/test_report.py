@@ -50,7 +50,7 @@ def test_report_shows_cards_teams_commitments_and_insights(app, client):
     assert "&lt;b&gt;Front&lt;/b&gt; desk" in html and "<b>Front</b>" not in html  # text, never markup
     assert "&lt;script&gt;" in html and "<script>" not in html
     assert "Greet every guest by name" in html and "Hidden one" not in html  # only approved commitments
-    assert "Insights for management" in html and "Teams chose the best response 2 times out of 4" in html
+    assert "Insights for management" in html and "The best response was chosen 2 out of 4" in html
     assert html.count('class="bar"') >= 5 and "http" not in html.split("<body>")[1].split("Download")[0]
     assert client.get("/f/not-a-key/report").status_code == 404
 

@@ -15,10 +15,10 @@ import re
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..decks import CARD_LIMITS, DECK_LIMITS, NOTES_LIMIT, RESPONSE_LIMITS, DeckError, DeckProblem, parse_deck
+from ..decks import CARD_LIMITS, DECK_LIMITS, NOTES_LIMIT, RESPONSE_LIMITS, DeckError, DeckProblem, Msg, parse_deck
 from ..engine.cards import DIMENSIONS, KINDS, MAX_POINTS, Card, Deck
 from ..library import Conflict, DeckInfo, DeckLibrary, card_to_data, deck_to_data, dump_deck, slugify
-from .i18n import N_, texts_in
+from .i18n import N_, current_language, texts_in
 from .pages import _csrf_ok, csrf_token
 
 bp = Blueprint("decks", __name__)
@@ -305,9 +305,9 @@ def sort_problems(problems: list[DeckProblem], card_labels: set[str], slots: lis
         else:
             name = None
         if name is None:
-            general.append(str(p) if p.card is not None else (f"{p.field}: {p.message}" if p.field else p.message))
+            general.append(p.line(_) if p.card is not None else (f"{p.field}: {p.text(_)}" if p.field else p.text(_)))
         else:
-            at.setdefault(name, []).append(p.message)
+            at.setdefault(name, []).append(p.text(_))
     return at, general
 
 
@@ -326,9 +326,8 @@ def _summary(deck: Deck, builtin: bool) -> dict:
     """A deck's line in the list."""
     return {
         "id": deck.id,
-        "title": deck.title.en,
-        "title_nl": deck.title.nl,
-        "description": deck.description.en,
+        "title": deck.title.get(current_language()),
+        "description": deck.description.get(current_language()),
         "cards": len(deck.cards),
         "sensitive": sum(1 for c in deck.cards if c.sensitive),
         "open": sum(1 for c in deck.cards if c.is_open),
@@ -340,7 +339,8 @@ def _list_page(problems: list[DeckProblem] | None = None, status: int = 200, not
     """The deck list, with the problems of a refused upload."""
     lib = library()
     decks = [_summary(d, d.id in lib.builtin) for d in lib.values()]
-    return render_template("decks.html", decks=decks, problems=problems or [], csrf_token=csrf_token(),
+    rows = [{"file": p.file, "card": p.card, "field": p.field, "message": p.text(_)} for p in problems or []]
+    return render_template("decks.html", decks=decks, problems=rows, csrf_token=csrf_token(),
                            notice=notice or _notice()), status
 
 
@@ -357,23 +357,28 @@ def deck_list():
     return _list_page()
 
 
+def _refused_upload(filename: str, template: str, **params):
+    """The deck list with one problem of an upload that is not a deck file at all."""
+    return _list_page([DeckProblem(filename, None, None, Msg(template, params))], 400)
+
+
 @bp.post("/decks/import")
 def import_deck():
     """Upload a .yaml deck: stored only when it has no problem at all; else every problem is listed."""
     _check_csrf()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _list_page([DeckProblem("(no file)", None, None, "choose a .yaml deck file to upload")], 400)
+        return _refused_upload(_("(no file)"), N_("choose a .yaml deck file to upload"))
     filename = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:120]
     raw = upload.read(UPLOAD_MAX + 1)
     if len(raw) > UPLOAD_MAX:
-        return _list_page([DeckProblem(filename, None, None, f"is larger than {UPLOAD_MAX // 1000} kB")], 400)
+        return _refused_upload(filename, N_("is larger than {kb} kB"), kb=UPLOAD_MAX // 1000)
     if not filename.lower().endswith((".yaml", ".yml")):
-        return _list_page([DeckProblem(filename, None, None, "must be a .yaml or .yml deck file")], 400)
+        return _refused_upload(filename, N_("must be a .yaml or .yml deck file"))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return _list_page([DeckProblem(filename, None, None, "is not UTF-8 text")], 400)
+        return _refused_upload(filename, N_("is not UTF-8 text"))
     try:
         deck = library().create(text, filename, replace=request.form.get("replace") == "on")
     except DeckError as exc:

@@ -31,7 +31,7 @@ from ..engine.rules import NAME_MAX
 from ..service import CODE_ALPHABET, CODE_LENGTH, Service, normalise_code, screen_key_from
 from ..report import csv_export, report_data
 from ..store import REPO
-from .i18n import browser_language, chosen_language, page_language
+from .i18n import N_, browser_language, chosen_language, page_language
 from .security import client_address, guard
 
 bp = Blueprint("pages", __name__)
@@ -90,6 +90,15 @@ DEFAULT_FORM = {
     "team_size": 6,
     "teams_open": True,
     "teams": "",
+}
+
+
+# Why creating a workshop can still fail after the form was checked, in the facilitator's language.
+CREATE_ERRORS = {
+    "deck_changed": N_("The deck was changed or deleted meanwhile; choose its cards again."),
+    "busy": N_("No free room code; try again."),
+    "name_refused": N_("A team name is not allowed here; choose another."),
+    "invalid": N_("Two teams have the same name; give each team its own."),
 }
 
 
@@ -237,7 +246,8 @@ def create_workshop():
     try:
         created = svc.create_workshop(values["title"], values["deck_id"], values["card_ids"], settings, values["teams"])
     except GameError as error:
-        return _home(errors=[error.message], form=DEFAULT_FORM, status=400)
+        reason = CREATE_ERRORS.get(error.code)
+        return _home(errors=[_(reason) if reason else error.message], form=DEFAULT_FORM, status=400)
     session.permanent = True  # the list of this browser's workshops outlives the browser session
     session["workshops"] = [created.facilitator_key, *session.get("workshops", [])][:HISTORY_MAX]
     return redirect(url_for("pages.console", key=created.facilitator_key), code=303)

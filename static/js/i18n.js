@@ -251,6 +251,13 @@
     no_teams: _("No team has any players yet."),
     not_open: _("Only a team's own written answer can be put in the spotlight."),
     no_answer: _("That team has no answer on this card."),
+    bad_key: _("This link is not valid. Open the workshop from its own link."),
+    no_such_workshop: _("This workshop does not exist (any more)."),
+    rate_limited: _("Too many wrong room codes from this network; wait a minute and try again."),
+    not_connected: _("Connect again first."),
+    not_expired: _("The timer has not run out yet."),
+    deck_changed: _("The deck was changed or deleted meanwhile; choose its cards again."),
+    unknown_command: _("That command is not known."),
     generic: _("Something went wrong. Please try again.")
   };
 
