@@ -76,9 +76,9 @@ class Cluster:
                 if attempt == 2:
                     log.exception("could not reach Redis: the other processes miss a %s", message.get("kind"))
 
-    def publish_snapshot(self, snapshot: dict) -> None:
-        """A workshop has a new stored version (``Snapshot.to_dict()``)."""
-        self._publish({"kind": "snapshot", "snapshot": snapshot})
+    def publish_snapshot(self, snapshot: dict, urgent: bool = False) -> None:
+        """A workshop has a new stored version (``Snapshot.to_dict()``); ``urgent``: deliver it at once."""
+        self._publish({"kind": "snapshot", "snapshot": snapshot, "urgent": urgent})
 
     def publish_closed(self, workshop_id: str, message: str) -> None:
         """A workshop was deleted: every process closes its pages."""
@@ -158,7 +158,7 @@ class Cluster:
         if kind == "snapshot":
             from .publish import Snapshot
 
-            self.publisher.deliver(Snapshot.from_dict(message["snapshot"]))
+            self.publisher.receive(Snapshot.from_dict(message["snapshot"]), bool(message.get("urgent")))
         elif kind == "closed":
             self.publisher.close_local(message["workshop_id"], message["message"])
         elif kind == "presence":

@@ -14,7 +14,9 @@ up with an older view than one they were already sent.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Mapping
@@ -25,6 +27,9 @@ GAME_STATE = "game_state"
 PLAYER_INFO = "player_info"
 PRESENCE = "presence"
 WORKSHOP_DELETED = "workshop_deleted"
+PACE_LOAD_FACTOR = 4.0  # a paced delivery waits at least this many times what the last one took
+
+log = logging.getLogger(__name__)
 
 
 def room(workshop_id: str, name: str) -> str:
@@ -116,6 +121,14 @@ class Publisher:
         self.online: dict[str, Counter] = {}  # workshop -> player id -> open sockets in this process
         self.delivered: dict[str, int] = {}  # workshop -> the newest version its sockets here were sent
         self._order: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
+        # pacing of what other processes publish (see ``pace``): off unless the server turns it on
+        self.interval = 0.0
+        self._spawn = None
+        self._sleep = None
+        self._pace_lock = threading.Lock()
+        self._waiting: dict[str, Snapshot] = {}  # workshop -> newest snapshot from elsewhere, not yet delivered
+        self._pacing: set[str] = set()  # workshops with a paced delivery scheduled or under way
+        self._last: dict[str, tuple[float, float]] = {}  # workshop -> (when the last delivery began, what it cost)
 
     def _emit(self, event: str, data, to: str) -> None:
         """Emit to this process's sockets in a room (or one socket here); other processes deliver their own."""
@@ -246,13 +259,72 @@ class Publisher:
             self.forget(conn.sid)
         self.online.pop(workshop_id, None)
         self.delivered.pop(workshop_id, None)
+        with self._pace_lock:
+            self._waiting.pop(workshop_id, None)
+        self._last.pop(workshop_id, None)
 
-    def publish(self, state: State, views: Views, version: int | None = None) -> None:
-        """After a command: deliver the new version here and, with several processes, to every other one."""
+    def publish(self, state: State, views: Views, version: int | None = None, urgent: bool = False) -> None:
+        """After a command: deliver the new version here and, with several processes, to every other one
+        (``urgent``: they deliver it at once instead of with their next paced delivery)."""
         snapshot = Snapshot.of(state, views, version)
         self.deliver(snapshot)
         if self.cluster is not None:
-            self.cluster.publish_snapshot(snapshot.to_dict())
+            self.cluster.publish_snapshot(snapshot.to_dict(), urgent)
+
+    # --- what the other processes publish -----------------------------------------------
+
+    def pace(self, interval: float, spawn, sleep) -> None:
+        """Deliver other processes' snapshots of a workshop at most once per ``interval`` seconds (longer while a
+        delivery itself is slow), the newest one each time. Each process already coalesces its own publications
+        (``Service.publish_every``); without this, a process would send its phones every other process's
+        publications too, and in a join burst of thousands of phones that is most of its work. A snapshot
+        holds whole views, so skipping the older ones in between loses nothing."""
+        self.interval = interval
+        self._spawn = spawn
+        self._sleep = sleep
+
+    def _gap(self, workshop_id: str) -> float:
+        """Time between two paced deliveries: the interval, or four times what the last delivery took."""
+        return max(self.interval, PACE_LOAD_FACTOR * self._last.get(workshop_id, (0.0, 0.0))[1])
+
+    def receive(self, snapshot: Snapshot, urgent: bool = False) -> None:
+        """A snapshot another process published: deliver it now (``urgent``: the facilitator's or the countdown's
+        command, which the whole room waits for) or with the next paced delivery of its workshop."""
+        wid = snapshot.workshop_id
+        if self.interval <= 0 or self._spawn is None:
+            self.deliver(snapshot)
+            return
+        with self._pace_lock:
+            waiting = self._waiting.get(wid)
+            if waiting is None or snapshot.version is None or (waiting.version or -1) < snapshot.version:
+                self._waiting[wid] = waiting = snapshot
+            if not urgent:
+                if wid in self._pacing:  # the scheduled delivery sends this one (or a newer one)
+                    return
+                began, _cost = self._last.get(wid, (-1e9, 0.0))
+                wait = began + self._gap(wid) - time.monotonic()
+                if wait > 0:
+                    self._pacing.add(wid)
+                    self._spawn(self._paced, wid, wait)
+                    return
+            self._waiting.pop(wid, None)
+        self.deliver(waiting)
+
+    def _paced(self, workshop_id: str, wait: float) -> None:
+        """The background task of a paced delivery: deliver the newest waiting snapshot once per gap until none
+        waits any more."""
+        while True:
+            self._sleep(wait)
+            with self._pace_lock:
+                snapshot = self._waiting.pop(workshop_id, None)
+                if snapshot is None:
+                    self._pacing.discard(workshop_id)
+                    return
+            try:
+                self.deliver(snapshot)
+            except Exception:  # keep delivering whatever one delivery did
+                log.exception("could not deliver workshop %s", workshop_id)
+            wait = self._gap(workshop_id)
 
     def deliver(self, snapshot: Snapshot) -> bool:
         """Move this process's phones whose team changed, then send every room here its view.
@@ -266,17 +338,25 @@ class Publisher:
                 if snapshot.version <= self.delivered.get(wid, -1):
                     return False
                 self.delivered[wid] = snapshot.version
-            moved = [
-                c
-                for c in list(self.connections.values())
-                if c.workshop_id == wid and c.role == "player" and self.place(c, members)
-            ]
-            for conn in moved:
-                self._emit(PLAYER_INFO, member_info(members, conn.player_id), to=conn.sid)
-            emit = self._emit
-            emit(GAME_STATE, views.facilitator, to=room(wid, "facilitator"))
-            emit(GAME_STATE, views.screen, to=room(wid, "screen"))
-            emit(GAME_STATE, views.guests, to=room(wid, "guests"))
-            for team_id, view in views.teams.items():
-                emit(GAME_STATE, view, to=team_room(wid, team_id))
+            began = time.monotonic()
+            try:
+                self._send_views(wid, members, views)
+            finally:
+                self._last[wid] = (began, time.monotonic() - began)
             return True
+
+    def _send_views(self, wid: str, members: Mapping[str, Member], views: Views) -> None:
+        """Move the phones whose team changed, then send every room of the workshop its view."""
+        moved = [
+            c
+            for c in list(self.connections.values())
+            if c.workshop_id == wid and c.role == "player" and self.place(c, members)
+        ]
+        for conn in moved:
+            self._emit(PLAYER_INFO, member_info(members, conn.player_id), to=conn.sid)
+        emit = self._emit
+        emit(GAME_STATE, views.facilitator, to=room(wid, "facilitator"))
+        emit(GAME_STATE, views.screen, to=room(wid, "screen"))
+        emit(GAME_STATE, views.guests, to=room(wid, "guests"))
+        for team_id, view in views.teams.items():
+            emit(GAME_STATE, view, to=team_room(wid, team_id))

@@ -108,6 +108,7 @@ class Service:
         self.publish_interval = interval
         self._spawn = spawn
         self._sleep = sleep
+        self.publisher.pace(interval, spawn, sleep)  # and what other processes publish, the same way
 
     # --- creating ---------------------------------------------------------------
 
@@ -243,7 +244,7 @@ class Service:
         """
         wid = state.workshop.id
         if self.publish_interval <= 0 or self._spawn is None:
-            self.publisher.publish(state, build_views(state, now), version)
+            self.publisher.publish(state, build_views(state, now), version, urgent)
             return
         with self._publishing:
             if urgent:
@@ -258,7 +259,7 @@ class Service:
                 self._flushing.add(wid)
                 self._spawn(self._flush, wid, wait)
                 return
-        self._send(state, version, now)
+        self._send(state, version, now, urgent)
 
     def _gap(self, workshop_id: str) -> float:
         """The time between two publications of a workshop: the interval, or longer when a publication itself
@@ -266,13 +267,13 @@ class Service:
         process's time and commands and pings still get through; the sockets' queues never grow without end."""
         return max(self.publish_interval, PUBLISH_LOAD_FACTOR * self._cost.get(workshop_id, 0.0))
 
-    def _send(self, state: State, version: int, now: float) -> None:
+    def _send(self, state: State, version: int, now: float, urgent: bool = False) -> None:
         """Build every role's view and hand them to the publisher."""
         started = time.monotonic()
         views = build_views(state, now)
         with self._publishing:
             self._published[state.workshop.id] = (state, views, version, started)
-        self.publisher.publish(state, views, version)
+        self.publisher.publish(state, views, version, urgent)
         self._cost[state.workshop.id] = time.monotonic() - started
 
     def _flush(self, workshop_id: str, wait: float) -> None:

@@ -24,10 +24,13 @@ class Recorder:
         self.sent: list[tuple[int, int]] = []  # (version, players in the state)
         self.done = threading.Condition()
 
-    def publish(self, state, views, version=None):
+    def publish(self, state, views, version=None, urgent=False):
         with self.done:
             self.sent.append((version, len(state.players)))
             self.done.notify_all()
+
+    def pace(self, interval, spawn, sleep):
+        pass
 
     def close_workshop(self, workshop_id, message):
         pass
@@ -101,3 +104,83 @@ def test_the_facilitators_command_goes_out_at_once_and_replaces_what_was_pending
     gate.set()
     tasks[0].join(30)
     assert service.publisher.sent == [(1, 1), (3, 2)]  # nothing older follows
+
+
+# --- what other processes publish: paced the same way (Publisher.receive) --------------------------------
+
+
+class FakeSocketIO:
+    """Records every emit of a Publisher; rooms are not needed for these tests."""
+
+    def __init__(self):
+        self.emits: list[tuple[str, dict, str]] = []
+        self.server = self
+
+    def emit(self, event, data, to=None, ignore_queue=False):
+        self.emits.append((event, data, to))
+
+    def enter_room(self, sid, name, namespace="/"):
+        pass
+
+    def leave_room(self, sid, name, namespace="/"):
+        pass
+
+
+def snapshot(version: int):
+    from game.engine import Views
+    from game.publish import Snapshot
+
+    return Snapshot("w1", version, Views({"v": version}, {"v": version}, {"v": version}, {}), {})
+
+
+@pytest.fixture
+def paced():
+    """A Publisher pacing other processes' snapshots; the spawned delivery task is kept for the test to run."""
+    from game.publish import Publisher
+
+    socketio = FakeSocketIO()
+    publisher = Publisher(socketio)
+    tasks = []
+    publisher.pace(3600.0, lambda fn, *a: tasks.append((fn, a)), lambda seconds: None)  # an hour: always waits
+    return publisher, socketio, tasks
+
+
+def screen_versions(socketio) -> list[int]:
+    return [data["v"] for event, data, to in socketio.emits if to == "w1:screen"]
+
+
+def test_other_processes_snapshots_are_delivered_once_per_interval_newest_first(paced):
+    publisher, socketio, tasks = paced
+    publisher.receive(snapshot(1))  # nothing delivered lately: at once
+    assert screen_versions(socketio) == [1]
+    for version in (3, 2, 4):  # within the interval, in any order: one delivery later, of the newest
+        publisher.receive(snapshot(version))
+    assert screen_versions(socketio) == [1] and len(tasks) == 1
+    fn, args = tasks.pop()
+    fn(*args)  # the paced delivery: sends 4, finds nothing more waiting, ends
+    assert screen_versions(socketio) == [1, 4] and not tasks
+    publisher.receive(snapshot(3))  # older than what was delivered: dropped when its turn comes
+    fn, args = tasks.pop()
+    fn(*args)
+    assert screen_versions(socketio) == [1, 4]
+
+
+def test_an_urgent_snapshot_from_another_process_goes_out_at_once(paced):
+    publisher, socketio, tasks = paced
+    publisher.receive(snapshot(1))
+    publisher.receive(snapshot(2))  # waits for the paced delivery
+    publisher.receive(snapshot(3), urgent=True)  # a dealt card: now, and it takes the waiting one's place
+    assert screen_versions(socketio) == [1, 3]
+    fn, args = tasks.pop()
+    fn(*args)
+    assert screen_versions(socketio) == [1, 3]
+
+
+def test_without_pacing_every_snapshot_is_delivered_at_once():
+    from game.publish import Publisher
+
+    socketio = FakeSocketIO()
+    publisher = Publisher(socketio)
+    for version in (1, 2, 3):
+        publisher.receive(snapshot(version))
+    assert screen_versions(socketio) == [1, 2, 3]

@@ -484,3 +484,18 @@ def test_spotlight_is_only_for_open_cards(teams):
     s = run(teams, (F, c.DealCard(0)), (player("ann"), c.LockIn(0, "b")), (F, c.LockRound(0)), (F, c.Reveal(0)),
             now=3000.0)
     refused(s, F, c.Spotlight(0, "red"), "not_open", now=3010.0)
+
+
+def test_a_phone_gets_the_top_of_the_leaderboard_and_its_own_row():
+    """With many teams a phone's board is the first ten and, when its team is further down, its own row."""
+    from game.engine.views import PHONE_BOARD_TOP, phone_board
+
+    board = [{"team_id": f"t{i}", "name": f"Team {i}", "points": 100 - i, "rank": i + 1} for i in range(40)]
+    assert phone_board(None, "t1") is None
+    assert phone_board(board[:5], "t3") == board[:5]
+    top = phone_board(board, "t3")
+    assert top == board[:PHONE_BOARD_TOP]
+    far = phone_board(board, "t25")
+    assert far[:PHONE_BOARD_TOP] == board[:PHONE_BOARD_TOP]
+    assert far[-1] == {**board[25], "apart": True} and len(far) == PHONE_BOARD_TOP + 1
+    assert "apart" not in board[25]  # the screen's and the console's board is not changed

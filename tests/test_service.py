@@ -22,7 +22,7 @@ class Silent:
     def __init__(self):
         self.published = 0
 
-    def publish(self, state, views, version=None):
+    def publish(self, state, views, version=None, urgent=False):
         self.published += 1
 
     def close_workshop(self, workshop_id, message):

@@ -55,6 +55,23 @@ def leaderboard(state: State) -> list[dict]:
     return rows
 
 
+PHONE_BOARD_TOP = 10  # a phone's leaderboard: the first ten teams, and its own team's row when further down
+
+
+def phone_board(board: list[dict] | None, team_id: str) -> list[dict] | None:
+    """A team's leaderboard on its phones: the top ``PHONE_BOARD_TOP`` rows and, when the team is further
+    down, its own row marked ``apart``. A keynote room has hundreds of teams; every phone receives its
+    view after every change, so the whole board on every phone would be most of what the server sends."""
+    if board is None or len(board) <= PHONE_BOARD_TOP:
+        return board
+    rows = board[:PHONE_BOARD_TOP]
+    if all(row["team_id"] != team_id for row in rows):
+        own = next((row for row in board[PHONE_BOARD_TOP:] if row["team_id"] == team_id), None)
+        if own is not None:
+            rows = [*rows, {**own, "apart": True}]
+    return rows
+
+
 def _card_public(card: Card, lang: str, order: list[str] | None = None) -> dict:
     """The card as a participant sees it before the reveal: no key, no best, no feedback."""
     by_id = {r.id: r for r in card.responses}
@@ -328,7 +345,7 @@ def build_views(state: State, now: float) -> Views:
             "reveal": reveal,
             "translations": translations,
             "score": None,
-            "leaderboard": public_board,
+            "leaderboard": phone_board(public_board, t.id),
             "podium": _podium(board) if finished else None,
             "debrief": summary,
             "commitments": _commitments(state, approved_only=False, team_id=t.id) if finished else None,

@@ -421,7 +421,7 @@
     var items = (rows || []).map(function (row) {
       var mine = opts.highlightTeamId && row.team_id === opts.highlightTeamId;
       return A.el("li", {
-        class: ["lb-row", mine ? "is-mine" : "", row.rank <= 3 ? "rank-" + row.rank : ""],
+        class: ["lb-row", mine ? "is-mine" : "", row.rank <= 3 ? "rank-" + row.rank : "", row.apart ? "is-apart" : ""],
         dataset: { teamId: row.team_id, rank: row.rank }
       }, [
         A.el("span", { class: "lb-rank", text: String(row.rank) }),
