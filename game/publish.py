@@ -96,6 +96,25 @@ class Snapshot:
         )
 
 
+def _same(before: dict | None, view: dict) -> bool:
+    """Whether a room that was sent ``before`` needs ``view`` at all: not when only the countdown's reading of the
+    server clock differs (``timer.server_now`` and ``remaining``; the deadline is what a page counts down to)."""
+    if before is None:
+        return False
+    if before is view:
+        return True
+    if before.keys() != view.keys():
+        return False
+    for key, value in view.items():
+        old = before[key]
+        if key == "timer" and isinstance(value, dict) and isinstance(old, dict):
+            if old.get("deadline") != value.get("deadline"):
+                return False
+        elif old != value:
+            return False
+    return True
+
+
 def member_info(members: Mapping[str, Member], player_id: str | None) -> dict:
     """What a phone learns about itself."""
     player = members.get(player_id or "")
@@ -129,6 +148,7 @@ class Publisher:
         self._waiting: dict[str, Snapshot] = {}  # workshop -> newest snapshot from elsewhere, not yet delivered
         self._pacing: set[str] = set()  # workshops with a paced delivery scheduled or under way
         self._last: dict[str, tuple[float, float]] = {}  # workshop -> (when the last delivery began, what it cost)
+        self._sent: dict[str, dict[str, dict]] = {}  # workshop -> room -> the view last sent to it from here
 
     def _emit(self, event: str, data, to: str) -> None:
         """Emit to this process's sockets in a room (or one socket here); other processes deliver their own."""
@@ -262,6 +282,7 @@ class Publisher:
         with self._pace_lock:
             self._waiting.pop(workshop_id, None)
         self._last.pop(workshop_id, None)
+        self._sent.pop(workshop_id, None)
 
     def publish(self, state: State, views: Views, version: int | None = None, urgent: bool = False) -> None:
         """After a command: deliver the new version here and, with several processes, to every other one
@@ -346,17 +367,29 @@ class Publisher:
             return True
 
     def _send_views(self, wid: str, members: Mapping[str, Member], views: Views) -> None:
-        """Move the phones whose team changed, then send every room of the workshop its view."""
+        """Move the phones whose team changed, then send each room of the workshop its view if it changed.
+
+        A room whose view is the same as the last one sent to it (apart from the countdown's clock reading,
+        see ``_same``) is skipped: when one team picks, only that team's phones, the console and the screen
+        hear of it, not the whole room. A socket that enters a room here gets the room's view even so."""
         moved = [
             c
             for c in list(self.connections.values())
             if c.workshop_id == wid and c.role == "player" and self.place(c, members)
         ]
+        entered = set()
         for conn in moved:
             self._emit(PLAYER_INFO, member_info(members, conn.player_id), to=conn.sid)
-        emit = self._emit
-        emit(GAME_STATE, views.facilitator, to=room(wid, "facilitator"))
-        emit(GAME_STATE, views.screen, to=room(wid, "screen"))
-        emit(GAME_STATE, views.guests, to=room(wid, "guests"))
-        for team_id, view in views.teams.items():
-            emit(GAME_STATE, view, to=team_room(wid, team_id))
+            entered |= conn.rooms
+        sent = self._sent.setdefault(wid, {})
+        rooms = [(room(wid, "facilitator"), views.facilitator), (room(wid, "screen"), views.screen),
+                 (room(wid, "guests"), views.guests)]
+        rooms += [(team_room(wid, team_id), view) for team_id, view in views.teams.items()]
+        for name, view in rooms:
+            if name not in entered and _same(sent.get(name), view):
+                continue
+            sent[name] = view
+            self._emit(GAME_STATE, view, to=name)
+        if len(sent) > len(rooms):  # teams removed: forget their rooms' views
+            for name in set(sent) - {name for name, _view in rooms}:
+                del sent[name]

@@ -250,6 +250,7 @@ class Page:
     player_id: str | None = None
     token: str | None = None
     label: str = ""
+    last: dict | None = None  # the newest view it received (comparable)
 
     def __repr__(self) -> str:
         return f"<{self.label}>"
@@ -592,18 +593,21 @@ class WorkshopFuzz(RuleBasedStateMachine):
         return views.guests
 
     def check_received(self, before: State, after: State, must_update=()) -> None:
-        """Every page got only its own view of the state as it is now, without secrets before the reveal."""
+        """Every page got only its own view of the state as it is now, without secrets before the reveal, and
+        every page holds its current view: a page whose view did not change may be sent nothing."""
         views = build_views(after, self.clock.now)
-        changed = after != before
         for page in self.pages:
             messages = page.client.get_received()
             states = [m["args"][0] for m in messages if m["name"] == "game_state"]
-            if changed or page in must_update:
-                assert states, (page, "received no game_state after a change")
+            if page in must_update:
+                assert states, (page, "received no game_state on connecting")
             expected = comparable(self.expected_view(page, after, views))
             for view in states:
                 assert comparable(view) == expected, (page, "received a view that is not its own, or is out of date")
                 self.check_secrets(page, view, after)
+            if states:
+                page.last = comparable(states[-1])
+            assert page.last == expected, (page, "does not hold its current view")
             for m in messages:
                 payload = m["args"][0] if m["args"] else None
                 if m["name"] == "player_info":
