@@ -31,13 +31,12 @@ from .engine import (
 )
 from .engine import commands as c
 from .engine.state import FACILITATOR, SYSTEM, Role
-from .store import Store, VersionConflict
+from .store import Store
 
 log = logging.getLogger(__name__)
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 6
-RETRIES = 5
 # Coalesced publications of a workshop are at least this many times as far apart as one takes to build and emit:
 # the sockets' writers then need about as long again to put the frames on the wire.
 PUBLISH_LOAD_FACTOR = 4.0
@@ -70,6 +69,13 @@ class Created:
     workshop: Workshop
     facilitator_key: str
     screen_key: str
+
+
+class _Unchanged(Exception):
+    """A command that changed nothing: its transaction is rolled back (carries the state it left as it was)."""
+
+    def __init__(self, state: State):
+        self.state = state
 
 
 class Service:
@@ -205,35 +211,34 @@ class Service:
         """Apply one command, commit it, publish the new views; raise GameError to refuse it.
 
         The workshop's lock is held from reading its version to the commit: in this process by a
-        lock per workshop, across processes by the database (see ``Store.lock``). So commands for
+        lock per workshop, across processes by the database (see ``Store.claim``). So commands for
         one workshop are applied one at a time, in order, on the newest state, never on a stale copy.
         """
         with self._locks[workshop_id]:
-            for _attempt in range(RETRIES):
-                try:
-                    with self.store.transaction() as session:
-                        version = self.store.lock(session, workshop_id)
-                        if version is None:
-                            raise GameError("no_such_workshop", "This workshop does not exist (any more).")
-                        cached = self._cache.get(workshop_id)
-                        if cached is not None and cached[0] == version:
-                            state = cached[1]
-                        else:
-                            state, version = self.store.load(workshop_id, session)
-                            self._cache[workshop_id] = (version, state)
-                        now = self.clock()
-                        new = apply(state, actor, command, now)
-                        if new is state:
-                            return state
-                        version = self.store.save(session, state, new, version, tokens, now)
-                except VersionConflict:  # only if a writer ignored the lock; reload and try again
-                    self._cache.pop(workshop_id, None)
-                    continue
-                self._cache[workshop_id] = (version, new)
-                self._track_deadline(new)
-                self._publish(new, version, now, urgent=actor.role in (Role.FACILITATOR, Role.SYSTEM))
-                return new
-        raise GameError("busy", "The workshop is very busy; please try again.")
+            try:
+                with self.store.transaction() as session:
+                    version = self.store.claim(session, workshop_id, self.clock())  # the lock, and the next version
+                    if version is None:
+                        raise GameError("no_such_workshop", "This workshop does not exist (any more).")
+                    now = self.clock()  # read holding the lock: commands are applied in the order of their time
+                    cached = self._cache.get(workshop_id)
+                    if cached is not None and cached[0] == version:
+                        state = cached[1]
+                    else:
+                        state, _moved = self.store.load(workshop_id, session)
+                        self._cache[workshop_id] = (version, state)
+                    new = apply(state, actor, command, now)
+                    if new is state:
+                        raise _Unchanged(state)  # roll the claimed version back
+                    self.store.write(session, state, new, tokens)
+            except _Unchanged as unchanged:
+                self._cache[workshop_id] = (version, unchanged.state)
+                return unchanged.state
+            version += 1
+            self._cache[workshop_id] = (version, new)
+            self._track_deadline(new)
+            self._publish(new, version, now, urgent=actor.role in (Role.FACILITATOR, Role.SYSTEM))
+            return new
 
     def _publish(self, state: State, version: int, now: float, urgent: bool = False) -> None:
         """Publish a committed state now, or with the next coalesced publication (see ``publish_every``).

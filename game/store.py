@@ -307,17 +307,35 @@ class Store:
 
     # --- loading -------------------------------------------------------------
 
-    def lock(self, session: Session, workshop_id: str) -> int | None:
-        """Take the workshop's write lock for this transaction and return its version (None if it is gone).
+    def claim(self, session: Session, workshop_id: str, now: float) -> int | None:
+        """Take the workshop's write lock for this transaction and move it to its next version in one statement;
+        return the version it had (None if it is gone). The caller's changes follow with ``write``; a command
+        that changes nothing rolls the transaction back, so the version moves only with a change.
 
-        PostgreSQL locks the workshop's row (other workshops go on in parallel); SQLite takes its
-        database write lock by starting with a write. Either way a second writer of the same
-        workshop, in this process or another, waits until this transaction ends.
+        PostgreSQL locks the workshop's row (other workshops go on in parallel); SQLite takes its database write
+        lock by starting with a write. Either way a second writer of the same workshop, in this process or
+        another, waits until this transaction ends.
         """
-        if session.get_bind().dialect.name == "sqlite":
-            table = WorkshopRow.__table__  # a Core update: the ORM's bulk-update bookkeeping costs more than the write
-            session.execute(update(table).where(table.c.id == workshop_id).values(version=table.c.version))
-        return session.scalar(select(WorkshopRow.version).where(WorkshopRow.id == workshop_id).with_for_update())
+        table = WorkshopRow.__table__
+        claimed = session.execute(
+            update(table)
+            .where(table.c.id == workshop_id)
+            .values(version=table.c.version + 1, updated_at=now)
+            .returning(table.c.version)
+        ).scalar()
+        return None if claimed is None else claimed - 1
+
+    def write(self, session: Session, old: State, new: State, tokens: dict[str, str] | None = None) -> None:
+        """Write what changed from ``old`` to ``new`` after ``claim`` (which moved the version already)."""
+        if old.workshop is not new.workshop:
+            w, table = new.workshop, WorkshopRow.__table__
+            session.execute(
+                update(table)
+                .where(table.c.id == w.id)
+                .values(phase=w.phase.value, round_index=w.round_index, leaderboard_visible=w.leaderboard_visible,
+                        finished_at=w.finished_at)
+            )
+        self._write_rows(session, old, new, tokens)
 
     def load(self, workshop_id: str, session: Session | None = None) -> tuple[State, int] | None:
         """Load a workshop's whole state and its version, or None (inside ``session`` when given)."""
@@ -396,6 +414,12 @@ class Store:
         )
         if result.rowcount != 1:
             raise VersionConflict(wid)
+        self._write_rows(session, old, new, tokens)
+        return version + 1
+
+    def _write_rows(self, session: Session, old: State, new: State, tokens: dict[str, str] | None) -> None:
+        """Insert, update and delete the rows of the tables that changed."""
+        wid = new.workshop.id
         # a table whose mapping is the very same object is unchanged (the rules replace only what they change)
         _sync(session, TeamRow, old.teams, new.teams, wid, ("id",))
         hashes = {pid: {"token_hash": hash_secret(token)} for pid, token in (tokens or {}).items()}
@@ -407,7 +431,6 @@ class Store:
         _sync(session, AnswerRow, old.answers, new.answers, wid, ("round", "team_id"))
         _sync(session, ScoreRow, old.scores, new.scores, wid, ("round", "team_id"))
         _sync(session, CommitmentRow, old.commitments, new.commitments, wid, ("player_id",))
-        return version + 1
 
     def expired_workshops(self, before: float) -> list[str]:
         """Workshops that have not changed since ``before``."""
@@ -476,10 +499,10 @@ def _sync(session: Session, model, old, new, wid: str, key_columns: tuple[str, .
     if old is new:
         return
     inserts, updates = [], []
-    for key, entity in new.items():
-        before = old.get(key)
-        if before is entity:
-            continue
+    get = old.get
+    changed = [key for key, entity in new.items() if get(key) is not entity]  # the rules keep what they don't change
+    for key in changed:
+        entity, before = new[key], get(key)
         row = {"workshop_id": wid, **asdict(entity)}
         if before is None:
             if extra is not None and key not in extra:
@@ -493,7 +516,8 @@ def _sync(session: Session, model, old, new, wid: str, key_columns: tuple[str, .
     for row in updates:
         where = [table.c.workshop_id == wid] + [table.c[k] == row[k] for k in key_columns]
         session.execute(update(table).where(*where).values(**{k: v for k, v in row.items() if k not in key_columns}))
-    gone = old.keys() - new.keys()
+    # new = old - gone + inserts: count before building the set (a table rarely loses a row)
+    gone = old.keys() - new.keys() if len(old) + len(inserts) != len(new) else ()
     for key in gone:
         parts = key if isinstance(key, tuple) else (key,)
         where = [table.c.workshop_id == wid] + [table.c[k] == v for k, v in zip(key_columns, parts)]

@@ -200,15 +200,15 @@ def play_to(state, stop: str):
 
 
 @pytest.mark.parametrize("stop", ["collecting", "locked"])
-def test_translations_carry_both_languages_and_no_secret_before_the_reveal(state, stop):
+def test_translations_carry_the_other_language_and_no_secret_before_the_reveal(state, stop):
     views = build_views(play_to(state, stop), 2000.0)
     red, blue = views.teams["red"], views.teams["blue"]
     tr = red["translations"]
-    assert set(tr) == {"nl", "en"}
-    assert tr["nl"]["card"]["title"] == "Title one (nl)" and tr["en"]["card"]["title"] == "Title one"
+    assert set(tr) == {"nl"}  # an English workshop: the view itself is the English
+    assert tr["nl"]["card"]["title"] == "Title one (nl)" and red["card"]["title"] == "Title one"
     assert tr["nl"]["card"]["responses"] == {r: f"Response {r} (nl)" for r in "abcd"}
-    assert tr["nl"]["card"]["question"] == "Question one (nl)" and tr["en"]["card"]["situation"] == "Situation one"
-    assert tr["nl"]["reveal"] is None and tr["en"]["reveal"] is None
+    assert tr["nl"]["card"]["question"] == "Question one (nl)" and tr["nl"]["card"]["situation"] == "Situation one (nl)"
+    assert tr["nl"]["reveal"] is None
     assert leaks(red) == [] and leaks(blue) == []  # no feedback, lesson, best... before the reveal
     assert red["translations"] is blue["translations"]  # built once, shared by every team's view
     assert "translations" not in views.screen and "translations" not in views.guests
@@ -218,7 +218,7 @@ def test_translations_carry_the_reveal_after_it(state):
     views = build_views(play_to(state, "revealed"), 2000.0)
     tr = views.teams["red"]["translations"]
     assert tr["nl"]["reveal"]["feedback"] == {r: f"Feedback {r} (nl)" for r in "abcd"}
-    assert tr["en"]["reveal"]["lesson"] == "Lesson one" and tr["nl"]["reveal"]["debrief"] == "Debrief one (nl)"
+    assert tr["nl"]["reveal"]["lesson"] == "Lesson one (nl)" and tr["nl"]["reveal"]["debrief"] == "Debrief one (nl)"
     assert views.teams["red"]["reveal"]["lesson"] == "Lesson one"  # the view itself stays in the workshop's language
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import replace
+from types import MappingProxyType
 from typing import Callable
 
 from . import commands as c
@@ -99,7 +100,7 @@ def _with(mapping, key, value):
         data.pop(key, None)
     else:
         data[key] = value
-    return frozen_map(data)
+    return MappingProxyType(data)  # the fresh copy itself: frozen_map would copy it again
 
 
 def _set_workshop(state: State, **changes) -> State:

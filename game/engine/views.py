@@ -7,6 +7,7 @@ facilitator sees the rubric key. Parts shared by many views are built once.
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 
@@ -28,9 +29,15 @@ class Views:
 
 def shuffled_ids(card: Card, workshop_id: str, round_index: int, team_id: str) -> list[str]:
     """The order a team sees the responses in: shuffled per team, the same on every reload."""
-    ids = [r.id for r in card.responses]
-    random.Random(f"{workshop_id}:{round_index}:{team_id}").shuffle(ids)
-    return ids
+    return list(_shuffled(tuple(r.id for r in card.responses), f"{workshop_id}:{round_index}:{team_id}"))
+
+
+@functools.lru_cache(maxsize=8192)
+def _shuffled(ids: tuple[str, ...], seed: str) -> tuple[str, ...]:
+    """``ids`` shuffled by a generator seeded with ``seed`` (remembered: views are built after every command)."""
+    out = list(ids)
+    random.Random(seed).shuffle(out)
+    return tuple(out)
 
 
 def leaderboard(state: State) -> list[dict]:
@@ -64,12 +71,13 @@ def phone_board(board: list[dict] | None, team_id: str) -> list[dict] | None:
     view after every change, so the whole board on every phone would be most of what the server sends."""
     if board is None or len(board) <= PHONE_BOARD_TOP:
         return board
-    rows = board[:PHONE_BOARD_TOP]
-    if all(row["team_id"] != team_id for row in rows):
-        own = next((row for row in board[PHONE_BOARD_TOP:] if row["team_id"] == team_id), None)
-        if own is not None:
-            rows = [*rows, {**own, "apart": True}]
-    return rows
+    return _phone_boards(board).get(team_id, board[:PHONE_BOARD_TOP])
+
+
+def _phone_boards(board: list[dict]) -> dict[str, list[dict]]:
+    """``phone_board`` for every team further down than the top (the others get the top itself)."""
+    top = board[:PHONE_BOARD_TOP]
+    return {row["team_id"]: [*top, {**row, "apart": True}] for row in board[PHONE_BOARD_TOP:]}
 
 
 def _card_public(card: Card, lang: str, order: list[str] | None = None) -> dict:
@@ -89,9 +97,10 @@ def _card_public(card: Card, lang: str, order: list[str] | None = None) -> dict:
 LANGUAGES = ("nl", "en")
 
 
-def _translations(card: Card, revealed: bool) -> dict:
-    """The card's texts in every language, for a phone whose player reads another language than the
-    workshop's: ``{lang: {"card": {title, situation, question, responses{id: text}}, "reveal": ...}}``.
+def _translations(card: Card, revealed: bool, workshop_language: str) -> dict:
+    """The card's texts in every other language than the workshop's (the view itself is in that one), for a
+    phone whose player reads another: ``{lang: {"card": {title, situation, question, responses{id: text}},
+    "reveal": ...}}``.
 
     ``reveal`` (``feedback{response id: text}, lesson, debrief``) is None until the reveal, like the view's
     own: nothing a team may not see yet (a response's text is the card's). Built once per command and shared by
@@ -99,6 +108,8 @@ def _translations(card: Card, revealed: bool) -> dict:
     """
     out = {}
     for lang in LANGUAGES:
+        if lang == workshop_language:
+            continue
         out[lang] = {
             "card": {
                 "title": card.title.get(lang),
@@ -304,7 +315,7 @@ def build_views(state: State, now: float) -> Views:
                     round_drafts[p.team_id][p.player_id] = p.text
     locked = [t.id for t in teams if rnd is not None and (rnd.index, t.id) in state.answers]
     card_public = _card_public(card, lang) if card else None
-    translations = _translations(card, revealed) if card else None  # the phone's language switch
+    translations = _translations(card, revealed, lang) if card else None  # the phone's language switch
     summary = debrief(state, lang) if finished else None
 
     screen = {
@@ -331,6 +342,8 @@ def build_views(state: State, now: float) -> Views:
         ],
     }
 
+    boards = _phone_boards(public_board) if public_board else {}
+    top = public_board[:PHONE_BOARD_TOP] if public_board else None
     team_views = {}
     for t in teams:
         view = {
@@ -345,7 +358,8 @@ def build_views(state: State, now: float) -> Views:
             "reveal": reveal,
             "translations": translations,
             "score": None,
-            "leaderboard": phone_board(public_board, t.id),
+            "leaderboard": (public_board if public_board is None or len(public_board) <= PHONE_BOARD_TOP
+                            else boards.get(t.id, top)),
             "podium": _podium(board) if finished else None,
             "debrief": summary,
             "commitments": _commitments(state, approved_only=False, team_id=t.id) if finished else None,
