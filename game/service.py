@@ -40,6 +40,7 @@ CODE_LENGTH = 6
 # Coalesced publications of a workshop are at least this many times as far apart as one takes to build and emit:
 # the sockets' writers then need about as long again to put the frames on the wire.
 PUBLISH_LOAD_FACTOR = 4.0
+CODE_CACHE = 10_000  # room codes remembered (a workshop's code never changes)
 
 
 def new_code() -> str:
@@ -101,6 +102,7 @@ class Service:
         self._published: dict[str, tuple[State, Views, int, float]] = {}  # the last one: views, version, when
         self._built: dict[str, tuple[int, Views, float]] = {}  # views built for connecting pages: version, when
         self._cost: dict[str, float] = {}  # seconds the last publication took to build and hand over
+        self._codes: dict[str, str] = {}  # room code -> workshop id, as found
 
     def publish_every(self, interval: float, spawn: Callable, sleep: Callable[[float], None]) -> None:
         """Coalesce publications: a workshop's views go out at most once per ``interval`` seconds.
@@ -145,8 +147,32 @@ class Service:
 
     # --- reading ------------------------------------------------------------------
 
-    def state(self, workshop_id: str) -> State | None:
-        """The workshop's current state (from the cache when it is still the stored version)."""
+    def workshop_by_code(self, code: str) -> str | None:
+        """The workshop behind a room code, or None. A code never changes, so a found one is remembered: in a
+        join burst every phone's page load and connection asks, and each database look-up holds a pooled
+        connection while the green thread waits its turn (a deleted workshop is then refused by its state)."""
+        found = self._codes.get(code)
+        if found is None:
+            found = self.store.workshop_id_by_code(code)
+            if found is not None:
+                if len(self._codes) >= CODE_CACHE:
+                    self._codes.clear()
+                self._codes[code] = found
+        return found
+
+    def state(self, workshop_id: str, recent: bool = False) -> State | None:
+        """The workshop's current state (from the cache when it is still the stored version).
+
+        ``recent``: the cached state without asking the database, when it is at least as new as every version
+        delivered to this process's pages (another process's change arrives as a delivered version, so a
+        state older than one is loaded). For checks before a command (which reads the stored state again under
+        the lock) and for pages that connect (a newer version follows through their rooms).
+        """
+        if recent:
+            cached = self._cache.get(workshop_id)
+            delivered = self.publisher.delivered.get(workshop_id)
+            if cached is not None and delivered is not None and cached[0] >= delivered:
+                return cached[1]
         version = self.store.version(workshop_id)
         if version is None:
             self._cache.pop(workshop_id, None)
@@ -178,7 +204,7 @@ class Service:
             published = self._published.get(workshop_id) if workshop_id in self._flushing and not fresh else None
         if published is not None:
             return published[0], published[1], published[2]
-        state = self.state(workshop_id)
+        state = self.state(workshop_id, recent=not fresh)
         if state is None:
             return None
         cached = self._cache.get(workshop_id)
@@ -304,6 +330,7 @@ class Service:
         with self._locks[workshop_id]:
             self.store.delete_workshop(workshop_id)
             self._cache.pop(workshop_id, None)
+            self._codes = {code: wid for code, wid in self._codes.items() if wid != workshop_id}
             with self._publishing:
                 self._pending.pop(workshop_id, None)
                 self._published.pop(workshop_id, None)

@@ -22,6 +22,7 @@ class Recorder:
 
     def __init__(self):
         self.sent: list[tuple[int, int]] = []  # (version, players in the state)
+        self.delivered: dict[str, int] = {}  # what a Publisher delivered (nothing: the service asks the database)
         self.done = threading.Condition()
 
     def publish(self, state, views, version=None, urgent=False):

@@ -21,6 +21,7 @@ class Silent:
 
     def __init__(self):
         self.published = 0
+        self.delivered: dict[str, int] = {}  # what a Publisher delivered (nothing: the service asks the database)
 
     def publish(self, state, views, version=None, urgent=False):
         self.published += 1
@@ -110,3 +111,27 @@ def test_concurrent_commands_across_two_services_are_neither_lost_nor_doubled(ur
     finally:
         for e in engines:
             e.dispose()
+
+
+def test_a_recent_state_is_the_cache_only_while_nothing_newer_was_delivered(tmp_path):
+    """``state(recent=True)`` skips the database while the cached version is the newest this process delivered;
+    once another process's newer version was delivered here, it loads the stored state. Room codes are
+    remembered once found, and forgotten when the workshop is deleted."""
+    (one, two), engines = two_services(f"sqlite:///{tmp_path / 'recent.sqlite3'}")
+    try:
+        created = one.create_workshop("Recent", "aandacht-basis", ["spilled-tea"], Settings(), [])
+        wid, code = created.workshop.id, created.workshop.code
+        one.execute(wid, GUEST, c.JoinWorkshop("ann", "Ann"), {"ann": "token-ann"})
+        version = one._cache[wid][0]
+        one.publisher.delivered[wid] = version
+        two.execute(wid, GUEST, c.JoinWorkshop("bob", "Bob"), {"bob": "token-bob"})  # the other process
+        assert set(one.state(wid, recent=True).players) == {"ann"}  # nothing newer delivered here yet
+        one.publisher.delivered[wid] = version + 1  # its publication arrived
+        assert set(one.state(wid, recent=True).players) == {"ann", "bob"}
+        assert set(one.state(wid).players) == {"ann", "bob"}
+        assert one.workshop_by_code(code) == wid and one.workshop_by_code("ZZZZZZ") is None
+        one.delete_workshop(wid)
+        assert one.workshop_by_code(code) is None and one.state(wid, recent=True) is None
+    finally:
+        for engine in engines:
+            engine.dispose()

@@ -363,8 +363,8 @@ def room(code: str):
         return render_template("play.html", code="", error=message), 429
     normal = _valid_code(code)
     svc = service()
-    workshop_id = svc.store.workshop_id_by_code(normal) if normal else None
-    state = svc.state(workshop_id) if workshop_id else None
+    workshop_id = svc.workshop_by_code(normal) if normal else None
+    state = svc.state(workshop_id, recent=True) if workshop_id else None
     if state is None:
         limiter.miss(address)
         return render_template("play.html", code="", error=_("There is no workshop with this room code.")), 404

@@ -109,7 +109,7 @@ def on_connect(auth=None, *_extra):
         limiter, address = guard().limiter, client_address()
         if limiter.blocked(address):
             _refuse("rate_limited", "Too many wrong room codes from this network; wait a minute and try again.")
-        workshop_id = svc.store.workshop_id_by_code(normalise_code(data.get("code") or ""))
+        workshop_id = svc.workshop_by_code(normalise_code(data.get("code") or ""))
         if workshop_id is None:
             limiter.miss(address)
             _refuse("no_such_workshop", "There is no workshop with this room code.")
@@ -319,7 +319,7 @@ def _command_handler(name: str, event: Event):
     def handler(payload=None, *extra):
         def work(conn: Connection) -> dict:
             svc = service()
-            state = svc.state(conn.workshop_id)
+            state = svc.state(conn.workshop_id, recent=True)  # execute() reads the stored state again
             if state is None:
                 raise GameError("no_such_workshop", "This workshop does not exist (any more).")
             actor = actor_of(conn, state)
@@ -359,7 +359,7 @@ def on_join_workshop(payload=None, *extra):
 
     def work(conn: Connection) -> dict:
         svc = service()
-        state = svc.state(conn.workshop_id)
+        state = svc.state(conn.workshop_id, recent=True)  # execute() reads the stored state again
         if state is None:
             raise GameError("no_such_workshop", "This workshop does not exist (any more).")
         if conn.role != "player":
