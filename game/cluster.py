@@ -1,12 +1,14 @@
 """What several server processes share through Redis: workshop versions, closures and presence.
 
 One process serves its own sockets (nginx keeps each browser on one process). When a command is
-committed in any process, that process publishes the new version of the workshop (every role's
-view and where each player belongs) on the channel ``<channel>:workshops``; every process delivers
-it to its own sockets, moving phones whose team changed to their new room first. Each process
-delivers a workshop's versions in order and drops one older than what it already delivered, so a
-view from process A can never overtake a newer one from process B (room emits through Flask-SocketIO's
-queue alone could: two processes publish after two commits, in whichever order they get there).
+committed in any process, that process publishes the command with the version it made, the sender
+and the time on the channel ``<channel>:workshops``. Every other process applies it to its own
+cached state in version order (waiting briefly for a version that is still on its way, and loading
+the stored state when one never comes) and publishes the new views to its own sockets, moving phones
+whose team changed to their new room first. So each process keeps the newest state without reading
+the database, and a view from process A can never overtake a newer one from process B (room emits
+through Flask-SocketIO's queue alone could: two processes publish after two commits, in whichever
+order they get there).
 
 Presence: each process keeps the players with a phone connected to it in a sorted set per workshop
 (``<channel>:presence:<workshop>``, member ``<host>:<player>``, score = when it expires) and
@@ -58,6 +60,7 @@ class Cluster:
         self.redis = redis.Redis.from_url(url, client_name=f"{channel}:{self.host}")
         self.publisher = None  # set by the Publisher this cluster serves
         self.on_resubscribe: Callable[[], None] | None = None  # catches up after a lost subscription
+        self.on_command: Callable | None = None  # applies another process's command (Service.apply_remote)
         self._catch_up = False  # the subscription was lost and is back: run on_resubscribe
         self._dirty: set[str] = set()  # workshops whose presence may have changed
         self._dirty_lock = threading.Lock()
@@ -76,9 +79,20 @@ class Cluster:
                 if attempt == 2:
                     log.exception("could not reach Redis: the other processes miss a %s", message.get("kind"))
 
-    def publish_snapshot(self, snapshot: dict, urgent: bool = False) -> None:
-        """A workshop has a new stored version (``Snapshot.to_dict()``); ``urgent``: deliver it at once."""
-        self._publish({"kind": "snapshot", "snapshot": snapshot, "urgent": urgent})
+    def publish_command(self, workshop_id: str, version: int, actor, command, now: float) -> None:
+        """A command was committed as a workshop's ``version``: every other process applies it to its own copy
+        of the state (the rules are pure: the same command on the same state at the same time gives the same
+        state) and publishes the new views to its pages. A few hundred bytes, where the views are megabytes."""
+        from .engine.commands import command_to_dict
+
+        self._publish({
+            "kind": "command",
+            "workshop_id": workshop_id,
+            "version": version,
+            "actor": [actor.role.value, actor.player_id],
+            "command": command_to_dict(command),
+            "now": now,
+        })
 
     def publish_closed(self, workshop_id: str, message: str) -> None:
         """A workshop was deleted: every process closes its pages."""
@@ -155,10 +169,14 @@ class Cluster:
     def handle(self, message: dict) -> None:
         """Act on one message from another process."""
         kind = message.get("kind")
-        if kind == "snapshot":
-            from .publish import Snapshot
+        if kind == "command":
+            from .engine.commands import command_from_dict
+            from .engine.state import Actor, Role
 
-            self.publisher.receive(Snapshot.from_dict(message["snapshot"]), bool(message.get("urgent")))
+            role, player_id = message["actor"]
+            if self.on_command is not None:
+                self.on_command(message["workshop_id"], message["version"], Actor(Role(role), player_id),
+                                command_from_dict(message["command"]), message["now"])
         elif kind == "closed":
             self.publisher.close_local(message["workshop_id"], message["message"])
         elif kind == "presence":

@@ -4,32 +4,28 @@ It also keeps the registry of this process's sockets: which workshop, role and
 player each belongs to, and which rooms it must be in. After every command a phone
 whose team changed is moved to its new team's room before the views go out.
 
-Every command publishes a ``Snapshot``: the workshop's stored version, every role's
-view and each player's team. This process delivers it to its own sockets; with several
-processes (``cluster``, see ``game.cluster``) every other process receives it through
-Redis and delivers it to its sockets the same way. A process delivers a workshop's
-versions in order and drops one older than what it already delivered, so nobody ends
-up with an older view than one they were already sent.
+Every change publishes a ``Snapshot``: the workshop's stored version, every role's view
+and each player's team. This process delivers it to its own sockets; with several
+processes (``cluster``, see ``game.cluster``) every other process applies the same
+command to its own copy of the state and publishes it to its sockets the same way. A
+process delivers a workshop's versions in order and drops one older than what it
+already delivered, so nobody ends up with an older view than one they were already sent.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Mapping
 
 from .engine import State, Views
+from .engine.state import Player
 
 GAME_STATE = "game_state"
 PLAYER_INFO = "player_info"
 PRESENCE = "presence"
 WORKSHOP_DELETED = "workshop_deleted"
-PACE_LOAD_FACTOR = 4.0  # a paced delivery waits at least this many times what the last one took
-
-log = logging.getLogger(__name__)
 
 
 def room(workshop_id: str, name: str) -> str:
@@ -54,46 +50,17 @@ class Connection:
 
 
 @dataclass(frozen=True)
-class Member:
-    """What the sockets need to know of a player: who they are and their team (an engine ``Player`` has the same)."""
-
-    id: str
-    name: str
-    team_id: str | None
-
-
-@dataclass(frozen=True)
 class Snapshot:
     """One stored version of a workshop as its pages see it."""
 
     workshop_id: str
     version: int | None  # None: not ordered (delivered whatever was delivered before)
     views: Views
-    members: Mapping[str, Member]  # player id -> Member (or the engine's Player)
+    members: Mapping[str, Player]  # player id -> the player (id, name, team)
 
     @classmethod
     def of(cls, state: State, views: Views, version: int | None) -> "Snapshot":
         return cls(state.workshop.id, version, views, state.players)
-
-    def to_dict(self) -> dict:
-        """The snapshot as JSON for the other processes."""
-        v = self.views
-        return {
-            "workshop_id": self.workshop_id,
-            "version": self.version,
-            "views": {"facilitator": v.facilitator, "screen": v.screen, "guests": v.guests, "teams": v.teams},
-            "members": {pid: [m.name, m.team_id] for pid, m in self.members.items()},
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Snapshot":
-        v = data["views"]
-        return cls(
-            data["workshop_id"],
-            data["version"],
-            Views(v["facilitator"], v["screen"], v["guests"], v["teams"]),
-            {pid: Member(pid, name, team_id) for pid, (name, team_id) in data["members"].items()},
-        )
 
 
 def _same(before: dict | None, view: dict) -> bool:
@@ -115,7 +82,7 @@ def _same(before: dict | None, view: dict) -> bool:
     return True
 
 
-def member_info(members: Mapping[str, Member], player_id: str | None) -> dict:
+def member_info(members: Mapping[str, Player], player_id: str | None) -> dict:
     """What a phone learns about itself."""
     player = members.get(player_id or "")
     if player is None:
@@ -140,14 +107,6 @@ class Publisher:
         self.online: dict[str, Counter] = {}  # workshop -> player id -> open sockets in this process
         self.delivered: dict[str, int] = {}  # workshop -> the newest version its sockets here were sent
         self._order: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
-        # pacing of what other processes publish (see ``pace``): off unless the server turns it on
-        self.interval = 0.0
-        self._spawn = None
-        self._sleep = None
-        self._pace_lock = threading.Lock()
-        self._waiting: dict[str, Snapshot] = {}  # workshop -> newest snapshot from elsewhere, not yet delivered
-        self._pacing: set[str] = set()  # workshops with a paced delivery scheduled or under way
-        self._last: dict[str, tuple[float, float]] = {}  # workshop -> (when the last delivery began, what it cost)
         self._sent: dict[str, dict[str, dict]] = {}  # workshop -> room -> the view last sent to it from here
 
     def _emit(self, event: str, data, to: str) -> None:
@@ -201,7 +160,7 @@ class Publisher:
         """The workshops with a facilitator's console connected to this process."""
         return {c.workshop_id for c in list(self.connections.values()) if c.role == "facilitator"}
 
-    def rooms_for(self, conn: Connection, state: State | Mapping[str, Member]) -> set[str]:
+    def rooms_for(self, conn: Connection, state: State | Mapping[str, Player]) -> set[str]:
         """The rooms a socket belongs in, given the workshop's state (or its members)."""
         members = state.players if isinstance(state, State) else state
         wid = conn.workshop_id
@@ -212,7 +171,7 @@ class Publisher:
             return {team_room(wid, player.team_id)}
         return {room(wid, "guests")}
 
-    def place(self, conn: Connection, state: State | Mapping[str, Member]) -> bool:
+    def place(self, conn: Connection, state: State | Mapping[str, Player]) -> bool:
         """Move a socket into the rooms it belongs in; True if anything changed."""
         wanted = self.rooms_for(conn, state)
         if wanted == conn.rooms:
@@ -226,7 +185,7 @@ class Publisher:
 
     # --- sending ----------------------------------------------------------------
 
-    def view_for(self, conn: Connection, state: State | Mapping[str, Member], views: Views) -> dict:
+    def view_for(self, conn: Connection, state: State | Mapping[str, Player], views: Views) -> dict:
         """The view one socket should have."""
         members = state.players if isinstance(state, State) else state
         if conn.role == "facilitator":
@@ -238,7 +197,7 @@ class Publisher:
             return views.teams[player.team_id]
         return views.guests
 
-    def send_to(self, conn: Connection, state: State | Mapping[str, Member], views: Views) -> None:
+    def send_to(self, conn: Connection, state: State | Mapping[str, Player], views: Views) -> None:
         """Send one socket its whole state (on connect, on ``sync``, after it moved)."""
         members = state.players if isinstance(state, State) else state
         if conn.role == "player":
@@ -279,73 +238,12 @@ class Publisher:
             self.forget(conn.sid)
         self.online.pop(workshop_id, None)
         self.delivered.pop(workshop_id, None)
-        with self._pace_lock:
-            self._waiting.pop(workshop_id, None)
-        self._last.pop(workshop_id, None)
         self._sent.pop(workshop_id, None)
 
-    def publish(self, state: State, views: Views, version: int | None = None, urgent: bool = False) -> None:
-        """After a command: deliver the new version here and, with several processes, to every other one
-        (``urgent``: they deliver it at once instead of with their next paced delivery)."""
-        snapshot = Snapshot.of(state, views, version)
-        self.deliver(snapshot)
-        if self.cluster is not None:
-            self.cluster.publish_snapshot(snapshot.to_dict(), urgent)
-
-    # --- what the other processes publish -----------------------------------------------
-
-    def pace(self, interval: float, spawn, sleep) -> None:
-        """Deliver other processes' snapshots of a workshop at most once per ``interval`` seconds (longer while a
-        delivery itself is slow), the newest one each time. Each process already coalesces its own publications
-        (``Service.publish_every``); without this, a process would send its phones every other process's
-        publications too, and in a join burst of thousands of phones that is most of its work. A snapshot
-        holds whole views, so skipping the older ones in between loses nothing."""
-        self.interval = interval
-        self._spawn = spawn
-        self._sleep = sleep
-
-    def _gap(self, workshop_id: str) -> float:
-        """Time between two paced deliveries: the interval, or four times what the last delivery took."""
-        return max(self.interval, PACE_LOAD_FACTOR * self._last.get(workshop_id, (0.0, 0.0))[1])
-
-    def receive(self, snapshot: Snapshot, urgent: bool = False) -> None:
-        """A snapshot another process published: deliver it now (``urgent``: the facilitator's or the countdown's
-        command, which the whole room waits for) or with the next paced delivery of its workshop."""
-        wid = snapshot.workshop_id
-        if self.interval <= 0 or self._spawn is None:
-            self.deliver(snapshot)
-            return
-        with self._pace_lock:
-            waiting = self._waiting.get(wid)
-            if waiting is None or snapshot.version is None or (waiting.version or -1) < snapshot.version:
-                self._waiting[wid] = waiting = snapshot
-            if not urgent:
-                if wid in self._pacing:  # the scheduled delivery sends this one (or a newer one)
-                    return
-                began, _cost = self._last.get(wid, (-1e9, 0.0))
-                wait = began + self._gap(wid) - time.monotonic()
-                if wait > 0:
-                    self._pacing.add(wid)
-                    self._spawn(self._paced, wid, wait)
-                    return
-            self._waiting.pop(wid, None)
-        self.deliver(waiting)
-
-    def _paced(self, workshop_id: str, wait: float) -> None:
-        """The background task of a paced delivery: deliver the newest waiting snapshot once per gap until none
-        waits any more."""
-        while True:
-            self._sleep(wait)
-            with self._pace_lock:
-                snapshot = self._waiting.pop(workshop_id, None)
-                if snapshot is None:
-                    self._pacing.discard(workshop_id)
-                    return
-            try:
-                self.deliver(snapshot)
-            except Exception:  # keep delivering whatever one delivery did
-                log.exception("could not deliver workshop %s", workshop_id)
-            wait = self._gap(workshop_id)
+    def publish(self, state: State, views: Views, version: int | None = None) -> None:
+        """After a change (a command here, or one another process applied, see ``Service.apply_remote``): deliver
+        the new version to this process's pages."""
+        self.deliver(Snapshot.of(state, views, version))
 
     def deliver(self, snapshot: Snapshot) -> bool:
         """Move this process's phones whose team changed, then send every room here its view.
@@ -359,14 +257,10 @@ class Publisher:
                 if snapshot.version <= self.delivered.get(wid, -1):
                     return False
                 self.delivered[wid] = snapshot.version
-            began = time.monotonic()
-            try:
-                self._send_views(wid, members, views)
-            finally:
-                self._last[wid] = (began, time.monotonic() - began)
+            self._send_views(wid, members, views)
             return True
 
-    def _send_views(self, wid: str, members: Mapping[str, Member], views: Views) -> None:
+    def _send_views(self, wid: str, members: Mapping[str, Player], views: Views) -> None:
         """Move the phones whose team changed, then send each room of the workshop its view if it changed.
 
         A room whose view is the same as the last one sent to it (apart from the countdown's clock reading,

@@ -31,6 +31,7 @@ from .engine import (
 )
 from .engine import commands as c
 from .engine.state import FACILITATOR, SYSTEM, Role
+from .publish import Snapshot
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ CODE_LENGTH = 6
 # the sockets' writers then need about as long again to put the frames on the wire.
 PUBLISH_LOAD_FACTOR = 4.0
 CODE_CACHE = 10_000  # room codes remembered (a workshop's code never changes)
+REMOTE_WAIT = 1.0  # seconds another process's command waits for the one before it, before the stored state is read
 
 
 def new_code() -> str:
@@ -103,6 +105,10 @@ class Service:
         self._built: dict[str, tuple[int, Views, float]] = {}  # views built for connecting pages: version, when
         self._cost: dict[str, float] = {}  # seconds the last publication took to build and hand over
         self._codes: dict[str, str] = {}  # room code -> workshop id, as found
+        self._cache_lock = threading.Lock()  # the cache and the other processes' waiting commands
+        self._waiting: dict[str, dict[int, tuple]] = {}  # workshop -> version -> another process's command
+        self._gap_checks: set[str] = set()  # workshops with a missing version being waited for
+        self._code_lock = threading.Lock()
 
     def publish_every(self, interval: float, spawn: Callable, sleep: Callable[[float], None]) -> None:
         """Coalesce publications: a workshop's views go out at most once per ``interval`` seconds.
@@ -116,7 +122,6 @@ class Service:
         self.publish_interval = interval
         self._spawn = spawn
         self._sleep = sleep
-        self.publisher.pace(interval, spawn, sleep)  # and what other processes publish, the same way
 
     # --- creating ---------------------------------------------------------------
 
@@ -152,12 +157,16 @@ class Service:
         join burst every phone's page load and connection asks, and each database look-up holds a pooled
         connection while the green thread waits its turn (a deleted workshop is then refused by its state)."""
         found = self._codes.get(code)
-        if found is None:
-            found = self.store.workshop_id_by_code(code)
-            if found is not None:
-                if len(self._codes) >= CODE_CACHE:
-                    self._codes.clear()
-                self._codes[code] = found
+        if found is not None:
+            return found
+        with self._code_lock:  # one look-up at a time: a room scanning the QR code at once asks the database once
+            found = self._codes.get(code)
+            if found is None:
+                found = self.store.workshop_id_by_code(code)
+                if found is not None:
+                    if len(self._codes) >= CODE_CACHE:
+                        self._codes.clear()
+                    self._codes[code] = found
         return found
 
     def state(self, workshop_id: str, recent: bool = False) -> State | None:
@@ -184,7 +193,7 @@ class Service:
         if loaded is None:
             return None
         state, version = loaded
-        self._cache[workshop_id] = (version, state)
+        self._remember(workshop_id, version, state)
         self._track_deadline(state)
         return state
 
@@ -222,7 +231,6 @@ class Service:
     def resync(self) -> None:
         """Deliver the stored state of every workshop with a page on this process to its pages again
         (after this process may have missed other processes' changes: its Redis subscription was lost)."""
-        from .publish import Snapshot
 
         for workshop_id in {c.workshop_id for c in list(self.publisher.connections.values())}:
             found = self.current(workshop_id, fresh=True)
@@ -252,19 +260,109 @@ class Service:
                         state = cached[1]
                     else:
                         state, _moved = self.store.load(workshop_id, session)
-                        self._cache[workshop_id] = (version, state)
+                        self._remember(workshop_id, version, state)
                     new = apply(state, actor, command, now)
                     if new is state:
                         raise _Unchanged(state)  # roll the claimed version back
                     self.store.write(session, state, new, tokens)
             except _Unchanged as unchanged:
-                self._cache[workshop_id] = (version, unchanged.state)
                 return unchanged.state
             version += 1
-            self._cache[workshop_id] = (version, new)
+            cluster = self.publisher.cluster
+            if cluster is not None:  # the other processes apply it too, right away
+                cluster.publish_command(workshop_id, version, actor, command, now)
+            self._remember(workshop_id, version, new)
             self._track_deadline(new)
-            self._publish(new, version, now, urgent=actor.role in (Role.FACILITATOR, Role.SYSTEM))
+            urgent = actor.role in (Role.FACILITATOR, Role.SYSTEM)
+            if not self._catch_up(workshop_id, urgent):  # another process's newer commands may wait for this one
+                self._publish(new, version, now, urgent)
             return new
+
+    # --- other processes' commands ---------------------------------------------------
+
+    def _remember(self, workshop_id: str, version: int, state: State) -> None:
+        """Cache a workshop's state at ``version`` unless a newer one is cached already."""
+        with self._cache_lock:
+            cached = self._cache.get(workshop_id)
+            if cached is None or cached[0] < version:
+                self._cache[workshop_id] = (version, state)
+
+    def apply_remote(self, workshop_id: str, version: int, actor: Actor, command: c.Command, now: float) -> None:
+        """Another process committed ``command`` as the workshop's ``version``: apply it to the cached state, in
+        version order, and publish the result to this process's pages. A version that arrives before the one it
+        follows waits for it (``REMOTE_WAIT`` seconds at most; then the stored state is loaded). A workshop
+        this process has no state of is left alone: it is loaded from the database when a page needs it."""
+        with self._cache_lock:
+            cached = self._cache.get(workshop_id)
+            if cached is None or version <= cached[0]:
+                return
+            self._waiting.setdefault(workshop_id, {})[version] = (actor, command, now)
+        self._catch_up(workshop_id, actor.role in (Role.FACILITATOR, Role.SYSTEM))
+
+    def _catch_up(self, workshop_id: str, urgent: bool = False) -> bool:
+        """Apply the waiting commands of other processes that follow the cached version and publish the newest
+        state (True when it did). While a version is missing, look again after ``REMOTE_WAIT`` seconds."""
+        with self._cache_lock:
+            waiting = self._waiting.get(workshop_id)
+            cached = self._cache.get(workshop_id)
+            if not waiting or cached is None:
+                self._waiting.pop(workshop_id, None)
+                return False
+            version, state = cached
+            applied = False
+            while version + 1 in waiting:
+                actor, command, now = waiting.pop(version + 1)
+                try:
+                    state = apply(state, actor, command, now)
+                except GameError:  # the same rules on the same state cannot refuse it: read the stored state
+                    log.warning("another process's command does not apply here; loading workshop %s", workshop_id)
+                    self._cache.pop(workshop_id, None)
+                    self._waiting.pop(workshop_id, None)
+                    applied = False
+                    break
+                version, applied = version + 1, True
+            else:
+                for old in [v for v in waiting if v <= version]:
+                    del waiting[old]
+                if applied:
+                    self._cache[workshop_id] = (version, state)
+            gap = bool(self._waiting.get(workshop_id))
+            if not gap:
+                self._waiting.pop(workshop_id, None)
+            schedule = gap and workshop_id not in self._gap_checks
+            if schedule:
+                self._gap_checks.add(workshop_id)
+        if schedule:
+            if self._spawn is not None:
+                self._spawn(self._fill_gap, workshop_id)
+            else:
+                self._fill_gap(workshop_id, wait=False)
+        if workshop_id not in self._cache:  # dropped above: the stored state, to every page here
+            found = self.current(workshop_id, fresh=True)
+            if found is not None:
+                self.publisher.deliver(Snapshot.of(*found))
+            return True
+        if applied:
+            self._track_deadline(state)
+            self._publish(state, version, self.clock(), urgent)
+        return applied
+
+    def _fill_gap(self, workshop_id: str, wait: bool = True) -> None:
+        """A version of another process's commands did not arrive (Redis dropped it): after a short wait,
+        load the stored state, then apply what waits beyond it."""
+        try:
+            if wait:
+                self._sleep(REMOTE_WAIT)
+            with self._cache_lock:
+                self._gap_checks.discard(workshop_id)
+                missing = bool(self._waiting.get(workshop_id))
+            if missing and not self._catch_up(workshop_id):
+                found = self.current(workshop_id, fresh=True)  # loads and caches the stored state
+                if found is not None:
+                    self._catch_up(workshop_id)
+                    self.publisher.deliver(Snapshot.of(*found))
+        except Exception:
+            log.exception("could not catch up with workshop %s", workshop_id)
 
     def _publish(self, state: State, version: int, now: float, urgent: bool = False) -> None:
         """Publish a committed state now, or with the next coalesced publication (see ``publish_every``).
@@ -275,9 +373,12 @@ class Service:
         """
         wid = state.workshop.id
         if self.publish_interval <= 0 or self._spawn is None:
-            self.publisher.publish(state, build_views(state, now), version, urgent)
+            self.publisher.publish(state, build_views(state, now), version)
             return
         with self._publishing:
+            pending = self._pending.get(wid)
+            if pending is not None and pending[1] > version:  # a newer state waits (another process's): send that
+                state, version = pending
             if urgent:
                 self._pending.pop(wid, None)  # this newer state replaces it; a running flush then finds nothing
             elif wid in self._flushing:  # the scheduled publication will send this (or a newer) state
@@ -290,7 +391,7 @@ class Service:
                 self._flushing.add(wid)
                 self._spawn(self._flush, wid, wait)
                 return
-        self._send(state, version, now, urgent)
+        self._send(state, version, now)
 
     def _gap(self, workshop_id: str) -> float:
         """The time between two publications of a workshop: the interval, or longer when a publication itself
@@ -298,13 +399,13 @@ class Service:
         process's time and commands and pings still get through; the sockets' queues never grow without end."""
         return max(self.publish_interval, PUBLISH_LOAD_FACTOR * self._cost.get(workshop_id, 0.0))
 
-    def _send(self, state: State, version: int, now: float, urgent: bool = False) -> None:
+    def _send(self, state: State, version: int, now: float) -> None:
         """Build every role's view and hand them to the publisher."""
         started = time.monotonic()
         views = build_views(state, now)
         with self._publishing:
             self._published[state.workshop.id] = (state, views, version, started)
-        self.publisher.publish(state, views, version, urgent)
+        self.publisher.publish(state, views, version)
         self._cost[state.workshop.id] = time.monotonic() - started
 
     def _flush(self, workshop_id: str, wait: float) -> None:

@@ -4,6 +4,7 @@ before ``execute`` returns. The interval's wait is a gate the test opens, so not
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -12,7 +13,7 @@ from game import db
 from game.decks import default_scenarios_dir, load_decks
 from game.engine import Settings
 from game.engine import commands as c
-from game.engine.state import FACILITATOR, GUEST
+from game.engine.state import FACILITATOR, GUEST, Actor, Role
 from game.service import Service
 from game.store import Store, make_engine
 
@@ -20,18 +21,22 @@ from game.store import Store, make_engine
 class Recorder:
     """A publisher that keeps what it was given."""
 
+    cluster = None
+
     def __init__(self):
         self.sent: list[tuple[int, int]] = []  # (version, players in the state)
         self.delivered: dict[str, int] = {}  # what a Publisher delivered (nothing: the service asks the database)
         self.done = threading.Condition()
 
-    def publish(self, state, views, version=None, urgent=False):
+    def publish(self, state, views, version=None):
         with self.done:
             self.sent.append((version, len(state.players)))
             self.done.notify_all()
 
-    def pace(self, interval, spawn, sleep):
-        pass
+    def deliver(self, snapshot):
+        with self.done:
+            self.sent.append((snapshot.version, len(snapshot.members)))
+            self.done.notify_all()
 
     def close_workshop(self, workshop_id, message):
         pass
@@ -107,81 +112,89 @@ def test_the_facilitators_command_goes_out_at_once_and_replaces_what_was_pending
     assert service.publisher.sent == [(1, 1), (3, 2)]  # nothing older follows
 
 
-# --- what other processes publish: paced the same way (Publisher.receive) --------------------------------
+# --- other processes' commands (Service.apply_remote) -------------------------------------------------------
 
 
-class FakeSocketIO:
-    """Records every emit of a Publisher; rooms are not needed for these tests."""
+class CommandLog:
+    """Stands in for the cluster: keeps each command a service shares with the other processes."""
 
     def __init__(self):
-        self.emits: list[tuple[str, dict, str]] = []
-        self.server = self
+        self.sent: list[tuple] = []
 
-    def emit(self, event, data, to=None, ignore_queue=False):
-        self.emits.append((event, data, to))
+    def publish_command(self, workshop_id, version, actor, command, now):
+        from game.engine.commands import command_from_dict, command_to_dict
 
-    def enter_room(self, sid, name, namespace="/"):
-        pass
-
-    def leave_room(self, sid, name, namespace="/"):
-        pass
-
-
-def snapshot(version: int):
-    from game.engine import Views
-    from game.publish import Snapshot
-
-    return Snapshot("w1", version, Views({"v": version}, {"v": version}, {"v": version}, {}), {})
+        as_json = json.loads(json.dumps(command_to_dict(command)))  # as it crosses Redis
+        self.sent.append((workshop_id, version, actor, command_from_dict(as_json), now))
 
 
 @pytest.fixture
-def paced():
-    """A Publisher pacing other processes' snapshots; the spawned delivery task is kept for the test to run."""
-    from game.publish import Publisher
-
-    socketio = FakeSocketIO()
-    publisher = Publisher(socketio)
-    tasks = []
-    publisher.pace(3600.0, lambda fn, *a: tasks.append((fn, a)), lambda seconds: None)  # an hour: always waits
-    return publisher, socketio, tasks
-
-
-def screen_versions(socketio) -> list[int]:
-    return [data["v"] for event, data, to in socketio.emits if to == "w1:screen"]
+def two(tmp_path):
+    """Two services ("processes") on one database: ``one`` shares its commands, ``two`` applies them."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'remote.sqlite3'}")
+    db.upgrade(engine)
+    decks = load_decks(default_scenarios_dir())
+    one, two = Service(Store(engine), Recorder(), decks), Service(Store(engine), Recorder(), decks)
+    one.publisher.cluster = CommandLog()
+    yield one, two
+    engine.dispose()
 
 
-def test_other_processes_snapshots_are_delivered_once_per_interval_newest_first(paced):
-    publisher, socketio, tasks = paced
-    publisher.receive(snapshot(1))  # nothing delivered lately: at once
-    assert screen_versions(socketio) == [1]
-    for version in (3, 2, 4):  # within the interval, in any order: one delivery later, of the newest
-        publisher.receive(snapshot(version))
-    assert screen_versions(socketio) == [1] and len(tasks) == 1
-    fn, args = tasks.pop()
-    fn(*args)  # the paced delivery: sends 4, finds nothing more waiting, ends
-    assert screen_versions(socketio) == [1, 4] and not tasks
-    publisher.receive(snapshot(3))  # older than what was delivered: dropped when its turn comes
-    fn, args = tasks.pop()
-    fn(*args)
-    assert screen_versions(socketio) == [1, 4]
+def play_some(one) -> str:
+    """Create a workshop on ``one`` and play a few commands there; return its id."""
+    created = one.create_workshop("Remote", "aandacht-basis", ["spilled-tea"], Settings(team_size=3), ["Red"])
+    wid = created.workshop.id
+    red = next(iter(one.state(wid).teams))
+    for pid in ("ann", "bob", "cem"):
+        one.execute(wid, GUEST, c.JoinWorkshop(pid, pid.title()), {pid: "token-" + pid})
+        one.execute(wid, Actor(Role.PLAYER, pid), c.JoinTeam(red))
+    one.execute(wid, FACILITATOR, c.DealCard(0))
+    one.execute(wid, Actor(Role.PLAYER, "bob"), c.SubmitPick(0, "b", "x1", 1))
+    return wid
 
 
-def test_an_urgent_snapshot_from_another_process_goes_out_at_once(paced):
-    publisher, socketio, tasks = paced
-    publisher.receive(snapshot(1))
-    publisher.receive(snapshot(2))  # waits for the paced delivery
-    publisher.receive(snapshot(3), urgent=True)  # a dealt card: now, and it takes the waiting one's place
-    assert screen_versions(socketio) == [1, 3]
-    fn, args = tasks.pop()
-    fn(*args)
-    assert screen_versions(socketio) == [1, 3]
+def test_another_process_applies_the_commands_in_version_order_whatever_order_they_arrive_in(two):
+    one, other = two
+    created = one.create_workshop("Remote", "aandacht-basis", ["spilled-tea"], Settings(team_size=3), [])
+    wid = created.workshop.id
+    other.state(wid)  # the other process follows this workshop (a page of it is connected there)
+    one.publisher.cluster.sent.clear()
+    wid2 = play_some(one)
+    assert wid2 != wid
+    one.execute(wid, GUEST, c.JoinWorkshop("dan", "Dan"), {"dan": "token-dan"})
+    one.execute(wid, FACILITATOR, c.AddTeam("t-blue", "Blue"))
+    one.execute(wid, Actor(Role.PLAYER, "dan"), c.JoinTeam("t-blue"))
+    sent = [m for m in one.publisher.cluster.sent if m[0] == wid]
+    assert [m[1] for m in sent] == [1, 2, 3]  # each command's version (created as version 0)
+    before = len(other.publisher.sent)
+    checks = []  # the wait for a missing version: kept, not run (its versions arrive meanwhile)
+    other._spawn = lambda fn, *args: checks.append((fn, args))
+    loads = []
+    load = other.store.load
+    other.store.load = lambda *a, **k: loads.append(a) or load(*a, **k)
+    for message in (sent[2], sent[0], sent[1]):  # Redis may hand them over in another order
+        other.apply_remote(*message)
+    assert checks and not loads  # it waited for versions 1 and 2, applied all three, and read nothing
+    assert other._cache[wid][0] == 3 and other._cache[wid][1] == one.state(wid)  # the very same state as stored
+    fn, args = checks.pop()
+    other._sleep = lambda seconds: None
+    fn(*args)  # the check finds nothing missing any more
+    assert not loads
+    assert len(other.publisher.sent) > before and other.publisher.sent[-1][0] == 3
+    other.apply_remote(*sent[1])  # a repeat changes nothing
+    assert other._cache[wid][0] == 3
+    assert wid2 not in other._cache  # a workshop it does not follow is left to the database
 
 
-def test_without_pacing_every_snapshot_is_delivered_at_once():
-    from game.publish import Publisher
-
-    socketio = FakeSocketIO()
-    publisher = Publisher(socketio)
-    for version in (1, 2, 3):
-        publisher.receive(snapshot(version))
-    assert screen_versions(socketio) == [1, 2, 3]
+def test_a_version_that_never_arrives_is_read_from_the_database(two):
+    one, other = two
+    wid = play_some(one)
+    other.state(wid)
+    start = other._cache[wid][0]
+    one.publisher.cluster.sent.clear()
+    one.execute(wid, Actor(Role.PLAYER, "ann"), c.SubmitPick(0, "a", "x2", 2))
+    one.execute(wid, Actor(Role.PLAYER, "cem"), c.SubmitPick(0, "c", "x3", 3))
+    lost, late = one.publisher.cluster.sent
+    other.apply_remote(*late)  # the one before it was lost: without a spawner it loads the stored state at once
+    assert other._cache[wid] == (start + 2, one.state(wid))
+    assert other.publisher.sent[-1][0] == start + 2

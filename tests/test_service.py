@@ -19,11 +19,13 @@ from game.store import Store, make_engine
 class Silent:
     """A publisher that only counts what it would send."""
 
+    cluster = None
+
     def __init__(self):
         self.published = 0
         self.delivered: dict[str, int] = {}  # what a Publisher delivered (nothing: the service asks the database)
 
-    def publish(self, state, views, version=None, urgent=False):
+    def publish(self, state, views, version=None):
         self.published += 1
 
     def close_workshop(self, workshop_id, message):

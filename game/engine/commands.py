@@ -7,7 +7,7 @@ round carry the round they were meant for, so a stale one can be refused.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from .state import Role
 
@@ -272,3 +272,13 @@ COMMANDS = {
 }
 
 __all__ = ["Command", *COMMANDS]
+
+
+def command_to_dict(command: Command) -> dict:
+    """A command as JSON-ready data (what another server process needs to apply it too)."""
+    return {"type": type(command).__name__, "fields": asdict(command)}
+
+
+def command_from_dict(data: dict) -> Command:
+    """The command ``command_to_dict`` described (KeyError or TypeError when it describes none)."""
+    return COMMANDS[data["type"]](**data["fields"])

@@ -102,6 +102,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["aandacht"] = Service(store, Publisher(socketio, cluster), decks, app.config["CLOCK"])
     if cluster is not None:
         cluster.on_resubscribe = app.extensions["aandacht"].resync
+        cluster.on_command = app.extensions["aandacht"].apply_remote
     interval = app.config["PUBLISH_INTERVAL"]
     interval = float(interval) if interval not in (None, "") else (0.1 if app.config["ASYNC_MODE"] != "threading" else 0.0)
     if interval > 0:  # under a burst of commands a workshop's views go out at most once per interval
