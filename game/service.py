@@ -42,6 +42,8 @@ CODE_LENGTH = 6
 # the sockets' writers then need about as long again to put the frames on the wire.
 PUBLISH_LOAD_FACTOR = 4.0
 CODE_CACHE = 10_000  # room codes remembered (a workshop's code never changes)
+CATCH_UP_TRIES = 3  # times a command lets go of the workshop to wait for other processes' commands, then loads it
+CATCH_UP_WAIT = 0.25  # seconds it waits each time
 REMOTE_WAIT = 1.0  # seconds another process's command waits for the one before it, before the stored state is read
 
 
@@ -79,6 +81,13 @@ class _Unchanged(Exception):
 
     def __init__(self, state: State):
         self.state = state
+
+
+class _Behind(Exception):
+    """The cached state is older than the stored version: other processes' commands have not arrived yet."""
+
+    def __init__(self, version: int):
+        self.version = version
 
 
 class Service:
@@ -249,24 +258,32 @@ class Service:
         one workshop are applied one at a time, in order, on the newest state, never on a stale copy.
         """
         with self._locks[workshop_id]:
-            try:
-                with self.store.transaction() as session:
-                    version = self.store.claim(session, workshop_id, self.clock())  # the lock, and the next version
-                    if version is None:
-                        raise GameError("no_such_workshop", "This workshop does not exist (any more).")
-                    now = self.clock()  # read holding the lock: commands are applied in the order of their time
-                    cached = self._cache.get(workshop_id)
-                    if cached is not None and cached[0] == version:
-                        state = cached[1]
-                    else:
-                        state, _moved = self.store.load(workshop_id, session)
-                        self._remember(workshop_id, version, state)
-                    new = apply(state, actor, command, now)
-                    if new is state:
-                        raise _Unchanged(state)  # roll the claimed version back
-                    self.store.write(session, state, new, tokens)
-            except _Unchanged as unchanged:
-                return unchanged.state
+            for attempt in range(CATCH_UP_TRIES + 1):
+                try:
+                    with self.store.transaction() as session:
+                        version = self.store.claim(session, workshop_id, self.clock())  # the lock, the next version
+                        if version is None:
+                            raise GameError("no_such_workshop", "This workshop does not exist (any more).")
+                        now = self.clock()  # read holding the lock: commands are applied in the order of their time
+                        cached = self._cache.get(workshop_id)
+                        if cached is not None and cached[0] == version:
+                            state = cached[1]
+                        elif cached is not None and cached[0] < version and attempt < CATCH_UP_TRIES \
+                                and self.publisher.cluster is not None:
+                            raise _Behind(version)  # another process's command is on its way: let go and wait
+                        else:
+                            state, _moved = self.store.load(workshop_id, session)
+                            self._remember(workshop_id, version, state)
+                        new = apply(state, actor, command, now)
+                        if new is state:
+                            raise _Unchanged(state)  # roll the claimed version back
+                        self.store.write(session, state, new, tokens)
+                except _Unchanged as unchanged:
+                    return unchanged.state
+                except _Behind as behind:
+                    self._wait_for(workshop_id, behind.version)
+                    continue
+                break
             version += 1
             cluster = self.publisher.cluster
             if cluster is not None:  # the other processes apply it too, right away
@@ -346,6 +363,17 @@ class Service:
             self._track_deadline(state)
             self._publish(state, version, self.clock(), urgent)
         return applied
+
+    def _wait_for(self, workshop_id: str, version: int) -> None:
+        """Wait (a little, holding no database lock) until the cached state reaches ``version`` through the other
+        processes' commands: loading the whole workshop instead costs far more, with thousands of players."""
+        deadline = time.monotonic() + CATCH_UP_WAIT
+        while time.monotonic() < deadline:
+            self._catch_up(workshop_id)
+            cached = self._cache.get(workshop_id)
+            if cached is None or cached[0] >= version:
+                return
+            self._sleep(0.005)
 
     def _fill_gap(self, workshop_id: str, wait: bool = True) -> None:
         """A version of another process's commands did not arrive (Redis dropped it): after a short wait,

@@ -198,3 +198,25 @@ def test_a_version_that_never_arrives_is_read_from_the_database(two):
     other.apply_remote(*late)  # the one before it was lost: without a spawner it loads the stored state at once
     assert other._cache[wid] == (start + 2, one.state(wid))
     assert other.publisher.sent[-1][0] == start + 2
+
+
+def test_a_command_waits_for_the_other_processes_commands_instead_of_loading_the_workshop(two):
+    one, other = two
+    wid = play_some(one)
+    other.publisher.cluster = CommandLog()
+    other.state(wid)  # following the workshop
+    one.publisher.cluster.sent.clear()
+    one.execute(wid, Actor(Role.PLAYER, "ann"), c.SubmitPick(0, "a", "x2", 2))  # not arrived at `other` yet
+    on_the_way = list(one.publisher.cluster.sent)
+    loads = []
+    load = other.store.load
+    other.store.load = lambda *a, **k: loads.append(a) or load(*a, **k)
+
+    def sleep(seconds):  # while `other` waits, the command arrives through "Redis"
+        while on_the_way:
+            other.apply_remote(*on_the_way.pop())
+
+    other._sleep = sleep
+    other.execute(wid, Actor(Role.PLAYER, "cem"), c.SubmitPick(0, "c", "x3", 3))
+    assert not loads  # it let go of the workshop, caught up, and claimed it again
+    assert other.state(wid) == one.state(wid) and set(one.state(wid).picks) == {(0, "ann"), (0, "bob"), (0, "cem")}
