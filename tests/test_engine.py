@@ -6,7 +6,7 @@ import pytest
 
 from game.engine import GameError, Phase, Role, apply, build_views
 from game.engine import commands as c
-from game.engine.state import FACILITATOR, GUEST, SYSTEM, Actor
+from game.engine.state import FACILITATOR, GUEST, SYSTEM, Actor, Settings, Workshop, new_state
 
 
 def player(pid: str) -> Actor:
@@ -499,3 +499,22 @@ def test_a_phone_gets_the_top_of_the_leaderboard_and_its_own_row():
     assert far[:PHONE_BOARD_TOP] == board[:PHONE_BOARD_TOP]
     assert far[-1] == {**board[25], "apart": True} and len(far) == PHONE_BOARD_TOP + 1
     assert "apart" not in board[25]  # the screen's and the console's board is not changed
+
+
+def test_a_phone_choosing_a_team_in_a_big_room_sees_the_first_teams_with_room():
+    """With more teams than a phone can list, the guest view lists the first 40 that have room (a keynote can
+    have hundreds of teams, and every phone without a team receives this view after every change)."""
+    from game.engine.views import GUEST_TEAMS_MAX
+
+    s = new_state(Workshop(id="w1", code="ABCDEF", title="T", deck_id="d", cards=(),
+                           settings=Settings(language="en", timer_seconds=60, team_size=2, teams_open=True),
+                           created_at=1000.0))
+    for i in range(GUEST_TEAMS_MAX + 10):
+        s = apply(s, FACILITATOR, c.AddTeam(f"t{i:03d}", f"Team {i}"), 1000.0)
+    for i, pid in enumerate(("a", "b")):  # fill the first team
+        s = apply(s, GUEST, c.JoinWorkshop(pid, pid.upper()), 1000.0)
+        s = apply(s, Actor(Role.PLAYER, pid), c.JoinTeam("t000"), 1000.0)
+    guests = build_views(s, 1000.0).guests
+    assert guests["teams_total"] == GUEST_TEAMS_MAX + 10
+    assert [t["id"] for t in guests["teams"]] == [f"t{i:03d}" for i in range(1, GUEST_TEAMS_MAX + 1)]
+    assert not any(t["full"] for t in guests["teams"])

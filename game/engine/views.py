@@ -62,6 +62,7 @@ def leaderboard(state: State) -> list[dict]:
     return rows
 
 
+GUEST_TEAMS_MAX = 40  # a phone choosing a team sees every team, or with more the first 40 that have room
 PHONE_BOARD_TOP = 10  # a phone's leaderboard: the first ten teams, and its own team's row when further down
 
 
@@ -333,13 +334,16 @@ def build_views(state: State, now: float) -> Views:
         "commitments": _commitments(state, approved_only=True) if finished else None,
     }
 
+    size = state.workshop.settings.team_size
+    listed = teams if len(teams) <= GUEST_TEAMS_MAX else [t for t in teams if len(members[t.id]) < size][:GUEST_TEAMS_MAX]
     guests = {
         "role": "guest",
         "workshop": header,
         "teams": [
-            {"id": t.id, "name": t.name, "size": len(members[t.id]), "full": len(members[t.id]) >= state.workshop.settings.team_size}
-            for t in teams
+            {"id": t.id, "name": t.name, "size": len(members[t.id]), "full": len(members[t.id]) >= size}
+            for t in listed
         ],
+        "teams_total": len(teams),
     }
 
     boards = _phone_boards(public_board) if public_board else {}

@@ -62,6 +62,7 @@
     team_title: _("Choose your team"),
     team_size: _("{n} of {max}"),
     team_full: _("full"),
+    teams_shown: _("The first {shown} of {total} teams with room; a full team is not listed."),
     no_teams_open: _("No teams yet. Start one below."),
     no_teams_closed: _("No teams yet — the facilitator is adding them."),
     new_team_title: _("Or start a new team"),

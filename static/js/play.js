@@ -365,11 +365,11 @@
         hello.textContent = t("hello", { name: state.me ? state.me.name : "" });
         newForm.hidden = !w.teams_open;
         closedNote.hidden = w.teams_open || !view.teams.length;
-        listSection.render({ teams: view.teams, open: w.teams_open, max: w.team_size, lang: lang }, function (d) {
+        listSection.render({ teams: view.teams, total: view.teams_total, open: w.teams_open, max: w.team_size, lang: lang }, function (d) {
           if (!d.teams.length) {
             return el("p", { class: "empty", text: t(d.open ? "no_teams_open" : "no_teams_closed") });
           }
-          return el("ul", { class: "team-options" }, d.teams.map(function (team) {
+          var list = el("ul", { class: "team-options" }, d.teams.map(function (team) {
             return el("li", null, [
               el("button", {
                 type: "button",
@@ -382,6 +382,8 @@
               ])
             ]);
           }));
+          if (!(d.total > d.teams.length)) return list;
+          return el("div", null, [list, el("p", { class: "hint", id: "teams-shown", text: t("teams_shown", { shown: d.teams.length, total: d.total }) })]);
         });
       }
     };
