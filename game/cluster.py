@@ -1,8 +1,8 @@
 """What several server processes share through Redis: workshop versions, closures and presence.
 
 One process serves its own sockets (nginx keeps each browser on one process). When a command is
-committed in any process, that process publishes the command with the version it made, the sender
-and the time on the channel ``<channel>:workshops``. Every other process applies it to its own
+committed in any process, that process publishes the commands with the version they made, the
+senders and the time on the channel ``<channel>:workshops``. Every other process applies it to its own
 cached state in version order (waiting briefly for a version that is still on its way, and loading
 the stored state when one never comes) and publishes the new views to its own sockets, moving phones
 whose team changed to their new room first. So each process keeps the newest state without reading
@@ -79,18 +79,18 @@ class Cluster:
                 if attempt == 2:
                     log.exception("could not reach Redis: the other processes miss a %s", message.get("kind"))
 
-    def publish_command(self, workshop_id: str, version: int, actor, command, now: float) -> None:
-        """A command was committed as a workshop's ``version``: every other process applies it to its own copy
-        of the state (the rules are pure: the same command on the same state at the same time gives the same
-        state) and publishes the new views to its pages. A few hundred bytes, where the views are megabytes."""
+    def publish_commands(self, workshop_id: str, version: int, commands: list, now: float) -> None:
+        """Commands (``[(actor, command)]``, in order) were committed as a workshop's ``version``: every other
+        process applies them to its own copy of the state (the rules are pure: the same commands on the same
+        state at the same time give the same state) and publishes the new views to its pages. Bytes, where
+        the views are megabytes."""
         from .engine.commands import command_to_dict
 
         self._publish({
-            "kind": "command",
+            "kind": "commands",
             "workshop_id": workshop_id,
             "version": version,
-            "actor": [actor.role.value, actor.player_id],
-            "command": command_to_dict(command),
+            "commands": [[actor.role.value, actor.player_id, command_to_dict(command)] for actor, command in commands],
             "now": now,
         })
 
@@ -169,14 +169,13 @@ class Cluster:
     def handle(self, message: dict) -> None:
         """Act on one message from another process."""
         kind = message.get("kind")
-        if kind == "command":
+        if kind == "commands":
             from .engine.commands import command_from_dict
             from .engine.state import Actor, Role
 
-            role, player_id = message["actor"]
+            commands = [(Actor(Role(role), pid), command_from_dict(cmd)) for role, pid, cmd in message["commands"]]
             if self.on_command is not None:
-                self.on_command(message["workshop_id"], message["version"], Actor(Role(role), player_id),
-                                command_from_dict(message["command"]), message["now"])
+                self.on_command(message["workshop_id"], message["version"], commands, message["now"])
         elif kind == "closed":
             self.publisher.close_local(message["workshop_id"], message["message"])
         elif kind == "presence":

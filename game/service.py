@@ -42,6 +42,7 @@ CODE_LENGTH = 6
 # the sockets' writers then need about as long again to put the frames on the wire.
 PUBLISH_LOAD_FACTOR = 4.0
 CODE_CACHE = 10_000  # room codes remembered (a workshop's code never changes)
+GROUP_MAX = 200  # commands committed together at most (group commit under a burst)
 CATCH_UP_TRIES = 3  # times a command lets go of the workshop to wait for other processes' commands, then loads it
 CATCH_UP_WAIT = 0.25  # seconds it waits each time
 REMOTE_WAIT = 1.0  # seconds another process's command waits for the one before it, before the stored state is read
@@ -77,10 +78,30 @@ class Created:
 
 
 class _Unchanged(Exception):
-    """A command that changed nothing: its transaction is rolled back (carries the state it left as it was)."""
+    """Commands that changed nothing: their transaction is rolled back."""
 
-    def __init__(self, state: State):
-        self.state = state
+
+class _Queued:
+    """A command waiting for its turn in ``Service.execute``, and then its outcome."""
+
+    __slots__ = ("actor", "command", "tokens", "done", "lead", "finished", "state", "error")
+
+    def __init__(self, actor: Actor, command: c.Command, tokens: dict[str, str] | None):
+        self.actor, self.command, self.tokens = actor, command, tokens
+        self.done = threading.Event()  # set when it is finished, or when it is its turn to run the queue
+        self.lead = False
+        self.finished = False
+        self.state: State | None = None
+        self.error: BaseException | None = None
+
+    def finish(self, state: State | None = None, error: BaseException | None = None) -> None:
+        self.state, self.error, self.finished = state, error, True
+        self.done.set()
+
+    def outcome(self) -> State:
+        if self.error is not None:
+            raise self.error
+        return self.state
 
 
 class _Behind(Exception):
@@ -115,6 +136,9 @@ class Service:
         self._cost: dict[str, float] = {}  # seconds the last publication took to build and hand over
         self._codes: dict[str, str] = {}  # room code -> workshop id, as found
         self._cache_lock = threading.Lock()  # the cache and the other processes' waiting commands
+        self._queue_lock = threading.Lock()
+        self._queues: dict[str, list[_Queued]] = {}  # workshop -> commands waiting for their turn
+        self._running: set[str] = set()  # workshops whose queue a green thread is running
         self._waiting: dict[str, dict[int, tuple]] = {}  # workshop -> version -> another process's command
         self._gap_checks: set[str] = set()  # workshops with a missing version being waited for
         self._code_lock = threading.Lock()
@@ -253,47 +277,104 @@ class Service:
     ) -> State:
         """Apply one command, commit it, publish the new views; raise GameError to refuse it.
 
-        The workshop's lock is held from reading its version to the commit: in this process by a
-        lock per workshop, across processes by the database (see ``Store.claim``). So commands for
-        one workshop are applied one at a time, in order, on the newest state, never on a stale copy.
+        Commands for one workshop are applied one at a time, in order, on the newest state, never on a
+        stale copy: in this process one green thread at a time runs them (``_run``), across processes the
+        database orders them (see ``Store.claim``). Commands that arrive while one is being committed wait
+        and are then committed together, in the order they arrived, in one transaction (group commit): under
+        a burst each still gets its own result, and every one is committed before ``execute`` returns.
         """
-        with self._locks[workshop_id]:
-            for attempt in range(CATCH_UP_TRIES + 1):
-                try:
-                    with self.store.transaction() as session:
-                        version = self.store.claim(session, workshop_id, self.clock())  # the lock, the next version
-                        if version is None:
-                            raise GameError("no_such_workshop", "This workshop does not exist (any more).")
-                        now = self.clock()  # read holding the lock: commands are applied in the order of their time
-                        cached = self._cache.get(workshop_id)
-                        if cached is not None and cached[0] == version:
-                            state = cached[1]
-                        elif cached is not None and cached[0] < version and attempt < CATCH_UP_TRIES \
-                                and self.publisher.cluster is not None:
-                            raise _Behind(version)  # another process's command is on its way: let go and wait
+        item = _Queued(actor, command, tokens)
+        with self._queue_lock:
+            queue = self._queues.setdefault(workshop_id, [])
+            queue.append(item)
+            lead = len(queue) == 1 and workshop_id not in self._running
+            if lead:
+                self._running.add(workshop_id)
+        if not lead:
+            item.done.wait()
+            if not item.lead:
+                return item.outcome()
+        while True:  # this green thread runs the queue until its own command is done, then hands over
+            with self._queue_lock:
+                batch = self._queues.pop(workshop_id, [])
+            try:
+                self._run(workshop_id, batch[:GROUP_MAX])
+            finally:
+                with self._queue_lock:
+                    rest = batch[GROUP_MAX:] + self._queues.pop(workshop_id, [])
+                    if rest:
+                        self._queues[workshop_id] = rest
+                    if item.finished:
+                        if rest:  # the next one waiting runs the queue now
+                            rest[0].lead = True
+                            rest[0].done.set()
                         else:
-                            state, _moved = self.store.load(workshop_id, session)
-                            self._remember(workshop_id, version, state)
-                        new = apply(state, actor, command, now)
-                        if new is state:
-                            raise _Unchanged(state)  # roll the claimed version back
-                        self.store.write(session, state, new, tokens)
-                except _Unchanged as unchanged:
-                    return unchanged.state
-                except _Behind as behind:
-                    self._wait_for(workshop_id, behind.version)
-                    continue
+                            self._running.discard(workshop_id)
+            if item.finished:
+                return item.outcome()
+
+    def _run(self, workshop_id: str, batch: list["_Queued"]) -> None:
+        """Apply a batch of commands in order and commit them as one new version; give each its outcome."""
+        try:
+            with self._locks[workshop_id]:
+                self._run_locked(workshop_id, batch)
+        except BaseException as error:  # a database failure: every command of the batch gets it
+            for item in batch:
+                if not item.finished:
+                    item.finish(error=error)
+            if not isinstance(error, Exception):
+                raise
+
+    def _run_locked(self, workshop_id: str, batch: list["_Queued"]) -> None:
+        for attempt in range(CATCH_UP_TRIES + 1):
+            results: list = []
+            try:
+                with self.store.transaction() as session:
+                    version = self.store.claim(session, workshop_id, self.clock())  # the lock, the next version
+                    if version is None:
+                        raise GameError("no_such_workshop", "This workshop does not exist (any more).")
+                    now = self.clock()  # read holding the lock: commands are applied in the order of their time
+                    cached = self._cache.get(workshop_id)
+                    if cached is not None and cached[0] == version:
+                        state = cached[1]
+                    elif cached is not None and cached[0] < version and attempt < CATCH_UP_TRIES \
+                            and self.publisher.cluster is not None:
+                        raise _Behind(version)  # another process's command is on its way: let go and wait
+                    else:
+                        state, _moved = self.store.load(workshop_id, session)
+                        self._remember(workshop_id, version, state)
+                    new, applied, tokens = state, [], {}
+                    for item in batch:
+                        try:
+                            after = apply(new, item.actor, item.command, now)
+                        except GameError as error:
+                            results.append((item, None, error))
+                            continue
+                        if after is not new:
+                            applied.append(item)
+                            tokens.update(item.tokens or {})
+                        results.append((item, after, None))
+                        new = after
+                    if new is state:
+                        raise _Unchanged()  # roll the claimed version back
+                    self.store.write(session, state, new, tokens)
+            except _Unchanged:
                 break
+            except _Behind as behind:
+                self._wait_for(workshop_id, behind.version)
+                continue
             version += 1
             cluster = self.publisher.cluster
-            if cluster is not None:  # the other processes apply it too, right away
-                cluster.publish_command(workshop_id, version, actor, command, now)
+            if cluster is not None:  # the other processes apply them too, right away
+                cluster.publish_commands(workshop_id, version, [(i.actor, i.command) for i in applied], now)
             self._remember(workshop_id, version, new)
             self._track_deadline(new)
-            urgent = actor.role in (Role.FACILITATOR, Role.SYSTEM)
-            if not self._catch_up(workshop_id, urgent):  # another process's newer commands may wait for this one
+            urgent = any(i.actor.role in (Role.FACILITATOR, Role.SYSTEM) for i in applied)
+            if not self._catch_up(workshop_id, urgent):  # another process's newer commands may wait for these
                 self._publish(new, version, now, urgent)
-            return new
+            break
+        for item, after, error in results:
+            item.finish(after, error)
 
     # --- other processes' commands ---------------------------------------------------
 
@@ -304,8 +385,8 @@ class Service:
             if cached is None or cached[0] < version:
                 self._cache[workshop_id] = (version, state)
 
-    def apply_remote(self, workshop_id: str, version: int, actor: Actor, command: c.Command, now: float) -> None:
-        """Another process committed ``command`` as the workshop's ``version``: apply it to the cached state, in
+    def apply_remote(self, workshop_id: str, version: int, commands: list[tuple[Actor, c.Command]], now: float) -> None:
+        """Another process committed ``commands`` as the workshop's ``version``: apply them to the cached state, in
         version order, and publish the result to this process's pages. A version that arrives before the one it
         follows waits for it (``REMOTE_WAIT`` seconds at most; then the stored state is loaded). A workshop
         this process has no state of is left alone: it is loaded from the database when a page needs it."""
@@ -313,8 +394,8 @@ class Service:
             cached = self._cache.get(workshop_id)
             if cached is None or version <= cached[0]:
                 return
-            self._waiting.setdefault(workshop_id, {})[version] = (actor, command, now)
-        self._catch_up(workshop_id, actor.role in (Role.FACILITATOR, Role.SYSTEM))
+            self._waiting.setdefault(workshop_id, {})[version] = (commands, now)
+        self._catch_up(workshop_id, any(actor.role in (Role.FACILITATOR, Role.SYSTEM) for actor, _cmd in commands))
 
     def _catch_up(self, workshop_id: str, urgent: bool = False) -> bool:
         """Apply the waiting commands of other processes that follow the cached version and publish the newest
@@ -328,10 +409,11 @@ class Service:
             version, state = cached
             applied = False
             while version + 1 in waiting:
-                actor, command, now = waiting.pop(version + 1)
+                commands, now = waiting.pop(version + 1)
                 try:
-                    state = apply(state, actor, command, now)
-                except GameError:  # the same rules on the same state cannot refuse it: read the stored state
+                    for actor, command in commands:
+                        state = apply(state, actor, command, now)
+                except GameError:  # the same rules on the same state cannot refuse them: read the stored state
                     log.warning("another process's command does not apply here; loading workshop %s", workshop_id)
                     self._cache.pop(workshop_id, None)
                     self._waiting.pop(workshop_id, None)

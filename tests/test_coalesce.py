@@ -11,7 +11,7 @@ import pytest
 
 from game import db
 from game.decks import default_scenarios_dir, load_decks
-from game.engine import Settings
+from game.engine import GameError, Settings
 from game.engine import commands as c
 from game.engine.state import FACILITATOR, GUEST, Actor, Role
 from game.service import Service
@@ -121,11 +121,12 @@ class CommandLog:
     def __init__(self):
         self.sent: list[tuple] = []
 
-    def publish_command(self, workshop_id, version, actor, command, now):
+    def publish_commands(self, workshop_id, version, commands, now):
         from game.engine.commands import command_from_dict, command_to_dict
 
-        as_json = json.loads(json.dumps(command_to_dict(command)))  # as it crosses Redis
-        self.sent.append((workshop_id, version, actor, command_from_dict(as_json), now))
+        as_json = json.loads(json.dumps([command_to_dict(command) for _actor, command in commands]))  # through Redis
+        crossed = [(actor, command_from_dict(data)) for (actor, _command), data in zip(commands, as_json)]
+        self.sent.append((workshop_id, version, crossed, now))
 
 
 @pytest.fixture
@@ -220,3 +221,51 @@ def test_a_command_waits_for_the_other_processes_commands_instead_of_loading_the
     other.execute(wid, Actor(Role.PLAYER, "cem"), c.SubmitPick(0, "c", "x3", 3))
     assert not loads  # it let go of the workshop, caught up, and claimed it again
     assert other.state(wid) == one.state(wid) and set(one.state(wid).picks) == {(0, "ann"), (0, "bob"), (0, "cem")}
+
+
+def test_commands_arriving_during_a_commit_are_committed_together_each_with_its_own_outcome(service):
+    """Group commit: while one command is being committed, the next ones wait and then go in one transaction,
+    in the order they arrived; each caller gets its own result (or its own refusal) once they are committed."""
+    created = service.create_workshop("Group", "aandacht-basis", ["spilled-tea"], Settings(team_size=9), ["Red"])
+    wid = created.workshop.id
+    service.state(wid)
+    gate, first = threading.Event(), [True]
+    claim = service.store.claim
+
+    def slow_first_claim(session, workshop_id, now):
+        if first[0]:
+            first[0] = False
+            assert gate.wait(30)
+        return claim(session, workshop_id, now)
+
+    service.store.claim = slow_first_claim
+    version_before = service._cache[wid][0]
+    outcomes: dict[str, object] = {}
+
+    def join(pid, name):
+        try:
+            state = service.execute(wid, GUEST, c.JoinWorkshop(pid, name), {pid: "token-" + pid})
+            outcomes[pid] = state
+        except Exception as error:
+            outcomes[pid] = error
+
+    threads = [threading.Thread(target=join, args=("p0", "Ann"))]
+    threads[0].start()
+    while first[0]:  # the first command is inside its transaction
+        threading.Event().wait(0.01)
+    for i, name in enumerate(["Bob", "Cem", "x" * 300, "Dan"], start=1):  # the third is refused: too long
+        threads.append(threading.Thread(target=join, args=(f"p{i}", name)))
+        threads[-1].start()
+        while len(service._queues.get(wid, [])) < i:  # queued before the next one starts
+            threading.Event().wait(0.01)
+    gate.set()
+    for t in threads:
+        t.join(30)
+    assert isinstance(outcomes["p3"], GameError) and outcomes["p3"].code == "too_long"
+    for pid in ("p0", "p1", "p2", "p4"):
+        assert pid in outcomes[pid].players  # its own result: the state right after its command
+    stored = service.store.load(wid)
+    assert set(stored[0].players) == {"p0", "p1", "p2", "p4"}
+    assert stored[1] == version_before + 2  # one version for the first, one for the four that waited
+    assert "p4" not in outcomes["p2"].players and "p2" in outcomes["p4"].players  # in the order they arrived
+    assert not service._queues and not service._running
