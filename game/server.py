@@ -91,13 +91,13 @@ def serve_eventlet(app, host: str, port: int, max_size: int, backlog: int) -> No
     from eventlet.green import socket
 
     class Protocol(eventlet.wsgi.HttpProtocol):
-        """eventlet's HTTP handler with 4 KB read and write buffers instead of 8 and 16 KB. A phone's websocket
+        """eventlet's HTTP handler with 2 KB read and write buffers instead of 8 and 16 KB. A phone's websocket
         keeps its handler, and so both buffers, for the whole workshop although it never uses them again
         after the upgrade: the benchmark's profile showed them as the largest thing each phone costs. A
         larger response is written straight from the application, as it was beyond 16 KB."""
 
-        rbufsize = 4096
-        wbufsize = 4096
+        rbufsize = 2048
+        wbufsize = 2048
 
     family, _type, _proto, _name, address = socket.getaddrinfo(host, port)[0]
     listener = eventlet.listen(address, family, backlog=backlog)
