@@ -515,6 +515,7 @@ class Service:
         views = build_views(state, now)
         with self._publishing:
             self._published[state.workshop.id] = (state, views, version, started)
+            self._built.pop(state.workshop.id, None)  # older than these: only memory (a whole room's views)
         self.publisher.publish(state, views, version)
         self._cost[state.workshop.id] = time.monotonic() - started
 
