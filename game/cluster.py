@@ -29,6 +29,9 @@ from typing import Callable
 
 import redis
 
+from .engine.commands import command_from_dict, command_to_dict
+from .engine.state import Actor, Role
+
 log = logging.getLogger(__name__)
 
 
@@ -84,8 +87,6 @@ class Cluster:
         process applies them to its own copy of the state (the rules are pure: the same commands on the same
         state at the same time give the same state) and publishes the new views to its pages. Bytes, where
         the views are megabytes."""
-        from .engine.commands import command_to_dict
-
         self._publish({
             "kind": "commands",
             "workshop_id": workshop_id,
@@ -170,9 +171,6 @@ class Cluster:
         """Act on one message from another process."""
         kind = message.get("kind")
         if kind == "commands":
-            from .engine.commands import command_from_dict
-            from .engine.state import Actor, Role
-
             commands = [(Actor(Role(role), pid), command_from_dict(cmd)) for role, pid, cmd in message["commands"]]
             if self.on_command is not None:
                 self.on_command(message["workshop_id"], message["version"], commands, message["now"])

@@ -22,6 +22,7 @@ import re
 import pytest
 
 from .conftest import ARTIFACTS, REPO
+from .test_browser import phase, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -36,7 +37,6 @@ STRUCTURE_RULES = [
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 LAPTOP = {"viewport": {"width": 1280, "height": 900}}
 PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
-TIMEOUT = 30_000  # waiting for the page to show something, not a speed check
 
 
 def axe_source() -> str:
@@ -123,28 +123,6 @@ def settle(page):
             .filter((a) => a.effect && a.effect.getComputedTiming().iterations !== Infinity)
             .map((a) => a.finished.catch(() => null)))"""
     )
-
-
-def watch(page, errors: list[str], name: str, confirm: str | None = None):
-    """Collect JavaScript errors (a CSP violation is one); accept only the console's own confirmation."""
-
-    def on_dialog(dialog):
-        if confirm and dialog.type == "confirm" and dialog.message.startswith(confirm):
-            dialog.accept()
-        else:
-            errors.append(f"[{name}] dialog: {dialog.message}")
-            dialog.dismiss()
-
-    page.on("pageerror", lambda e: errors.append(f"[{name}] {e}"))
-    page.on("console", lambda m: errors.append(f"[{name}] {m.text}") if m.type == "error" else None)
-    page.on("dialog", on_dialog)
-    page.set_default_timeout(TIMEOUT)
-    return page
-
-
-def phase(page, name: str):
-    """Wait until the page shows a phase."""
-    page.wait_for_selector(f"body[data-phase='{name}']", state="attached")
 
 
 def create_workshop(console, base: str, title: str, language: str, timer: int, cards: int = 2) -> str:

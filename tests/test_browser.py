@@ -21,11 +21,21 @@ XSS_NAME = "<img src=x onerror=alert(1)>"
 XSS_WHY = "<script>alert(2)</script> guest first"
 
 
-def watch(page, errors: list[str], name: str):
-    """Collect JavaScript errors (a CSP violation is one) and any dialog, which only injected script would open."""
+def watch(page, errors: list[str], name: str, confirm: str | None = None):
+    """Collect JavaScript errors (a CSP violation is one) and any dialog, which only injected script would open;
+    except a confirmation whose message starts with ``confirm`` (the console's before ending, the editor's before
+    deleting: ``""`` accepts every one), which is accepted. Every browser test's pages use this."""
+
+    def on_dialog(dialog):
+        if confirm is not None and dialog.type == "confirm" and dialog.message.startswith(confirm):
+            dialog.accept()
+        else:
+            errors.append(f"[{name}] dialog: {dialog.message}")
+            dialog.dismiss()
+
     page.on("pageerror", lambda e: errors.append(f"[{name}] {e}"))
     page.on("console", lambda m: errors.append(f"[{name}] {m.text}") if m.type == "error" else None)
-    page.on("dialog", lambda d: (errors.append(f"[{name}] dialog: {d.message}"), d.dismiss()))
+    page.on("dialog", on_dialog)
     page.set_default_timeout(TIMEOUT)
     return page
 

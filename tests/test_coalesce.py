@@ -55,9 +55,11 @@ def service(tmp_path):
     engine.dispose()
 
 
-def test_a_burst_is_published_once_as_its_newest_state(service):
+def gated(service) -> tuple[threading.Event, list[threading.Thread]]:
+    """Coalesce the service's publications with an interval that ends when the test sets the gate; the
+    scheduled publications run as threads, kept in the list."""
     gate = threading.Event()
-    tasks = []
+    tasks: list[threading.Thread] = []
 
     def spawn(fn, *args):
         task = threading.Thread(target=fn, args=args, daemon=True)
@@ -65,6 +67,11 @@ def test_a_burst_is_published_once_as_its_newest_state(service):
         task.start()
 
     service.publish_every(3600, spawn, lambda _seconds: gate.wait())
+    return gate, tasks
+
+
+def test_a_burst_is_published_once_as_its_newest_state(service):
+    gate, tasks = gated(service)
     wid = service.create_workshop("Burst", "aandacht-basis", ["spilled-tea"], Settings(team_size=5), []).workshop.id
     recorder = service.publisher
 
@@ -92,15 +99,7 @@ def test_without_an_interval_every_command_publishes_at_once(service):
 
 
 def test_the_facilitators_command_goes_out_at_once_and_replaces_what_was_pending(service):
-    gate = threading.Event()
-    tasks = []
-
-    def spawn(fn, *args):
-        task = threading.Thread(target=fn, args=args, daemon=True)
-        tasks.append(task)
-        task.start()
-
-    service.publish_every(3600, spawn, lambda _seconds: gate.wait())
+    gate, tasks = gated(service)
     wid = service.create_workshop("Deal", "aandacht-basis", ["spilled-tea"], Settings(team_size=5), []).workshop.id
     service.execute(wid, GUEST, c.JoinWorkshop("p0", "P0"), {"p0": "t0"})
     service.execute(wid, GUEST, c.JoinWorkshop("p1", "P1"), {"p1": "t1"})

@@ -13,11 +13,11 @@ import re
 import pytest
 
 from .conftest import ARTIFACTS
+from .test_browser import phase, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-TIMEOUT = 30_000  # waiting for the page to show something, not a speed check
 DIMS = ("attention", "ease", "resolution", "ownership", "proportion")
 
 # the points the facilitator gives, per round and team: chosen so the averages differ per dimension
@@ -45,29 +45,6 @@ def team_profile(team: str) -> dict[str, float]:
     """One team's average per dimension."""
     rows = [teams[team] for teams in SCORES.values()]
     return {d: average([row[i] for row in rows]) for i, d in enumerate(DIMS)}
-
-
-def watch(page, errors: list[str], name: str, confirm: str | None = None):
-    """Collect JavaScript errors (a CSP violation is one). A dialog is an error too, except the
-    confirmation the console asks before ending the workshop, which is accepted."""
-
-    def on_dialog(dialog):
-        if confirm and dialog.type == "confirm" and dialog.message.startswith(confirm):
-            dialog.accept()
-        else:
-            errors.append(f"[{name}] dialog: {dialog.message}")
-            dialog.dismiss()
-
-    page.on("pageerror", lambda e: errors.append(f"[{name}] {e}"))
-    page.on("console", lambda m: errors.append(f"[{name}] {m.text}") if m.type == "error" else None)
-    page.on("dialog", on_dialog)
-    page.set_default_timeout(TIMEOUT)
-    return page
-
-
-def phase(page, name: str):
-    """Wait until the page shows a phase."""
-    page.wait_for_selector(f"body[data-phase='{name}']", state="attached")
 
 
 def join(page, base: str, code: str, name: str, team: str):

@@ -13,21 +13,12 @@ import pytest
 from game.decks import parse_deck
 
 from .conftest import ARTIFACTS
+from .test_browser import watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-TIMEOUT = 30_000  # waiting for the page to show something, not a speed check
 NOTES_EN = "Ask who has waited for a parcel this week."
-
-
-def watch(page, errors: list[str], name: str):
-    """Collect JavaScript errors (a CSP violation is one); accept the editor's confirm dialogs."""
-    page.on("pageerror", lambda e: errors.append(f"[{name}] {e}"))
-    page.on("console", lambda m: errors.append(f"[{name}] {m.text}") if m.type == "error" else None)
-    page.on("dialog", lambda d: d.accept())
-    page.set_default_timeout(TIMEOUT)
-    return page
 
 
 def fill(page, values: dict[str, str]) -> None:
@@ -68,7 +59,7 @@ def test_create_a_deck_fix_a_problem_preview_export_and_play_it(live_server, bro
     ARTIFACTS.mkdir(exist_ok=True)
     base, errors = live_server.url, []
     desk = watch(browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True).new_page(),
-                 errors, "editor")
+                 errors, "editor", confirm="")
 
     # from the home page to a new deck
     desk.goto(base + "/")
@@ -96,7 +87,7 @@ def test_create_a_deck_fix_a_problem_preview_export_and_play_it(live_server, bro
     fill(desk, {"title.en": "The late parcel", "story": "000_ad21fe9a2b2a9b6c"})
     with desk.context.expect_page() as popup:
         desk.click("#preview-phone")
-    draft = watch(popup.value, errors, "draft-preview")
+    draft = watch(popup.value, errors, "draft-preview", confirm="")
     draft.wait_for_selector(".response-btn")
     assert draft.inner_text("#card-title") == "Het late pakket" and draft.locator(".response-btn").count() == 3
     draft.click("#to-reveal")
@@ -133,14 +124,14 @@ def test_create_a_deck_fix_a_problem_preview_export_and_play_it(live_server, bro
     desk.screenshot(path=str(ARTIFACTS / "editor-2-deck.png"), full_page=True)
 
     # preview the card as a phone and as the big screen show it
-    phone = watch(browser.new_context(**PHONE).new_page(), errors, "phone-preview")
+    phone = watch(browser.new_context(**PHONE).new_page(), errors, "phone-preview", confirm="")
     phone.goto(base + desk.get_attribute("#card-late-parcel a:has-text('Phone')", "href") + "&lang=en")
     assert phone.inner_text("#card-title") == "The late parcel"
     assert phone.locator(".response-btn").count() == 3
     assert NOTES_EN not in phone.inner_text("body")
     assert phone.evaluate("getComputedStyle(document.querySelector('.response-btn')).borderRadius") != "0px"
     phone.screenshot(path=str(ARTIFACTS / "editor-3-preview-phone.png"), full_page=True)
-    screen = watch(browser.new_context(viewport={"width": 1920, "height": 1080}).new_page(), errors, "screen-preview")
+    screen = watch(browser.new_context(viewport={"width": 1920, "height": 1080}).new_page(), errors, "screen-preview", confirm="")
     screen.goto(base + desk.get_attribute("#card-late-parcel a:has-text('Screen')", "href"))
     assert screen.inner_text("#card-title") == "Het late pakket"
     assert screen.locator(".screen-responses li").count() == 3
@@ -186,7 +177,7 @@ def test_create_a_deck_fix_a_problem_preview_export_and_play_it(live_server, bro
     desk.wait_for_url(re.compile(r"/f/"))
     desk.wait_for_selector("body[data-phase='lobby']", state="attached")
     code = desk.inner_text("#room-code").strip()
-    player = watch(browser.new_context(**PHONE).new_page(), errors, "player")
+    player = watch(browser.new_context(**PHONE).new_page(), errors, "player", confirm="")
     player.goto(f"{base}/play")
     player.fill("#code-input", code)
     player.click("#code-btn")

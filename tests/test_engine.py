@@ -488,7 +488,10 @@ def test_spotlight_is_only_for_open_cards(teams):
 
 def test_a_phone_gets_the_top_of_the_leaderboard_and_its_own_row():
     """With many teams a phone's board is the first ten and, when its team is further down, its own row."""
-    from game.engine.views import PHONE_BOARD_TOP, phone_board
+    from game.engine.views import PHONE_BOARD_TOP, phone_boards
+
+    def phone_board(board, team_id):
+        return phone_boards(board)(team_id)
 
     board = [{"team_id": f"t{i}", "name": f"Team {i}", "points": 100 - i, "rank": i + 1} for i in range(40)]
     assert phone_board(None, "t1") is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import random
 from dataclasses import dataclass
+from typing import Callable
 
 from .cards import DIMENSIONS, Card
 from .state import Phase, Round, State
@@ -66,19 +67,16 @@ GUEST_TEAMS_MAX = 40  # a phone choosing a team sees every team, or with more th
 PHONE_BOARD_TOP = 10  # a phone's leaderboard: the first ten teams, and its own team's row when further down
 
 
-def phone_board(board: list[dict] | None, team_id: str) -> list[dict] | None:
-    """A team's leaderboard on its phones: the top ``PHONE_BOARD_TOP`` rows and, when the team is further
-    down, its own row marked ``apart``. A keynote room has hundreds of teams; every phone receives its
-    view after every change, so the whole board on every phone would be most of what the server sends."""
+def phone_boards(board: list[dict] | None) -> Callable[[str], list[dict] | None]:
+    """A team's leaderboard on its phones, by team id: the top ``PHONE_BOARD_TOP`` rows and, when the team is
+    further down, its own row marked ``apart``. A keynote room has hundreds of teams; every phone receives its
+    view after every change, so the whole board on every phone would be most of what the server sends.
+    Built once per board, for every team."""
     if board is None or len(board) <= PHONE_BOARD_TOP:
-        return board
-    return _phone_boards(board).get(team_id, board[:PHONE_BOARD_TOP])
-
-
-def _phone_boards(board: list[dict]) -> dict[str, list[dict]]:
-    """``phone_board`` for every team further down than the top (the others get the top itself)."""
+        return lambda _team_id: board
     top = board[:PHONE_BOARD_TOP]
-    return {row["team_id"]: [*top, {**row, "apart": True}] for row in board[PHONE_BOARD_TOP:]}
+    further = {row["team_id"]: [*top, {**row, "apart": True}] for row in board[PHONE_BOARD_TOP:]}
+    return lambda team_id: further.get(team_id, top)
 
 
 def _card_public(card: Card, lang: str, order: list[str] | None = None) -> dict:
@@ -346,8 +344,7 @@ def build_views(state: State, now: float) -> Views:
         "teams_total": len(teams),
     }
 
-    boards = _phone_boards(public_board) if public_board else {}
-    top = public_board[:PHONE_BOARD_TOP] if public_board else None
+    board_of = phone_boards(public_board)
     team_views = {}
     for t in teams:
         view = {
@@ -362,8 +359,7 @@ def build_views(state: State, now: float) -> Views:
             "reveal": reveal,
             "translations": translations,
             "score": None,
-            "leaderboard": (public_board if public_board is None or len(public_board) <= PHONE_BOARD_TOP
-                            else boards.get(t.id, top)),
+            "leaderboard": board_of(t.id),
             "podium": _podium(board) if finished else None,
             "debrief": summary,
             "commitments": _commitments(state, approved_only=False, team_id=t.id) if finished else None,

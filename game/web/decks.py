@@ -115,6 +115,15 @@ def _deck_or_404(deck_id: str) -> DeckInfo:
     return info
 
 
+def _card_or_404(deck_id: str, card_id: str) -> tuple[DeckInfo, Card]:
+    """A deck and one of its cards, or 404."""
+    info = _deck_or_404(deck_id)
+    card = info.deck.card(card_id)
+    if card is None:
+        abort(404, description=_("This deck has no such card."))
+    return info, card
+
+
 def _own_deck(deck_id: str) -> DeckInfo:
     """A stored deck that may be changed; 403 for a built-in deck."""
     info = _deck_or_404(deck_id)
@@ -542,10 +551,7 @@ def new_card(deck_id: str):
 @bp.get("/decks/<deck_id>/cards/<card_id>")
 def edit_card(deck_id: str, card_id: str):
     """The form for one card of an own deck (a built-in deck's card opens its preview)."""
-    info = _deck_or_404(deck_id)
-    card = info.deck.card(card_id)
-    if card is None:
-        abort(404, description="This deck has no such card.")
+    info, card = _card_or_404(deck_id, card_id)
     if info.builtin:
         return redirect(url_for("decks.preview_card", deck_id=deck_id, card_id=card_id))
     return _card_page(info, card_id, card_values(card), {}, [])
@@ -651,10 +657,7 @@ def _render_preview(deck: Deck, card: Card, source, info: DeckInfo | None = None
 @bp.get("/decks/<deck_id>/cards/<card_id>/preview")
 def preview_card(deck_id: str, card_id: str):
     """A saved card as the phone or the big screen shows it, in either language, before or after the reveal."""
-    info = _deck_or_404(deck_id)
-    card = info.deck.card(card_id)
-    if card is None:
-        abort(404, description="This deck has no such card.")
+    info, card = _card_or_404(deck_id, card_id)
     return _render_preview(info.deck, card, request.args, info=info)
 
 

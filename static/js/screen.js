@@ -174,7 +174,14 @@
         spot.why ? el("p", { class: "spotlight-why", text: "“" + spot.why + "”" }) : null
       ]) : el("p", { class: "closed-text", id: "spotlight-wait", text: t("open_spotlight_wait") })
     ]);
-    var side = el("div", { class: "reveal-side" }, [
+    var side = el("div", { class: "reveal-side" }, lessonBoxes(v, withBoard));
+    return el("div", { class: ["reveal-stage", "is-open", withBoard ? "with-board" : ""] }, [main, side]);
+  }
+
+  /** The reveal's side after its own first box: the lesson, and the debrief question or the leaderboard. */
+  function lessonBoxes(v, withBoard) {
+    var reveal = v.reveal;
+    return [
       reveal.lesson ? el("div", { class: "lesson" }, [
         el("p", { class: "box-label", text: t("lesson") }),
         el("p", { class: "lesson-text", text: reveal.lesson })
@@ -184,8 +191,7 @@
         el("p", { class: "lesson-text", text: reveal.debrief })
       ]) : null,
       withBoard ? leaderboardBlock(v, false) : null
-    ]);
-    return el("div", { class: ["reveal-stage", "is-open", withBoard ? "with-board" : ""] }, [main, side]);
+    ];
   }
 
   function buildReveal(v, withBoard) {
@@ -203,17 +209,8 @@
       !withBoard && best && best.feedback ? el("div", { class: "best-box" }, [
         el("p", { class: "box-label", text: "★ " + t("why_best") }),
         el("p", { class: "feedback", text: best.feedback })
-      ]) : null,
-      reveal.lesson ? el("div", { class: "lesson" }, [
-        el("p", { class: "box-label", text: t("lesson") }),
-        el("p", { class: "lesson-text", text: reveal.lesson })
-      ]) : null,
-      !withBoard && reveal.debrief ? el("div", { class: "lesson debrief", id: "reveal-debrief" }, [
-        el("p", { class: "box-label", text: t("debrief_question") }),
-        el("p", { class: "lesson-text", text: reveal.debrief })
-      ]) : null,
-      withBoard ? leaderboardBlock(v, false) : null
-    ]);
+      ]) : null
+    ].concat(lessonBoxes(v, withBoard)));
     return el("div", { class: ["reveal-stage", withBoard ? "with-board" : ""] }, [main, side]);
   }
 
