@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from game.engine import GameError, Phase, Role, apply, build_views
@@ -521,3 +523,5 @@ def test_a_phone_choosing_a_team_in_a_big_room_sees_the_first_teams_with_room():
     assert guests["teams_total"] == GUEST_TEAMS_MAX + 10
     assert [t["id"] for t in guests["teams"]] == [f"t{i:03d}" for i in range(1, GUEST_TEAMS_MAX + 1)]
     assert not any(t["full"] for t in guests["teams"])
+    closed = replace(s, workshop=replace(s.workshop, settings=replace(s.workshop.settings, teams_open=False)))
+    assert len(build_views(closed, 1000.0).guests["teams"]) == GUEST_TEAMS_MAX + 10  # preset teams: every one

@@ -63,7 +63,7 @@ def leaderboard(state: State) -> list[dict]:
     return rows
 
 
-GUEST_TEAMS_MAX = 40  # a phone choosing a team sees every team, or with more the first 40 that have room
+GUEST_TEAMS_MAX = 40  # a phone choosing a team in an open room sees every team, or with more the first 40 with room
 PHONE_BOARD_TOP = 10  # a phone's leaderboard: the first ten teams, and its own team's row when further down
 
 
@@ -333,7 +333,9 @@ def build_views(state: State, now: float) -> Views:
     }
 
     size = state.workshop.settings.team_size
-    listed = teams if len(teams) <= GUEST_TEAMS_MAX else [t for t in teams if len(members[t.id]) < size][:GUEST_TEAMS_MAX]
+    listed = teams  # teams closed: every team the facilitator made, since a phone cannot start its own
+    if state.workshop.settings.teams_open and len(teams) > GUEST_TEAMS_MAX:
+        listed = [t for t in teams if len(members[t.id]) < size][:GUEST_TEAMS_MAX]
     guests = {
         "role": "guest",
         "workshop": header,
