@@ -7,8 +7,9 @@ What it does, per event (every command that changes something is one short trans
 engine settings as the game's, ``game.store.make_engine``: SQLite in WAL mode, or PostgreSQL; commands are applied
 one at a time, like the game's lock per workshop, and acknowledged after the commit):
 
-- ``GET /j/<code>``: a fixed HTML page naming the same six assets as the real phone page (served from the same
-  files: the style sheet, the icon, the Socket.IO client and the three scripts), no template, no database.
+- ``GET /j/<code>``: a fixed HTML page naming the same two assets as the real phone page: the style sheet (the same
+  file) and one script (the Socket.IO client and the same three scripts, joined once at start), the icon inline; no
+  template, no database.
 - ``connect``: checks the room code (phones) or key (console, screen), no database; sends one small ``game_state``.
 - ``join_workshop``: INSERT the player; ack ``{ok, token, player}``. Nothing is broadcast.
 - ``create_team``: INSERT the team and UPDATE the player; enter the team's room; ack ``{ok, team_id}``.
@@ -40,7 +41,7 @@ import threading  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from flask import Flask, request, send_file  # noqa: E402
+from flask import Flask, Response, request  # noqa: E402
 from flask_socketio import ConnectionRefusedError, SocketIO, join_room  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
@@ -50,15 +51,15 @@ from game.store import REPO, make_engine  # noqa: E402
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Bare</title>
-<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<link rel="icon" href="data:," type="image/svg+xml">
 <link rel="stylesheet" href="/static/css/app.css"></head>
 <body data-code="{code}"><main id="app"></main>
-<script src="/vendor/socket.io.min.js" defer></script>
-<script src="/static/js/common.js" defer></script>
-<script src="/static/js/i18n.js" defer></script>
-<script src="/static/js/play.js" defer></script>
+<script src="/bundle.js" defer></script>
 </body></html>
 """
+SCRIPTS = [REPO / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"] + [
+    REPO / "static" / "js" / name for name in ("common.js", "i18n.js", "play.js")
+]
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS bench_players (run VARCHAR(32), id VARCHAR(32), name VARCHAR(64), "
@@ -130,9 +131,11 @@ def create(args) -> tuple[Flask, SocketIO]:
             return "no such room", 404
         return PAGE.format(code=code)
 
-    @app.get("/vendor/socket.io.min.js")
-    def socket_io_client():
-        return send_file(REPO / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js", max_age=3600)
+    bundle = b"\n;\n".join(path.read_bytes() for path in SCRIPTS)
+
+    @app.get("/bundle.js")
+    def scripts():
+        return Response(bundle, mimetype="text/javascript", headers={"Cache-Control": "max-age=3600"})
 
     @socketio.on("connect")
     def connect(auth=None):

@@ -10,7 +10,12 @@ import subprocess
 
 import pytest
 
-from game.web.assets import IMMUTABLE, Assets
+from flask import Flask
+
+from game.web import assets as assets_module
+from game.web.assets import IMMUTABLE, Assets, Bundle
+from game.web.i18n import PAGE_SCRIPTS
+from game.web.pages import SOCKET_IO_CLIENT
 
 from .conftest import REPO, create_workshop
 
@@ -39,7 +44,7 @@ def asset_urls(html: str) -> dict[str, str]:
 
 
 def test_static_text_is_gzipped_only_when_the_client_takes_it(client):
-    for url in ("/static/css/app.css", "/static/js/play.js", "/static/js/common.js", "/vendor/socket.io.min.js"):
+    for url in ("/static/css/app.css", "/static/js/play.js", "/static/js/common.js", "/bundle/play.js"):
         plain = get(client, url)
         packed = get(client, url, **GZIP)
         assert plain.status_code == packed.status_code == 200, url
@@ -97,7 +102,7 @@ def test_our_javascript_and_css_are_minified_and_still_parse(tmp_path):
 def test_hashed_urls_are_cached_for_good_and_change_with_the_file(app, client, tmp_path):
     code = room_code(app, client)
     urls = asset_urls(get(client, f"/j/{code}").get_data(as_text=True))
-    assert {"app.css", "common.js", "i18n.js", "play.js", "socket.io.min.js"} <= set(urls)
+    assert set(urls) == {"app.css", "play.js"} and urls["play.js"].startswith("/bundle/play.js?v=")
     for url in urls.values():
         response = get(client, url, **GZIP)
         assert response.headers["Cache-Control"] == IMMUTABLE, url
@@ -116,6 +121,59 @@ def test_hashed_urls_are_cached_for_good_and_change_with_the_file(app, client, t
     assert before.version != after.version and after.body == b"var a=2;"
 
 
+def test_a_page_fetches_its_style_sheet_and_one_bundle_of_its_scripts(app, client, tmp_path):
+    """Each page's scripts come as one file, in the order they ran as separate scripts; the icon is in the page."""
+    code = room_code(app, client)
+    key = create_workshop(client)
+    console = get(client, f"/f/{key}").get_data(as_text=True)
+    screen = re.search(r'href="(/s/[^"]+)"', console).group(1)
+    assets = app.extensions["aandacht.assets"]
+    catalogs = app.extensions["aandacht.i18n"]
+    node = shutil.which("node")
+    assert node, "Node.js is needed (npm ci installs the Socket.IO client)"
+    for page, url in (("play", f"/j/{code}"), ("play", "/play"), ("screen", screen), ("console", f"/f/{key}")):
+        html = get(client, url).get_data(as_text=True)
+        linked = re.findall(r'(?:src|href)="(/[^"?]+)', html)
+        assert [u for u in linked if u.startswith(("/static/", "/bundle/"))] == [
+            "/static/css/app.css", f"/bundle/{page}.js"], url
+        assert 'rel="icon" href="data:image/svg+xml;base64,' in html, url
+        bundle = get(client, asset_urls(html)[f"{page}.js"], **GZIP)
+        assert bundle.status_code == 200 and bundle.headers["Cache-Control"] == IMMUTABLE, url
+        body = gzip.decompress(bundle.data)
+        *shared, own = PAGE_SCRIPTS[page]
+        parts = [SOCKET_IO_CLIENT, *(REPO / "static" / "js" / name for name in shared)]
+        pieces = [assets.get(p).body for p in parts] + [catalogs.get(page).body, assets.get(REPO / "static/js" / own).body]
+        starts = [body.find(piece.split(b"//# sourceMappingURL=")[0].strip()) for piece in pieces]
+        assert -1 not in starts and starts == sorted(starts), (page, starts)  # every part, in order
+        assert b"sourceMappingURL" not in body  # the client's map is not served
+        copy = tmp_path / f"{page}.js"
+        copy.write_bytes(body)
+        check = subprocess.run([node, "--check", str(copy)], capture_output=True, text=True)
+        assert check.returncode == 0, f"the {page} bundle does not parse:\n{check.stderr}"
+    assert get(client, "/bundle/nope.js").status_code == 404
+
+
+def test_a_bundle_is_made_again_when_a_part_changes(tmp_path):
+    assets = Assets()
+    first, second = tmp_path / "a.js", tmp_path / "b.js"
+    first.write_text("var a = 1 // no semicolon, no newline")
+    second.write_text("(function () { window.b = 2; })()\n//# sourceMappingURL=b.js.map\n")
+    bundle = Bundle([lambda: assets.get(first), lambda: assets.get(second)])
+    before = bundle.get()
+    assert before.body == b"var a=1\n;\n(function(){window.b=2;})()\n"  # in order, each part ended
+    assert bundle.get() is before  # unchanged parts: the same prepared bundle
+    second.write_text("(function () { window.b = 3; })()\n")
+    after = bundle.get()
+    assert after.version != before.version and b"window.b=3" in after.body
+
+
+def test_a_missing_part_is_a_clear_error(tmp_path):
+    app = Flask("t", static_folder=str(tmp_path))
+    assets_module.init_app(app, bundles={"x": [tmp_path / "missing.js"]}, pages=frozenset())
+    response = app.test_client().get("/bundle/x.js")
+    assert response.status_code == 500 and b"missing.js" in response.data and b"run the set-up" in response.data
+
+
 def test_conditional_requests_get_304_per_representation(client):
     url = "/static/css/app.css"
     packed = get(client, url, **GZIP)
@@ -131,7 +189,7 @@ def test_conditional_requests_get_304_per_representation(client):
 
 
 def test_scripts_and_styles_carry_only_the_headers_that_act_on_them(client):
-    for url in ("/static/js/play.js", "/static/css/app.css", "/vendor/socket.io.min.js"):
+    for url in ("/static/js/play.js", "/static/css/app.css", "/bundle/play.js"):
         response = get(client, url, **GZIP)
         assert response.headers["X-Content-Type-Options"] == "nosniff", url  # so never run or shown as a page
         assert response.headers["Referrer-Policy"] == "no-referrer", url  # a style sheet's own fetches leak nothing

@@ -100,12 +100,13 @@ def test_javascript_catalog_is_the_po_files_dutch(client):
     console_only = set(js_catalog("nl", "console")) - set(phone)
     assert console_only and not console_only & set(phone)  # a phone never downloads the console's words
     home = client.get("/play").get_data(as_text=True)
-    src = re.search(r'src="(/i18n/play/messages\.js\?v=\w+)"', home).group(1)
+    src = re.search(r'src="(/bundle/play\.js\?v=\w+)"', home).group(1)  # the catalog is part of the page's bundle
     response = client.get(src)
     assert response.status_code == 200 and response.mimetype == "text/javascript"
     assert "immutable" in response.headers["Cache-Control"]
-    body = response.get_data(as_text=True)
-    assert '"Lock in our answer":"Dit is ons antwoord"' in body and "</" not in body
+    assert '"Lock in our answer":"Dit is ons antwoord"' in response.get_data(as_text=True)
+    catalog = client.application.extensions["aandacht.i18n"].get("play").body.decode("utf-8")
+    assert '"Lock in our answer":"Dit is ons antwoord"' in catalog and "</" not in catalog
 
 
 def test_home_page_switches_with_lang_and_remembers_it(client):
@@ -250,7 +251,7 @@ def test_javascript_lookup_and_the_phones_card_in_another_language(client, state
 
     node = shutil.which("node")
     assert node, "Node.js is part of the set-up (npm ci)"
-    catalog_js = client.get("/i18n/play/messages.js").get_data(as_text=True)
+    catalog_js = client.application.extensions["aandacht.i18n"].get("play").body.decode("utf-8")
     view = build_views(play_to(state, "revealed"), 2000.0).teams["red"]
     script = (
         "global.window = {};"

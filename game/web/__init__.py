@@ -6,6 +6,7 @@ import os
 import secrets
 import time
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from flask import Flask
@@ -110,13 +111,18 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["aandacht.guard"] = Guard(
         WordFilter.from_file(app.config["BLOCKED_WORDS"]), GuessLimiter(limit=app.config["CODE_GUESS_LIMIT"])
     )
-    # light pages for phones: static files prepared once, the phone's pages (which hold no secret) gzipped;
-    # registered before the security headers, so its hook runs after theirs and sees their no-store
-    phone_pages = frozenset({"pages.play", "pages.room"})
-    assets.init_app(app, files={"pages.socket_io_client": SOCKET_IO_CLIENT}, pages=phone_pages)
+    catalogs = i18n.init_app(app)  # Flask-Babel, the language of each page, the catalog scripts
+    # light pages for phones: static files prepared once, each page's scripts one bundle (the Socket.IO client, ours,
+    # the page's catalog, in the order they run), the phone's pages (which hold no secret) gzipped; registered
+    # before the security headers, so its hook runs after theirs and sees their no-store
+    static_js = Path(app.static_folder) / "js"
+    bundles = {
+        page: [SOCKET_IO_CLIENT, *(static_js / name for name in shared), partial(catalogs.get, page), static_js / own]
+        for page, (*shared, own) in i18n.PAGE_SCRIPTS.items()
+    }
+    assets.init_app(app, bundles=bundles, pages=frozenset({"pages.play", "pages.room"}))
     add_security_headers(app)
 
-    i18n.init_app(app)  # Flask-Babel, the language of each page, /i18n/<page>/messages.js
     app.register_blueprint(bp)
     app.register_blueprint(decks_bp)
     return app

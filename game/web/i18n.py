@@ -5,14 +5,13 @@ marked with ``_()``; ``game/translations/nl/LC_MESSAGES/messages.po`` holds the 
 set-up, or at start when missing or older). A page's language is the workshop's for the big screen, the phone and the
 report; on the start page, the console and the deck pages it is the facilitator's choice (``?lang=``, remembered in
 the session cookie, else the browser's Accept-Language). The phone's, the screen's and the console's JavaScript get
-the same catalog's Dutch as a script (``/i18n/<page>/messages.js``, one per page), built from the ``.po`` file: one source of truth.
+the same catalog's Dutch as a script (``catalog_part(page)``, one per page, inside the page's script bundle), built from
+the ``.po`` file: one source of truth.
 A phone's player may read another language than the workshop's: see ``translations`` in the team view.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import json
 import os
 import re
@@ -22,17 +21,16 @@ from pathlib import Path
 import flask_babel
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Blueprint, Flask, Response, abort, current_app, g, request, session, url_for
+from flask import Flask, g, request, session, url_for
 
 from ..store import REPO
-from .assets import Asset, serve_asset
+from .assets import Asset, prepare
 
 LANGUAGES = ("nl", "en")
 SOURCE_LANGUAGE = "en"
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
 TRANSLATIONS = REPO / "game" / "translations"
 
-bp = Blueprint("i18n", __name__)
 
 
 def po_path(lang: str) -> Path:
@@ -180,21 +178,8 @@ class CatalogScript:
             if stamp != self._stamp:
                 self._assets, self._stamp = {}, stamp
             if page not in self._assets:
-                body = js_catalog_script(page)
-                packed = gzip.compress(body, compresslevel=9, mtime=0)
-                version = hashlib.sha256(body).hexdigest()[:12]
-                self._assets[page] = Asset(version, body, packed if len(packed) < len(body) else None)
+                self._assets[page] = prepare(js_catalog_script(page))
             return self._assets[page]
-
-
-@bp.get("/i18n/<page>/messages.js")
-def messages_js(page: str):
-    """The Dutch (and any other) translations of one page's texts: ``play``, ``screen`` or ``console``."""
-    if page not in PAGE_SCRIPTS:
-        abort(404)
-    asset = current_app.extensions["aandacht.i18n"].get(page)
-    response = Response(asset.body, mimetype="text/javascript")
-    return serve_asset(response, asset, request.args.get("v"))
 
 
 def compile_catalogs() -> list[str]:
@@ -218,20 +203,14 @@ def compile_catalogs() -> list[str]:
     return done
 
 
-def init_app(app: Flask) -> None:
-    """Wire Flask-Babel, the template helpers and the catalog script."""
+def init_app(app: Flask) -> CatalogScript:
+    """Wire Flask-Babel and the template helpers; return the catalog scripts (for the pages' script bundles)."""
     compile_catalogs()
     app.config.setdefault("BABEL_DEFAULT_LOCALE", SOURCE_LANGUAGE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     flask_babel.Babel(app, locale_selector=select_locale)
     scripts = CatalogScript()
     app.extensions["aandacht.i18n"] = scripts
-
-    @app.url_defaults
-    def _version(endpoint, values):
-        """The catalog script's URL carries its hash, so it can be cached for good."""
-        if endpoint == "i18n.messages_js" and "v" not in values and values.get("page") in PAGE_SCRIPTS:
-            values["v"] = scripts.get(values["page"]).version
 
     @app.context_processor
     def _helpers():
@@ -240,4 +219,4 @@ def init_app(app: Flask) -> None:
         here = current_language()
         return {"lang": here, "ui_lang": here, "language_links": language_links}
 
-    app.register_blueprint(bp)
+    return scripts

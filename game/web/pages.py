@@ -6,7 +6,6 @@ import hmac
 import io
 import secrets
 from datetime import datetime, timezone
-from pathlib import Path
 
 import segno
 from flask import (
@@ -36,7 +35,7 @@ from .security import client_address, guard
 
 bp = Blueprint("pages", __name__)
 
-SOCKET_IO_CLIENT = REPO / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+SOCKET_IO_CLIENT = REPO / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"  # from npm, by the set-up
 TITLE_MAX = 80
 MAX_TEAMS = 200
 
@@ -384,14 +383,6 @@ def qr(code: str):
     segno.make(f"{public_url()}/j/{normal}", error="m").save(buf, kind="svg", scale=10, border=2, dark="#1d1b19")
     buf.seek(0)
     return send_file(buf, mimetype="image/svg+xml", max_age=300)
-
-
-@bp.get("/vendor/socket.io.min.js")
-def socket_io_client():
-    """The Socket.IO browser client, installed from the npm registry by the set-up."""
-    if not SOCKET_IO_CLIENT.exists():
-        abort(500, description="The Socket.IO client is missing: run the set-up (npm ci).")
-    return send_file(Path(SOCKET_IO_CLIENT), mimetype="text/javascript", max_age=3600)
 
 
 @bp.get("/healthz")
