@@ -26,6 +26,8 @@ def serve(argv: list[str], mode: str) -> int:
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--max-connections", type=int, default=5000, help="eventlet's max_size")
     parser.add_argument("--backlog", type=int, default=2048, help="pending connections the listening socket queues")
+    parser.add_argument("--idle-timeout", type=float, default=10.0,
+                        help="seconds an HTTP keep-alive connection may wait for its next request (0: no limit)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -56,7 +58,7 @@ def serve(argv: list[str], mode: str) -> int:
         print(f"  http://{host}:{args.port}/", flush=True)
     print("Phones join at /play with the room code, or by the QR code on the big screen.", flush=True)
     if mode == "eventlet":
-        serve_eventlet(app, args.host, args.port, args.max_connections, args.backlog)
+        serve_eventlet(app, args.host, args.port, args.max_connections, args.backlog, args.idle_timeout)
     else:
         socketio.run(app, host=args.host, port=args.port, log_output=False, allow_unsafe_werkzeug=True)
     return 0
@@ -80,11 +82,18 @@ def tune_gc(threshold: int) -> None:
     gc.set_threshold(threshold, 10, 10)
 
 
-def serve_eventlet(app, host: str, port: int, max_size: int, backlog: int) -> None:
-    """What ``socketio.run()`` does for eventlet, with a listen backlog sized for a room of phones.
+def serve_eventlet(app, host: str, port: int, max_size: int, backlog: int, idle_timeout: float = 10.0) -> None:
+    """What ``socketio.run()`` does for eventlet, with a listen backlog sized for a room of phones and a limit on
+    idle keep-alive connections.
 
     eventlet's default backlog of 50 pending connections drops the rest of a burst (a room scanning the
     QR code at once): their connections are retried by the kernel after 1, 3, 7 seconds, or fail.
+
+    A phone's browser keeps the HTTP connections that loaded the page open after its websocket took over: in
+    Chromium, two of them, for minutes (seen: still open after 200 s). eventlet keeps a green thread, its buffers and
+    its request objects for each as long as the browser does. ``idle_timeout`` closes a connection that has waited
+    that long for its next request (eventlet's ``keepalive``); a request that is running (a long-poll, a websocket)
+    is never cut by it. 0 leaves idle connections open.
     """
     import eventlet
     import eventlet.wsgi
@@ -101,7 +110,8 @@ def serve_eventlet(app, host: str, port: int, max_size: int, backlog: int) -> No
 
     family, _type, _proto, _name, address = socket.getaddrinfo(host, port)[0]
     listener = eventlet.listen(address, family, backlog=backlog)
-    eventlet.wsgi.server(listener, app, log_output=False, max_size=max_size, protocol=Protocol)
+    keepalive = idle_timeout if idle_timeout > 0 else True
+    eventlet.wsgi.server(listener, app, log_output=False, max_size=max_size, protocol=Protocol, keepalive=keepalive)
 
 
 class MemoryTrimmer:

@@ -215,7 +215,7 @@ def free_port() -> int:
 class LiveServer:
     """The real server (``python -m game serve``, eventlet) as a subprocess on a free port."""
 
-    def __init__(self, directory, env: dict | None = None):
+    def __init__(self, directory, env: dict | None = None, args: tuple[str, ...] = ()):
         import os
         import subprocess
         import sys
@@ -231,7 +231,7 @@ class LiveServer:
             "SECRET_KEY": "live-test",
             **(env or {}),
         }
-        self.command = [sys.executable, "-m", "game", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        self.command = [sys.executable, "-m", "game", "serve", "--host", "127.0.0.1", "--port", str(self.port), *args]
         self.proc = None
         self._popen = subprocess.Popen
         self.start()

@@ -1,11 +1,18 @@
 """The server entry point's tuning of the process (game/server.py): memory given back after a burst, the cycle
-collector kept from long pauses. The server itself runs in test_resilience.py and test_cluster.py."""
+collector kept from long pauses, idle keep-alive connections closed. The server itself runs in test_resilience.py and
+test_cluster.py."""
 
 from __future__ import annotations
 
 import gc
+import socket
+import time
+
+import engineio
 
 from game.server import MemoryTrimmer, tune_gc
+
+from .conftest import LiveServer
 
 
 def test_the_trimmer_gives_memory_freed_between_live_objects_back_to_the_system():
@@ -33,3 +40,38 @@ def test_tune_gc_freezes_what_exists_and_makes_collections_rarer():
         gc.set_threshold(*threshold)
     tune_gc(0)
     assert gc.get_threshold() == threshold and gc.get_freeze_count() == 0
+
+
+def read_until_closed(conn: socket.socket, bound: float) -> tuple[bytes, float]:
+    """Everything the server sends until it closes the connection; and when it closed it (seconds from now)."""
+    started = time.monotonic()
+    conn.settimeout(bound)  # a bound on a wait, not a speed check
+    data = b""
+    while chunk := conn.recv(4096):
+        data += chunk
+    return data, time.monotonic() - started
+
+
+def test_an_idle_keep_alive_connection_is_closed_and_a_websocket_is_not(tmp_path):
+    """A browser keeps the connections that loaded the page open for minutes; the server closes them after
+    ``--idle-timeout`` seconds without a request. A websocket, and a request that is still running, stay."""
+    server = LiveServer(tmp_path, args=("--idle-timeout", "1"))
+    phone = engineio.Client()
+    try:
+        phone.connect(server.url, transports=["websocket"], engineio_path="socket.io")
+        with socket.create_connection(("127.0.0.1", server.port)) as conn:
+            conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # keep-alive: HTTP/1.1's default
+            data, closed_after = read_until_closed(conn, bound=60)
+        assert data.startswith(b"HTTP/1.1 200") and data.count(b"HTTP/1.1") == 1 and b'"ok"' in data
+        assert closed_after >= 0.5  # kept open for a next request first, then closed
+        with socket.create_connection(("127.0.0.1", server.port)) as conn:
+            conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            time.sleep(0.3)
+            conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # within the idle time: served
+            data, _ = read_until_closed(conn, bound=60)
+        assert data.count(b"HTTP/1.1 200") == 2
+        time.sleep(2.5)  # more than the idle timeout, less than a ping interval
+        assert phone.state == "connected"  # the server did not close the websocket (the client would have seen it)
+    finally:
+        phone.disconnect()
+        server.stop()
