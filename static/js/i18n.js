@@ -120,6 +120,7 @@
     podium: _("Podium"),
     place: function (lang, p) { return ordinal(lang, p.rank); },
     teams_count: ngettext("{n} team", "{n} teams"),
+    more_teams: ngettext("{n} more team: each phone shows its team's place", "{n} more teams: each phone shows its team's place"),
     no_answer_count: ngettext("{n} team gave no answer", "{n} teams gave no answer"),
     best: _("best"),
     chart_label: _("What the teams chose"),

@@ -535,13 +535,18 @@
     var box = document.getElementById("countdown-box");
     if (box) box.hidden = !data.hasTimer;
     countdown.tick();
-    if (rebuilt) fitCard();
+    if (rebuilt) fitStage();
   }
 
-  /* The card is sized for the back of the room; one too long for this projector steps its type down
-   * (data-fit 1-4: to 95 %, 90 %, 85 %, 80 %) until it fits without scrolling. */
+  function fitStage() {
+    fitBoard();
+    fitCard();
+  }
+
+  /* The card (or the reveal's chart) is sized for the back of the room; one too long for this projector steps its
+   * type down (data-fit 1-4: to 95 %, 90 %, 85 %, 80 %) until it fits without scrolling. */
   function fitCard() {
-    var card = stage.querySelector(".round-card");
+    var card = stage.querySelector(".round-card, .reveal-main");
     if (!card) return;
     var frame = document.scrollingElement || document.documentElement;
     for (var step = 0; step <= 4; step++) {
@@ -549,7 +554,32 @@
       if (frame.scrollHeight <= window.innerHeight) return;
     }
   }
-  window.addEventListener("resize", fitCard);
+
+  /* The projector cannot scroll: a leaderboard longer than the screen shows its first rows (at least one) and how
+   * many teams are left out, whose players see their own team's place on their phones. Only the board's own length
+   * counts: the page's margin below the stage stays, whatever the other column does (fitCard's part). */
+  function fitBoard() {
+    var list = stage.querySelector(".lb-block .leaderboard-list");
+    if (!list) return;
+    var rows = Array.prototype.slice.call(list.querySelectorAll(".lb-row"));
+    var more = list.querySelector(".lb-more");
+    if (more) list.removeChild(more);
+    rows.forEach(function (row) { row.hidden = false; });
+    var frame = document.scrollingElement || document.documentElement;
+    var below = frame.scrollHeight - (stage.getBoundingClientRect().bottom + window.scrollY); // margin under the stage
+    var limit = window.innerHeight - below - window.scrollY; // the lowest the board may reach, as the screen shows it
+    if (!rows.length || rows[rows.length - 1].getBoundingClientRect().bottom <= limit) return;
+    more = el("li", { class: "lb-more", attrs: { "data-testid": "leaderboard-more" } });
+    list.appendChild(more);
+    var shown = rows.length;
+    while (shown > 1 && rows[shown - 1].getBoundingClientRect().bottom > limit) shown -= 1; // reads only: one layout
+    do {
+      rows.slice(shown).forEach(function (row) { row.hidden = true; });
+      more.textContent = t("more_teams", { n: rows.length - shown });
+      shown -= 1; // the line that says so needs room too
+    } while (shown >= 1 && more.getBoundingClientRect().bottom > limit);
+  }
+  window.addEventListener("resize", fitStage);
 
   /* ---- connection ------------------------------------------------------------------ */
 
