@@ -5,7 +5,7 @@ marked with ``_()``; ``game/translations/nl/LC_MESSAGES/messages.po`` holds the 
 set-up, or at start when missing or older). A page's language is the workshop's for the big screen, the phone and the
 report; on the start page, the console and the deck pages it is the facilitator's choice (``?lang=``, remembered in
 the session cookie, else the browser's Accept-Language). The phone's, the screen's and the console's JavaScript get
-the same catalog's Dutch as a script (``catalog_part(page)``, one per page, inside the page's script bundle), built from
+the same catalog's Dutch as a script (``CatalogScript``, one per page, inside the page's script bundle), built from
 the ``.po`` file: one source of truth.
 A phone's player may read another language than the workshop's: see ``translations`` in the team view.
 """
