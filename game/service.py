@@ -27,7 +27,6 @@ from .engine import (
     Workshop,
     apply,
     build_views,
-    new_state,
 )
 from .engine import commands as c
 from .engine.state import FACILITATOR, SYSTEM, Role
@@ -265,7 +264,7 @@ class Service:
         """Deliver the stored state of every workshop with a page on this process to its pages again
         (after this process may have missed other processes' changes: its Redis subscription was lost)."""
 
-        for workshop_id in {c.workshop_id for c in list(self.publisher.connections.values())}:
+        for workshop_id in {conn.workshop_id for conn in list(self.publisher.connections.values())}:
             found = self.current(workshop_id, fresh=True)
             if found is not None:
                 self.publisher.deliver(Snapshot.of(*found))
