@@ -307,10 +307,11 @@ class Store:
 
     # --- loading -------------------------------------------------------------
 
-    def claim(self, session: Session, workshop_id: str, now: float) -> int | None:
+    def claim(self, session: Session, workshop_id: str, now: float | None) -> int | None:
         """Take the workshop's write lock for this transaction and move it to its next version in one statement;
-        return the version it had (None if it is gone). The caller's changes follow with ``write``; a command
-        that changes nothing rolls the transaction back, so the version moves only with a change.
+        return the version it had (None if it is gone); ``now`` (if given) is when it changed. The caller's changes
+        follow with ``write``; a command that changes nothing rolls the transaction back, so the version moves only
+        with a change.
 
         PostgreSQL locks the workshop's row (other workshops go on in parallel); SQLite takes its database write
         lock by starting with a write. Either way a second writer of the same workshop, in this process or
@@ -320,7 +321,7 @@ class Store:
         claimed = session.execute(
             update(table)
             .where(table.c.id == workshop_id)
-            .values(version=table.c.version + 1, updated_at=now)
+            .values(version=table.c.version + 1, **({"updated_at": now} if now is not None else {}))
             .returning(table.c.version)
         ).scalar()
         return None if claimed is None else claimed - 1
@@ -335,7 +336,18 @@ class Store:
                 .values(phase=w.phase.value, round_index=w.round_index, leaderboard_visible=w.leaderboard_visible,
                         finished_at=w.finished_at)
             )
-        self._write_rows(session, old, new, tokens)
+        wid = new.workshop.id
+        # a table whose mapping is the very same object is unchanged (the rules replace only what they change)
+        _sync(session, TeamRow, old.teams, new.teams, wid, ("id",))
+        hashes = {pid: {"token_hash": hash_secret(token)} for pid, token in (tokens or {}).items()}
+        _sync(session, PlayerRow, old.players, new.players, wid, ("id",), hashes)
+        if old.rounds is not new.rounds:
+            rounds_before, rounds_after = ({r.index: r for r in st.rounds} for st in (old, new))
+            _sync(session, RoundRow, rounds_before, rounds_after, wid, ("index",))
+        _sync(session, PickRow, old.picks, new.picks, wid, ("round", "player_id"))
+        _sync(session, AnswerRow, old.answers, new.answers, wid, ("round", "team_id"))
+        _sync(session, ScoreRow, old.scores, new.scores, wid, ("round", "team_id"))
+        _sync(session, CommitmentRow, old.commitments, new.commitments, wid, ("player_id",))
 
     def load(self, workshop_id: str, session: Session | None = None) -> tuple[State, int] | None:
         """Load a workshop's whole state and its version, or None (inside ``session`` when given)."""
@@ -393,44 +405,15 @@ class Store:
         tokens: dict[str, str] | None = None,
         now: float | None = None,
     ) -> int:
-        """Write what changed from ``old`` to ``new``; refuse if the stored version moved on.
+        """Write what changed from ``old`` to ``new``; refuse if the stored version moved on (the transaction is then
+        rolled back). ``claim`` and ``write`` with a check of the version: for a caller without a lock of its own.
 
         ``tokens`` gives the secret token of each player this change creates; ``now`` is when it happened.
         """
-        wid = new.workshop.id
-        w = new.workshop
-        table = WorkshopRow.__table__
-        result = session.execute(
-            update(table)
-            .where(table.c.id == wid, table.c.version == version)
-            .values(
-                phase=w.phase.value,
-                round_index=w.round_index,
-                leaderboard_visible=w.leaderboard_visible,
-                finished_at=w.finished_at,
-                version=version + 1,
-                **({"updated_at": now} if now is not None else {}),
-            )
-        )
-        if result.rowcount != 1:
-            raise VersionConflict(wid)
-        self._write_rows(session, old, new, tokens)
+        if self.claim(session, new.workshop.id, now) != version:
+            raise VersionConflict(new.workshop.id)
+        self.write(session, old, new, tokens)
         return version + 1
-
-    def _write_rows(self, session: Session, old: State, new: State, tokens: dict[str, str] | None) -> None:
-        """Insert, update and delete the rows of the tables that changed."""
-        wid = new.workshop.id
-        # a table whose mapping is the very same object is unchanged (the rules replace only what they change)
-        _sync(session, TeamRow, old.teams, new.teams, wid, ("id",))
-        hashes = {pid: {"token_hash": hash_secret(token)} for pid, token in (tokens or {}).items()}
-        _sync(session, PlayerRow, old.players, new.players, wid, ("id",), hashes)
-        if old.rounds is not new.rounds:
-            rounds_before, rounds_after = ({r.index: r for r in st.rounds} for st in (old, new))
-            _sync(session, RoundRow, rounds_before, rounds_after, wid, ("index",))
-        _sync(session, PickRow, old.picks, new.picks, wid, ("round", "player_id"))
-        _sync(session, AnswerRow, old.answers, new.answers, wid, ("round", "team_id"))
-        _sync(session, ScoreRow, old.scores, new.scores, wid, ("round", "team_id"))
-        _sync(session, CommitmentRow, old.commitments, new.commitments, wid, ("player_id",))
 
     def expired_workshops(self, before: float) -> list[str]:
         """Workshops that have not changed since ``before``."""

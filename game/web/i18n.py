@@ -32,7 +32,6 @@ LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
 TRANSLATIONS = REPO / "game" / "translations"
 
 
-
 def po_path(lang: str) -> Path:
     """The catalog of one language."""
     return TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
