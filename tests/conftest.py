@@ -267,6 +267,28 @@ class LiveServer:
                 self.proc.wait(10)
 
 
+def create_live_workshop(base: str, timeout: float = 30, **fields) -> str:
+    """Create a workshop on a running server over HTTP, as the home page's form does; return the facilitator key.
+    ``fields`` replace the form's defaults (``card``: a list of card ids; None leaves a field out, e.g. a
+    ``teams_open`` checkbox left unticked)."""
+    import re
+
+    import requests
+
+    with requests.Session() as http:
+        page = http.get(base + "/", timeout=timeout).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        form = {"csrf_token": token, "title": "Live test", "deck_id": "aandacht-basis", "language": "en",
+                "card": ["spilled-tea"], "timer_seconds": "60", "team_size": "4", "teams_open": "on", "teams": "",
+                **fields}
+        form = {name: value for name, value in form.items() if value is not None}
+        response = http.post(base + "/workshops", data=form, allow_redirects=False, timeout=timeout)
+    assert response.status_code == 303, response.text
+    location = response.headers["Location"]
+    assert "/f/" in location, location
+    return location.rsplit("/f/", 1)[1]
+
+
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """The real server on SQLite, for a module's tests."""

@@ -25,18 +25,16 @@ never red. Nothing here asserts on speed.
 from __future__ import annotations
 
 import copy
-import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import requests
 import socketio
 
 from game.service import screen_key_from
 
-from .conftest import LiveServer, release
+from .conftest import LiveServer, create_live_workshop, release
 
 pytestmark = [pytest.mark.server]
 
@@ -50,25 +48,8 @@ DIMENSIONS = ("attention", "ease", "resolution", "ownership", "proportion")
 
 def create_workshop(base: str, *, timer: int = 600, team_size: int = 4, cards=CARDS, title: str = "Resilience") -> str:
     """Create a workshop over HTTP like the home page's form does; return the facilitator key."""
-    with requests.Session() as http:
-        page = http.get(base + "/", timeout=WAIT).text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        form = {
-            "csrf_token": token,
-            "title": title,
-            "deck_id": "aandacht-basis",
-            "language": "en",
-            "card": list(cards),
-            "timer_seconds": str(timer),
-            "team_size": str(team_size),
-            "teams_open": "on",
-            "teams": "",
-        }
-        response = http.post(base + "/workshops", data=form, allow_redirects=False, timeout=WAIT)
-    assert response.status_code == 303, response.text
-    location = response.headers["Location"]
-    assert "/f/" in location, location
-    return location.rsplit("/f/", 1)[1]
+    return create_live_workshop(base, timeout=WAIT, title=title, card=list(cards), timer_seconds=str(timer),
+                                team_size=str(team_size))
 
 
 def in_order(client: socketio.Client) -> None:

@@ -10,6 +10,7 @@ import socketio
 
 from game.decks import default_scenarios_dir, load_decks
 
+from .conftest import create_live_workshop
 from .test_browser import watch
 
 TEAMS = 14
@@ -20,14 +21,10 @@ def scored_workshop(base: str, teams: int) -> tuple[str, list]:
     """A workshop with ``teams`` preset teams, a player in each, its first card scored and published; returns the
     big screen's URL and the socket clients (to disconnect)."""
     deck = load_decks(default_scenarios_dir())["aandacht-basis"]
-    http = requests.Session()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', http.get(base + "/", timeout=30).text).group(1)
     names = "\n".join(f"Team {i + 1}" + " Zwaluwen" * (i % 3) for i in range(teams))  # some names wrap
-    form = {"csrf_token": token, "title": "Keynote", "deck_id": deck.id, "language": "en",
-            "card": [c.id for c in deck.cards[:2]], "timer_seconds": "0", "team_size": "5", "teams": names}
-    created = http.post(base + "/workshops", data=form, allow_redirects=False, timeout=30)
-    key = created.headers["Location"].rsplit("/f/", 1)[1]
-    console_page = http.get(f"{base}/f/{key}", timeout=30).text
+    key = create_live_workshop(base, title="Keynote", card=[c.id for c in deck.cards[:2]], timer_seconds="0",
+                               team_size="5", teams_open=None, teams=names)
+    console_page = requests.get(f"{base}/f/{key}", timeout=30).text
     screen = base + re.search(r'href="(/s/[^"]+)"', console_page).group(1)
     code = re.search(r"/j/([A-Z0-9]+)", console_page).group(1)
 

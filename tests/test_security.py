@@ -8,7 +8,7 @@ from game.web.realtime import socketio
 from game.web.security import GuessLimiter
 from game.wordfilter import WordFilter
 
-from .conftest import create_workshop
+from .conftest import create_live_workshop, create_workshop
 
 
 def test_pages_send_strict_headers(client):
@@ -99,28 +99,13 @@ def test_room_code_guessing_is_limited(strict_app):
     assert client.get(f"/j/{code}").status_code == 429
 
 
-def live_workshop(base: str) -> str:
-    """Create a workshop on a running server over HTTP; return the facilitator key."""
-    import re
-
-    import requests
-
-    with requests.Session() as http:
-        page = http.get(base + "/", timeout=30).text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        form = {"csrf_token": token, "title": "Origin test", "deck_id": "aandacht-basis", "language": "en",
-                "card": ["spilled-tea"], "timer_seconds": "60", "team_size": "4", "teams_open": "on", "teams": ""}
-        response = http.post(base + "/workshops", data=form, allow_redirects=False, timeout=30)
-    return response.headers["Location"].rsplit("/f/", 1)[1]
-
-
 def test_socket_accepts_only_the_apps_own_origin(live_server):
     import requests
     import socketio as sio
 
     from .conftest import release
 
-    key = live_workshop(live_server.url)
+    key = create_live_workshop(live_server.url, title="Origin test")
     auth = {"role": "facilitator", "key": key}
 
     def client(origin: str, transport: str):
