@@ -74,10 +74,11 @@ def test_csv_has_every_pick_and_score_and_no_formulas(app, client):
     assert "attachment" in response.headers["Content-Disposition"]
     text = response.get_data(as_text=True).lstrip("\ufeff")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == CSV_HEADER
-    kinds = [r[0] for r in rows[1:]]
+    assert rows[0][:-1] == CSV_HEADER[:-1] and rows[0][-1].startswith("at (")  # the time zone named
+    table = rows[1 : rows.index([])]  # then the commitments
+    kinds = [r[0] for r in table]
     assert kinds.count("pick") == 4 and kinds.count("answer") == 4  # 2 teams x 2 cards, each captain's pick
-    answers = [dict(zip(CSV_HEADER, r)) for r in rows[1:] if r[0] == "answer"]
+    answers = [dict(zip(CSV_HEADER, r, strict=True)) for r in table if r[0] == "answer"]
     assert {a["why"] for a in answers} == {"Guest first, <script>x</script>", "'-1 cheaper"}
     assert all(a["total"] != "" and a["published"] == "yes" for a in answers)
     assert all(not cell.startswith(("=", "+", "@")) for r in rows for cell in r)
@@ -134,3 +135,226 @@ def test_an_open_card_s_own_answers_are_in_the_report_and_the_csv(app, client):
     kinds = [row[0] for row in rows[1:]]
     assert kinds == ["pick", "answer"]  # the captain's pick became the locked-in answer; its draft is gone
     assert texts == ["'=Say sorry, then clear the cups"] * 2  # the team's own words, neutralised for spreadsheets
+
+
+# --- the report tells the same figures as the big screen; the CSV opens in Excel ---------------------------------
+
+# (attention, ease, resolution, ownership, proportion, flag, bonus) per card and team: the room's averages fall on
+# a half (5/4 = 1.25, 3/4 = 0.75), three of the four published scores are flagged, and one total is negative (-1)
+SCORES = {
+    0: {"Front": (3, 2, 1, 0, 2, False, 1), "Café": (0, 0, 0, 0, 0, True, 0)},
+    1: {"Front": (1, 1, 1, 1, 1, True, 0), "Café": (1, 0, 1, 1, 0, True, 0)},
+}
+DIMS = ("attention", "ease", "resolution", "ownership", "proportion")
+
+
+def scored(app, client, language: str = "en", **form):
+    """Two teams through two cards with the SCORES above (whys and a name a spreadsheet would run), ended, with
+    one approved, one hidden and one waiting commitment. Returns (key, facilitator, screen client, state getter)."""
+    from game.service import screen_key_from
+
+    from .conftest import create_workshop
+
+    key = create_workshop(client, language=language, **form)
+    f = socketio.test_client(app, auth={"role": "facilitator", "key": key})
+    screen = socketio.test_client(app, auth={"role": "screen", "key": screen_key_from(key)})
+    code = last_state(f)["workshop"]["code"]
+    svc = app.extensions["aandacht"]
+    workshop_id = svc.store.workshop_id_by_code(code)
+    phones = {}
+    for name, team, why in (("Ann", "Front", "=cmd|' /C calc'!A0"), ("@x", "Café", "-1+2"), ("Cas", None, "")):
+        phone = socketio.test_client(app, auth={"role": "player", "code": code})
+        ok(phone, "join_workshop", {"name": name})
+        if team:
+            ok(phone, "create_team", {"name": team})
+        phones[name] = (phone, why)
+    front = next(t for t in svc.state(workshop_id).teams.values() if t.name == "Front").id
+    ok(f, "move_player", {"player_id": next(p.id for p in svc.state(workshop_id).players.values() if p.name == "Cas"),
+                          "team_id": front})
+    teams = {t.name: t.id for t in svc.state(workshop_id).teams.values()}
+    for index in (0, 1):
+        ok(f, "deal_card", {"round": index})
+        card = svc.state(workshop_id).card_of(svc.state(workshop_id).current_round)
+        for n, name in enumerate(("Ann", "@x")):
+            phone, why = phones[name]
+            ok(phone, "lock_in", {"round": index, "response_id": card.responses[n].id, "why": why})
+        ok(f, "reveal", {"round": index})
+        for team, (*points, flag, bonus) in SCORES[index].items():
+            ok(f, "score_team", {"round": index, "team_id": teams[team], **dict(zip(DIMS, points, strict=True)),
+                                 "flag": flag, "bonus": bonus})
+        ok(f, "publish_scores", {"round": index})
+    ok(f, "end_workshop")
+    for name, text in (("Ann", "=Greet every guest by name"), ("@x", "+1+1 smiles a day"), ("Cas", "Ask, then act")):
+        ok(phones[name][0], "leave_commitment", {"text": text})
+    ids = {p.name: p.id for p in svc.state(workshop_id).players.values()}
+    ok(f, "review_commitment", {"player_id": ids["Ann"], "approved": True})
+    ok(f, "review_commitment", {"player_id": ids["@x"], "approved": False})
+    return key, f, screen, lambda: svc.state(workshop_id)
+
+
+def shown_by_javascript(value) -> str:
+    """What static/js/common.js's formatScore shows for a value: (Math.round(v * 10) / 10).toFixed(1)."""
+    import math
+
+    return "–" if value is None else f"{math.floor(value * 10 + 0.5) / 10:.1f}"
+
+
+def test_the_report_shows_the_figures_the_big_screen_shows(app, client):
+    """Averages on a half and flags the facilitator set: the report's numbers are the screen's, digit for digit."""
+    import re
+
+    key, _f, screen, _state = scored(app, client)
+    screen_view = last_state(screen)
+    view = screen_view["debrief"]
+    html = client.get(f"/f/{key}/report").get_data(as_text=True)
+
+    # the room's profile: 5/4 shows as 1.3 on the screen (half up) and in the report, not 1.2 in one of them
+    room_svg = html[html.index('id="room-profile"'):]
+    room_svg = room_svg[: room_svg.index("</svg>")]
+    report_room = re.findall(r'class="value">([^<]+) / 3<', room_svg)
+    assert report_room == [shown_by_javascript(view["room"][d]) for d in DIMS]
+    assert report_room == ["1.3", "0.8", "0.8", "0.5", "0.8"]
+
+    # each team's profile and its flags ("−1" column on the screen, "answers serving the organisation" here)
+    for team in view["teams"]:
+        figure = html[html.index(f'data-team="{team["name"]}"'):]
+        figure = figure[: figure.index("</figure>")]
+        shown = [shown_by_javascript(team["profile"][d]) for d in DIMS]
+        assert re.findall(r'class="value">([^<]+) / 3<', figure) == shown
+        flags = re.search(r"(\d+) answers? serving the organisation", figure)
+        assert int(flags.group(1)) == team["flags"]
+    assert sum(t["flags"] for t in view["teams"]) == 3
+    assert "3 answers served the organisation rather than the customer" in html  # the facilitator's flags, published
+    assert f"Weakest: Ownership ({shown_by_javascript(view['room']['ownership'])} of 3)" in html
+    assert "Strongest dimension: Attention (1.3 of 3)" in html
+
+    # the leaderboard: the same points (one of them negative after a flag on zero points)
+    points = {row["name"]: row["points"] for row in screen_view["leaderboard"]}
+    assert points == {"Front": 13, "Café": 1}
+    for name, total in points.items():
+        assert re.search(rf"{name} — {total} points?<", html)
+
+
+def test_an_automatic_answer_after_lock_round_is_not_called_the_timer(app, client):
+    """The facilitator's "Lock round" takes a team's last pick: the report says the round was locked, not "timer"."""
+    from .conftest import create_workshop
+
+    key = create_workshop(client, card=["spilled-tea", "too-many-helpers"])
+    f = socketio.test_client(app, auth={"role": "facilitator", "key": key})
+    code = last_state(f)["workshop"]["code"]
+    ann = socketio.test_client(app, auth={"role": "player", "code": code})
+    ok(ann, "join_workshop", {"name": "Ann"})
+    ok(ann, "create_team", {"name": "Red"})
+    ok(f, "deal_card", {"round": 0})
+    ok(ann, "submit_pick", {"round": 0, "response_id": "b"})
+    ok(f, "lock_round", {"round": 0})
+    assert last_state(f)["workshop"]["locked_by"] == "facilitator"
+    html = client.get(f"/f/{key}/report").get_data(as_text=True)
+    assert "last pick when the round was locked" in html
+    assert ">timer<" not in html and "time ran out" not in html
+    dutch = client.get(f"/f/{create_workshop(client, language='nl')}/report")  # the words exist in Dutch too
+    assert dutch.status_code == 200
+    from babel.support import Translations
+
+    from game.web.i18n import TRANSLATIONS
+
+    nl = Translations.load(str(TRANSLATIONS), ["nl"])
+    for msgid in ("last pick when the round was locked", "last pick when the time ran out"):
+        assert nl.gettext(msgid) != msgid
+
+
+def read_csv(client, key: str, **params) -> tuple[bytes, list[list[str]], str]:
+    """The export's bytes, its rows (read with the separator it uses) and that separator."""
+    response = client.get(f"/f/{key}/export.csv", query_string=params)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    raw = response.get_data()
+    text = raw.decode("utf-8-sig")
+    dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;")
+    return raw, list(csv.reader(io.StringIO(text), delimiter=dialect.delimiter)), dialect.delimiter
+
+
+def test_csv_of_an_english_workshop_keeps_numbers_and_neutralises_formulas(app, client):
+    key, *_ = scored(app, client)
+    raw, rows, delimiter = read_csv(client, key)
+    assert raw.startswith(b"\xef\xbb\xbf") and delimiter == ","  # the BOM: Excel reads UTF-8
+    assert rows[0][:3] == ["kind", "round", "card"] and rows[0][-1].startswith("at (")
+    answers = [dict(zip(CSV_HEADER, r, strict=True)) for r in rows[1:] if r and r[0] == "answer"]
+    kitchen = [a for a in answers if a["team"] == "Café"]
+    assert [a["total"] for a in kitchen] == ["-1", "2"]  # a negative total stays a number, not "'-1"
+    assert {a["why"] for a in kitchen} == {"'-1+2"}  # text that Excel would compute is neutralised
+    assert {a["why"] for a in answers if a["team"] == "Front"} == {"'=cmd|' /C calc'!A0"}
+    assert {a["player"] for a in kitchen} == {"'@x"}
+    cells = [cell for r in rows for cell in r]
+    assert not [c for c in cells if c[:1] in ("=", "+", "@") or (c[:1] == "-" and not c.lstrip("-").isdigit())]
+
+
+def test_csv_includes_every_commitment_with_its_approval(app, client):
+    key, *_ = scored(app, client)
+    _raw, rows, _delimiter = read_csv(client, key)
+    blank = rows.index([])
+    header, commitments = rows[blank + 1], rows[blank + 2:]
+    assert header[:5] == ["kind", "team", "player", "commitment", "status"] and header[5].startswith("at (")
+    by_player = {r[2]: r for r in commitments}
+    assert by_player["Ann"][1:5] == ["Front", "Ann", "'=Greet every guest by name", "approved"]
+    assert by_player["'@x"][1:5] == ["Café", "'@x", "'+1+1 smiles a day", "hidden"]
+    assert by_player["Cas"][1:5] == ["Front", "Cas", "Ask, then act", "waiting"]
+    assert all(r[0] == "commitment" and r[5] for r in commitments)
+
+
+def test_csv_of_a_dutch_workshop_is_for_a_dutch_excel(app, client):
+    key, *_ = scored(app, client, language="nl")
+    raw, rows, delimiter = read_csv(client, key)
+    assert raw.startswith(b"\xef\xbb\xbf") and delimiter == ";"  # a Dutch Excel splits on ';'
+    assert rows[0][:9] == ["soort", "ronde", "kaart", "team", "deelnemer", "antwoord", "beste", "waarom", "automatisch"]
+    assert rows[0][9:14] == ["aandacht", "gemak", "oplossing", "eigenaarschap", "maat"]
+    assert rows[0][14:18] == ["vlag", "bonus", "totaal", "gepubliceerd"] and rows[0][18].startswith("tijd (")
+    answers = [dict(zip(CSV_HEADER, r, strict=True)) for r in rows[1:] if r and r[0] == "teamantwoord"]
+    assert len(answers) == 4 and {a["published"] for a in answers} == {"ja"}
+    assert sorted(a["total"] for a in answers) == ["-1", "2", "4", "9"]
+    assert rows[rows.index([]) + 1][:5] == ["soort", "team", "deelnemer", "voornemen", "status"]
+    statuses = {r[2]: r[4] for r in rows[rows.index([]) + 2:]}
+    assert statuses == {"Ann": "goedgekeurd", "'@x": "verborgen", "Cas": "wacht"}
+    assert "Café".encode() in raw  # UTF-8, which the BOM tells Excel
+
+
+def test_csv_cells_numbers_and_decimal_comma():
+    from game.report import _cell
+
+    assert [_cell(v) for v in (-2, "-2", 0, "3", "1.5")] == ["-2", "-2", "0", "3", "1.5"]
+    assert [_cell(v) for v in ("=cmd", "+1+1", "@x", "-1+2", "-", "\tx", "-2 euro")] == [
+        "'=cmd", "'+1+1", "'@x", "'-1+2", "'-", "'\tx", "'-2 euro"]
+    assert _cell(1.5, decimal_comma=True) == "1,5" and _cell(1.5) == "1.5" and _cell(-0.25, True) == "-0,25"
+    assert _cell(None) == "" and _cell("Café") == "Café"
+
+
+def test_report_and_csv_times_are_in_the_facilitators_time_zone(app, client, clock):
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    key, *_ = scored(app, client, time_zone="America/New_York")
+    created = datetime.fromtimestamp(clock.now, tz=UTC)
+    local = created.astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m-%d %H:%M")
+    html = client.get(f"/f/{key}/report").get_data(as_text=True)
+    assert "times in America/New_York" in html and local in html
+    _raw, rows, _d = read_csv(client, key)
+    assert rows[0][-1] == "at (America/New_York)"
+    assert all(r[-1].startswith(local[:10]) for r in rows[1:] if r and r[0] in ("pick", "answer"))
+
+
+def test_a_time_zone_that_is_not_one_falls_back_to_the_servers(app, client):
+    from game.report import report_zone
+
+    from .conftest import create_workshop
+
+    for bad in ("Mars/Olympus", "../../etc/passwd", "/etc/localtime", "x" * 200, ""):
+        key = create_workshop(client, time_zone=bad)
+        svc = app.extensions["aandacht"]
+        state = svc.state(svc.store.workshop_id_by_key("facilitator", key))
+        assert state.workshop.settings.time_zone == ""
+        html = client.get(f"/f/{key}/report").get_data(as_text=True)
+        assert f"times in {report_zone().name}" in html
+    # an older workshop (none stored) takes the one the console's link sends, if it is one
+    html = client.get(f"/f/{key}/report", query_string={"tz": "Asia/Tokyo"}).get_data(as_text=True)
+    assert "times in Asia/Tokyo" in html and "tz=Asia/Tokyo" in html  # the CSV link keeps it
+    html = client.get(f"/f/{key}/report", query_string={"tz": "No/Where"}).get_data(as_text=True)
+    assert f"times in {report_zone().name}" in html

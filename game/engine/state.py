@@ -56,6 +56,7 @@ class Settings:
     timer_seconds: int = 120  # 0: no timer; the facilitator locks the round
     team_size: int = 6
     teams_open: bool = True  # participants may create their own teams
+    time_zone: str = ""  # the facilitator's IANA time zone (from the browser) for the report's times; "": the server's
 
     def to_dict(self) -> dict:
         """Return a JSON-able form."""
@@ -64,6 +65,7 @@ class Settings:
             "timer_seconds": self.timer_seconds,
             "team_size": self.team_size,
             "teams_open": self.teams_open,
+            "time_zone": self.time_zone,
         }
 
     @classmethod
@@ -74,6 +76,7 @@ class Settings:
             timer_seconds=int(data.get("timer_seconds", 120)),
             team_size=int(data.get("team_size", 6)),
             teams_open=bool(data.get("teams_open", True)),
+            time_zone=str(data.get("time_zone") or ""),
         )
 
 

@@ -216,9 +216,39 @@ def _workshop(state: State, lang: str) -> dict:
     }
 
 
+def half_up(part: int, whole: int, unit: int) -> int:
+    """``part / whole`` in units of ``1 / unit``, rounded half up, in exact integer arithmetic (``part`` >= 0).
+
+    The one rounding of every figure people read: Python's ``round()`` rounds half to even and a float's
+    ``%.1f`` rounds its binary value (1.25 gives 1.2), while JavaScript's ``Math.round`` goes half up (1.3).
+    The pages print what comes from here as it is, so the screen, the phones, the console and the report
+    show the same digits."""
+    return (2 * part * unit + whole) // (2 * whole)
+
+
+def average(values: list[int]) -> float | None:
+    """The mean of whole points to one decimal (half up), as every page shows it; None without values."""
+    return half_up(sum(values), len(values), 10) / 10 if values else None
+
+
 def _average(scores: list, dim: str) -> float | None:
     """The mean points on one dimension, or None without scores."""
-    return round(sum(getattr(x, dim) for x in scores) / len(scores), 2) if scores else None
+    return average([getattr(x, dim) for x in scores])
+
+
+def extremes(profile: dict[str, float | None]) -> dict:
+    """The dimensions a profile is lowest and highest on (every one that shows the same value, in the rubric's
+    order), and whether all known dimensions show the same value: what the report's insight and the pages'
+    "Strongest" / "Most to gain" name (static/js/common.js, ``profileExtremes``, picks them the same way)."""
+    known = {d: v for d, v in profile.items() if v is not None}
+    if not known:
+        return {"low": [], "high": [], "even": False}
+    low, high = min(known.values()), max(known.values())
+    return {
+        "low": [d for d in DIMENSIONS if known.get(d) == low],
+        "high": [d for d in DIMENSIONS if known.get(d) == high],
+        "even": low == high,
+    }
 
 
 def debrief(state: State, lang: str) -> dict:
@@ -265,6 +295,8 @@ def debrief(state: State, lang: str) -> dict:
         "room": room,
         "weakest": ranked[0] if ranked else None,
         "strongest": ranked[-1] if ranked else None,
+        "extremes": extremes(room),
+        "flags": sum(1 for x in scored if x.flag),
         "teams": teams,
         "cards": cards,
     }

@@ -8,6 +8,7 @@ import secrets
 from datetime import datetime, timezone
 
 import segno
+from babel import dates as babel_dates
 from flask import (
     Blueprint,
     Response,
@@ -28,7 +29,7 @@ from ..engine import GameError, Settings
 from ..net import reachable_base
 from ..engine.rules import NAME_MAX
 from ..service import CODE_ALPHABET, CODE_LENGTH, Service, normalise_code, screen_key_from
-from ..report import csv_export, report_data
+from ..report import csv_export, report_data, report_zone, valid_zone
 from ..store import REPO
 from .i18n import N_, browser_language, chosen_language, page_language
 from .security import client_address, guard
@@ -131,15 +132,20 @@ def _home(errors: list[str], form: dict, notice: str | None = None, status: int 
             continue  # deleted, or past its retention period
         kept.append(key)
         w = state.workshop
+        zone = report_zone(w.settings.time_zone)
         history.append(
             {
                 "title": w.title,
                 "phase": w.phase.value,
                 "status": _status(w),
-                "created": flask_babel.format_datetime(  # the month's name in the page's language
-                    datetime.fromtimestamp(w.created_at, tz=timezone.utc), "d MMM yyyy HH:mm"
+                "created": babel_dates.format_datetime(  # the month's name in the page's language
+                    datetime.fromtimestamp(w.created_at, tz=timezone.utc),
+                    "d MMM yyyy HH:mm",
+                    tzinfo=zone.tz,
+                    locale=flask_babel.get_locale(),
                 )
-                + " UTC",
+                + " "
+                + zone.name,
                 "players": len(state.players),
                 "console_url": url_for("pages.console", key=key),
                 "report_url": url_for("pages.report", key=key),
@@ -212,6 +218,7 @@ def parse_create_form(form, decks) -> tuple[dict, list[str]]:
     if refused:
         errors.append(_("Choose another name for “%(name)s”: it is not allowed here.", name=refused[0]))
     teams_open = form.get("teams_open") in ("on", "1", "true")
+    time_zone = form.get("time_zone", "").strip()  # the browser's, set by home.js; anything else: the server's
     if not teams and not teams_open:
         errors.append(_("Preset some teams, or let participants create them."))
     values = {
@@ -223,6 +230,7 @@ def parse_create_form(form, decks) -> tuple[dict, list[str]]:
         "team_size": team_size,
         "teams_open": teams_open,
         "teams": teams,
+        "time_zone": time_zone if valid_zone(time_zone) else "",
     }
     return values, errors
 
@@ -241,6 +249,7 @@ def create_workshop():
         timer_seconds=values["timer_seconds"],
         team_size=values["team_size"],
         teams_open=values["teams_open"],
+        time_zone=values["time_zone"],
     )
     try:
         created = svc.create_workshop(values["title"], values["deck_id"], values["card_ids"], settings, values["teams"])
@@ -299,17 +308,28 @@ def report(key: str):
     """The printable report of a workshop: per card, per team, commitments and insights."""
     state = _workshop_for_key("facilitator", key)
     page_language(state.workshop.settings.language)
-    data = report_data(state, flask_babel.get_translations())
-    return render_template("report.html", r=data, export_url=url_for("pages.export_csv", key=key))
+    data = report_data(state, flask_babel.get_translations(), _zone(state))
+    tz = request.args.get("tz")
+    export_url = url_for("pages.export_csv", key=key, **({"tz": tz} if valid_zone(tz) else {}))
+    return render_template("report.html", r=data, export_url=export_url)
+
+
+def _zone(state):
+    """The time zone of a report or an export: the facilitator's, stored with the workshop; for a workshop made
+    before that was stored, the one the console's link sends (``?tz=``, the browser's); else the server's."""
+    return report_zone(state.workshop.settings.time_zone, request.args.get("tz"))
 
 
 @bp.get("/f/<key>/export.csv")
 def export_csv(key: str):
-    """Every pick and score of a workshop as CSV."""
+    """Every pick and score of a workshop, and its commitments, as CSV for a spreadsheet in the workshop's
+    language (a Dutch one: ``;`` between cells, Dutch headers)."""
     state = _workshop_for_key("facilitator", key)
+    page_language(state.workshop.settings.language)
     name = "aandacht-" + "".join(ch if ch.isalnum() else "-" for ch in state.workshop.title.lower())[:40] + ".csv"
+    text = csv_export(state, flask_babel.get_translations(), _zone(state))
     return Response(
-        "\ufeff" + csv_export(state),  # the BOM makes spreadsheet programs read UTF-8
+        "\ufeff" + text,  # the BOM makes spreadsheet programs (Excel) read UTF-8: accents stay accents
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )

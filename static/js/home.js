@@ -5,8 +5,20 @@
 (function () {
   "use strict";
 
+  // The facilitator's time zone: stored with the workshop it creates, so the report and the CSV give their times in
+  // it; the report and CSV links of older workshops send it along (the server checks it, else uses its own).
+  var zone = "";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* no Intl: the server's zone */ }
+  if (zone) {
+    Array.prototype.forEach.call(document.querySelectorAll("a[data-tz-link]"), function (a) {
+      a.href += (a.href.indexOf("?") >= 0 ? "&" : "?") + "tz=" + encodeURIComponent(zone);
+    });
+  }
+
   var form = document.getElementById("create-form");
   if (!form) return;
+  var zoneInput = document.getElementById("time_zone");
+  if (zoneInput) zoneInput.value = zone;
   var deckSelect = document.getElementById("deck_id");
   var fieldsets = Array.prototype.slice.call(form.querySelectorAll("fieldset.deck-cards"));
 
