@@ -152,3 +152,78 @@ def test_one_round_to_the_leaderboard(live_server, browser):
     phase(bram, "scored")
     assert bram.inner_text("#team-badge").strip() == "Kitchen"
     assert errors == []
+
+
+def points_of(text: str) -> int:
+    """The number in "13 pts", "−1 point" or "4" (a minus sign as JavaScript's String() writes it, or U+2212)."""
+    return int(re.search(r"[-−]?\d+", text).group(0).replace("−", "-"))
+
+
+def test_publish_saves_the_scores_shown_on_the_console_first(live_server, browser):
+    """The facilitator changes two teams' scores and presses Publish without saving: both are saved first, so the
+    screen and the phones get exactly the totals the console shows. A save the server refuses publishes nothing."""
+    from .conftest import create_live_workshop
+
+    base, errors = live_server.url, []
+    key = create_live_workshop(base, title="Publish check", card=["spilled-tea"], timer_seconds="0")
+    console = watch(browser.new_context(viewport={"width": 1280, "height": 900}).new_page(), errors, "console")
+    console.goto(f"{base}/f/{key}")
+    phase(console, "lobby")
+    code = console.inner_text("#room-code").strip()
+    screen = watch(browser.new_context(viewport={"width": 1920, "height": 1080}).new_page(), errors, "screen")
+    screen.goto(base + console.get_attribute("#open-screen", "href"))
+    phones = {}
+    for name, team in (("Anna", "Harbour"), ("Bram", "Lighthouse")):
+        phone = watch(browser.new_context(**PHONE).new_page(), errors, name)
+        join(phone, base, code, name)
+        phone.fill("#new-team-name", team)
+        phone.click("#create-team-btn")
+        phone.wait_for_selector("#team-lobby")
+        phones[team] = phone
+    console.click("#deal-btn")
+    for n, phone in enumerate(phones.values()):
+        phase(phone, "collecting")
+        buttons = phone.locator(".response-btn")
+        (buttons.first if n == 0 else buttons.last).click()
+        phone.wait_for_selector("#lock-btn:not([disabled])")
+        phone.click("#lock-btn")
+    phase(console, "locked")
+    console.click("#reveal-btn")
+    phase(console, "revealed")
+
+    def form(team):
+        return console.locator(".score-form").filter(has=console.locator(".score-team", has_text=team))
+
+    # a save the server refuses (a value no form offers): nothing is published, the alert says which team
+    bad = form("Harbour").locator("input[name=attention][value='3']")
+    bad.evaluate("input => { input.value = '9'; }")
+    form("Harbour").locator("fieldset[data-dim=attention] label.seg-label >> text=3").click()
+    console.click("#publish-btn")
+    console.wait_for_selector("[data-testid=alert] >> text=Nothing was published")
+    assert "Harbour" in console.inner_text("#alerts")
+    assert console.get_attribute("body", "data-phase") == "revealed"
+    assert screen.get_attribute("body", "data-phase") == "revealed"
+    console.reload()  # the tampered radio is gone; start from the server's drafts again
+    phase(console, "revealed")
+
+    # change both teams' scores, save neither, publish
+    harbour, lighthouse = form("Harbour"), form("Lighthouse")
+    for dim, value in (("attention", "1"), ("ease", "3"), ("bonus", "2")):
+        harbour.locator(f"fieldset[data-dim={dim}] label.seg-label >> text={value}").click()
+    lighthouse.locator("fieldset[data-dim=proportion] label.seg-label >> text=0").click()
+    lighthouse.locator("input[name=flag]").set_checked(True)
+    console.wait_for_selector(".score-form.is-dirty .score-status >> text=Not saved yet")
+    shown = {team: int(form(team).locator(".score-total").inner_text()) for team in ("Harbour", "Lighthouse")}
+    console.click("#publish-btn")
+    for page in (console, screen, *phones.values()):
+        phase(page, "scored")
+
+    # the console still shows those totals, saved; the screen's leaderboard and each phone show the same
+    for team, total in shown.items():
+        row = screen.locator("#leaderboard .lb-row").filter(has_text=team)
+        assert points_of(row.locator(".lb-points").inner_text()) == total
+        phones[team].wait_for_selector("#score")
+        assert points_of(phones[team].locator("#score .total-row td").inner_text()) == total
+        assert int(form(team).locator(".score-total").inner_text()) == total
+        assert "is-dirty" not in form(team).get_attribute("class")
+    assert errors == []

@@ -63,6 +63,17 @@
   var drafts = {}; // "round:teamId" -> score values the facilitator changed but did not save yet
   var saved = {}; // "round:teamId" -> true once saved (until changed again)
 
+  // The report and the CSV give their times in the facilitator's time zone: the workshop keeps the one of the
+  // browser that created it; for an older workshop these links send this browser's (the server checks it).
+  (function () {
+    var zone = "";
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* the server's zone */ }
+    if (!zone) return;
+    Array.prototype.forEach.call(document.querySelectorAll("a[data-tz-link]"), function (a) {
+      a.href += (a.href.indexOf("?") >= 0 ? "&" : "?") + "tz=" + encodeURIComponent(zone);
+    });
+  })();
+
   if (typeof window.io !== "function") {
     A.alerts.show(_("The Socket.IO client did not load; check the server."), "error");
     return;
@@ -120,7 +131,11 @@
 
   $("deal-btn").addEventListener("click", function () {
     var w = view.workshop;
-    command("deal_card", { round: w.cards_total - w.cards_left }, this).catch(ignore);
+    var button = this;
+    // from a revealed round, dealing publishes its scores: the unsaved edits go first, like Publish
+    afterSavingScores(button, function () {
+      return command("deal_card", { round: w.cards_total - w.cards_left }, button);
+    });
   });
   $("start-timer-btn").addEventListener("click", function () {
     var seconds = (view.workshop.settings && view.workshop.settings.timer_seconds) || null;
@@ -139,11 +154,14 @@
     command("reveal", { round: round() }, this).catch(ignore);
   });
   $("publish-btn").addEventListener("click", function () {
-    command("publish_scores", { round: round() }, this).catch(ignore);
+    var button = this;
+    var r = round();
+    afterSavingScores(button, function () { return command("publish_scores", { round: r }, button); });
   });
   $("end-btn").addEventListener("click", function () {
     if (!window.confirm(_("End the workshop for everyone? The podium will be shown; this cannot be undone."))) return;
-    command("end_workshop", {}, this).catch(ignore);
+    var button = this;
+    afterSavingScores(button, function () { return command("end_workshop", {}, button); });
   });
   $("leaderboard-toggle").addEventListener("click", function () {
     command("set_leaderboard", { visible: !view.workshop.leaderboard_visible }, this).catch(ignore);
@@ -277,36 +295,66 @@
     command("spotlight", { round: round(), team_id: button.dataset.spotlight || null }, button).catch(ignore);
   });
 
+  /** Save one team's score as the form shows it (``values``); resolves once the server acknowledged it. */
+  function saveScore(roundIndex, teamId, values, button) {
+    var payload = { round: roundIndex, team_id: teamId, flag: values.flag, bonus: values.bonus };
+    dims().forEach(function (d) { payload[d] = values[d]; });
+    var key = roundIndex + ":" + teamId;
+    return command("score_team", payload, button).then(function (ack) {
+      // a change made while this was on its way is a newer draft: it stays unsaved
+      if (!drafts[key] || sameScore(drafts[key], values)) {
+        delete drafts[key];
+        saved[key] = true;
+      }
+      // the new game_state may have re-drawn the form before this acknowledgement: update the current one
+      var current = document.querySelector('.score-form[data-team-id="' + CSS.escape(teamId) + '"]');
+      if (current && saved[key]) {
+        var status = current.querySelector(".score-status");
+        if (status) status.textContent = _("Saved");
+        current.classList.remove("is-dirty");
+        current.classList.add("is-saved");
+      }
+      return ack;
+    });
+  }
+
+  /**
+   * Publishing (Publish scores, Next card or End workshop from a revealed round) takes the scores as the server
+   * has them: first save every score changed on this console but not saved yet, one after the other, each
+   * acknowledged, then run ``next``. If a save is refused, nothing is published and the alert says which team's
+   * score and why: the console never shows one score while the room is given another.
+   */
+  function afterSavingScores(button, next) {
+    var roundIndex = round();
+    var pending = Object.keys(drafts).filter(function (key) { return key.split(":")[0] === String(roundIndex); });
+    if (!pending.length) return next().catch(ignore);
+    button.disabled = true;
+    return pending.reduce(function (chain, key) {
+      return chain.then(function () {
+        var values = drafts[key];
+        if (!values) return null; // saved meanwhile
+        var teamId = key.slice(key.indexOf(":") + 1);
+        return saveScore(roundIndex, teamId, values).catch(function (error) {
+          var team = view.teams.filter(function (t) { return t.id === teamId; })[0];
+          A.alerts.show(_("Nothing was published: the unsaved score of {team} could not be saved. Check it and try again.",
+            { team: team ? team.name : "?" }), "error");
+          throw error;
+        });
+      });
+    }, Promise.resolve()).then(function () {
+      button.disabled = false;
+      return next();
+    }, function (error) {
+      button.disabled = false;
+      throw error;
+    }).catch(ignore);
+  }
+
   $("score-forms").addEventListener("submit", function (event) {
     var form = event.target.closest("form.score-form");
     if (!form) return;
     event.preventDefault();
-    var values = readForm(form);
-    var payload = {
-      round: round(),
-      team_id: form.dataset.teamId,
-      attention: values.attention,
-      ease: values.ease,
-      resolution: values.resolution,
-      ownership: values.ownership,
-      proportion: values.proportion,
-      flag: values.flag,
-      bonus: values.bonus
-    };
-    dims().forEach(function (d) { payload[d] = values[d]; });
-    var key = form.dataset.round + ":" + form.dataset.teamId;
-    var button = form.querySelector(".score-save");
-    var teamId = form.dataset.teamId;
-    command("score_team", payload, button).then(function () {
-      delete drafts[key];
-      saved[key] = true;
-      // the new game_state may have re-drawn the form before this acknowledgement: update the current one
-      var current = document.querySelector('.score-form[data-team-id="' + CSS.escape(teamId) + '"]') || form;
-      var status = current.querySelector(".score-status");
-      if (status) status.textContent = _("Saved");
-      current.classList.remove("is-dirty");
-      current.classList.add("is-saved");
-    }, ignore);
+    saveScore(round(), form.dataset.teamId, readForm(form), form.querySelector(".score-save")).catch(ignore);
   });
 
   function updateFormState(form, values) {
