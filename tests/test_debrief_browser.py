@@ -20,19 +20,24 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 DIMS = ("attention", "ease", "resolution", "ownership", "proportion")
 
-# the points the facilitator gives, per round and team: chosen so the averages differ per dimension
+# the points the facilitator gives, per round and team: chosen so the averages differ per dimension, and the room's
+# attention falls on a half (9/4 = 2.25: 2.3 rounded half up, where Python's round() and "%.1f" give 2.2)
 SCORES = {
     0: {"Harbour": (3, 2, 1, 0, 2), "Lighthouse": (2, 2, 3, 1, 1)},
-    1: {"Harbour": (2, 3, 2, 1, 3), "Lighthouse": (3, 1, 2, 0, 2)},
+    1: {"Harbour": (2, 3, 2, 1, 3), "Lighthouse": (2, 1, 2, 0, 2)},
 }
+FLAGS = {(0, "Harbour")}  # the facilitator's −1: served the organisation (whatever the key said)
 ANNA_TEXT = "I greet every guest by name"
 ANNA_EDIT = "I greet every guest by name and ask how their trip was"
 BRAM_TEXT = "<b>Fix</b> the tea saucers & tell the kitchen"
 
 
 def average(values) -> float:
-    """The mean as the server rounds it (two decimals)."""
-    return round(sum(values) / len(values), 2)
+    """The mean as every page shows it: one decimal, rounded half up (exactly, whatever a float makes of it)."""
+    from fractions import Fraction
+
+    tenths = Fraction(sum(values) * 10, len(values)) + Fraction(1, 2)
+    return (tenths.numerator // tenths.denominator) / 10
 
 
 def room_profile() -> dict[str, float]:
@@ -85,6 +90,7 @@ def play_round(console, screen, phones, index: int):
         form = console.locator(".score-form").filter(has=console.locator(".score-team", has_text=team))
         for dim, value in zip(DIMS, points):
             form.locator(f"fieldset[data-dim={dim}] label.seg-label >> text={value}").click()
+        form.locator("input[name=flag]").set_checked((index, team) in FLAGS)
         form.locator(".score-save").click()
         console.locator(".score-form.is-saved").filter(has=console.locator(".score-team", has_text=team)).wait_for()
     console.click("#publish-btn")
@@ -144,6 +150,8 @@ def test_debrief_profiles_and_commitments(live_server, browser):
     screen.wait_for_selector("#debrief #room-profile")
     expected = room_profile()
     assert profile_values(screen, "#room-profile") == expected
+    screen_room = [t.text_content() for t in screen.locator("#room-profile .profile-value").all()]
+    assert screen_room[0] == "2.3"  # 9/4, half up
     assert screen.locator("#room-profile [data-dim]").count() == 5
     weakest = min(DIMS, key=lambda d: expected[d])
     strongest = max(DIMS, key=lambda d: expected[d])
@@ -163,10 +171,14 @@ def test_debrief_profiles_and_commitments(live_server, browser):
         screen.keyboard.press("ArrowLeft")
     screen.keyboard.press("ArrowRight")
     screen.wait_for_selector("#debrief[data-page='teams-0'] #team-profiles", state="visible")
+    screen_teams = {}
     for team in ("Harbour", "Lighthouse"):
         row = screen.locator("#team-profiles .pt-row").filter(has_text=team)
         cells = {c.get_attribute("data-dim"): float(c.get_attribute("data-value")) for c in row.locator("[data-dim]").all()}
         assert cells == team_profile(team)
+        flags = row.locator(".pt-flags").inner_text().strip()
+        screen_teams[team] = ([v.inner_text() for v in row.locator(".pt-value").all()], int(flags.lstrip("−") or 0))
+    assert screen_teams["Harbour"][1] == 1 and screen_teams["Lighthouse"][1] == 0
     screen.screenshot(path=str(ARTIFACTS / "debrief-screen-2-teams.png"), animations="disabled")
 
     screen.keyboard.press("ArrowRight")
@@ -268,6 +280,20 @@ def test_debrief_profiles_and_commitments(live_server, browser):
     assert report.locator("figure.team-profile svg").count() >= 2
     assert report.locator("article.card").count() >= 2
     assert ANNA_EDIT in report.inner_text("#commitments")
+
+    # the report says what the screen said: the same digits for every average, the same flags
+    def report_values(svg) -> list[str]:
+        return [t.text_content().split(" / ")[0] for t in report.locator(f"{svg} text.value").all()]
+
+    assert report_values("svg#room-profile") == screen_room
+    for team, (values, flags) in screen_teams.items():
+        figure = f"figure.team-profile[data-team='{team}']"
+        assert report_values(f"{figure} svg") == values
+        caption = report.inner_text(f"{figure} figcaption")
+        assert (f"{flags} answer serving the organisation" in caption) if flags else ("serving" not in caption)
+    insights = report.inner_text("#insights")
+    assert f"Strongest dimension: Attention ({screen_room[0]} of 3)" in insights
+    assert "1 answer served the organisation rather than the customer" in insights
     report.screenshot(path=str(ARTIFACTS / "report-screen.png"), full_page=True, animations="disabled")
     report.emulate_media(media="print")
     hidden_when_printed = report.locator(".no-print").all()

@@ -70,7 +70,8 @@
     try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* the server's zone */ }
     if (!zone) return;
     Array.prototype.forEach.call(document.querySelectorAll("a[data-tz-link]"), function (a) {
-      a.href += (a.href.indexOf("?") >= 0 ? "&" : "?") + "tz=" + encodeURIComponent(zone);
+      var href = a.getAttribute("href");
+      a.setAttribute("href", href + (href.indexOf("?") >= 0 ? "&" : "?") + "tz=" + encodeURIComponent(zone));
     });
   })();
 

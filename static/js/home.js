@@ -11,7 +11,8 @@
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* no Intl: the server's zone */ }
   if (zone) {
     Array.prototype.forEach.call(document.querySelectorAll("a[data-tz-link]"), function (a) {
-      a.href += (a.href.indexOf("?") >= 0 ? "&" : "?") + "tz=" + encodeURIComponent(zone);
+      var href = a.getAttribute("href");
+      a.setAttribute("href", href + (href.indexOf("?") >= 0 ? "&" : "?") + "tz=" + encodeURIComponent(zone));
     });
   }
 
