@@ -227,3 +227,34 @@ def test_publish_saves_the_scores_shown_on_the_console_first(live_server, browse
         assert int(form(team).locator(".score-total").inner_text()) == total
         assert "is-dirty" not in form(team).get_attribute("class")
     assert errors == []
+
+
+def test_lock_round_is_not_called_times_up_on_the_big_screen(live_server, browser):
+    """The screen's own clock reached zero (it runs ahead, or the facilitator extended at the last second), then the
+    facilitator pressed "Lock round": the screen says the round was closed, not that the time ran out."""
+    from .conftest import create_live_workshop
+
+    base, errors = live_server.url, []
+    key = create_live_workshop(base, title="Lock check", card=["spilled-tea"], timer_seconds="300")
+    console = watch(browser.new_context(viewport={"width": 1280, "height": 900}).new_page(), errors, "console")
+    console.goto(f"{base}/f/{key}")
+    phase(console, "lobby")
+    screen = watch(browser.new_context(viewport={"width": 1920, "height": 1080}).new_page(), errors, "screen")
+    screen.clock.install()  # the screen's clock, moved by hand below; the server's keeps its own time
+    screen.goto(base + console.get_attribute("#open-screen", "href"))
+    phase(screen, "lobby")
+    anna = watch(browser.new_context(**PHONE).new_page(), errors, "anna")
+    join(anna, base, console.inner_text("#room-code").strip(), "Anna")
+    anna.fill("#new-team-name", "Harbour")
+    anna.click("#create-team-btn")
+    anna.wait_for_selector("#team-lobby")
+    console.click("#deal-btn")
+    phase(screen, "collecting")
+    screen.wait_for_selector("#countdown[data-state=running]")
+    screen.clock.fast_forward("06:00")  # past the deadline, on the screen's clock only
+    screen.wait_for_selector("#countdown[data-state=zero]")
+    assert console.get_attribute("body", "data-phase") == "collecting"  # the server's timer still runs
+    console.click("#lock-btn")
+    phase(screen, "locked")
+    assert screen.inner_text("#closed-title") == "Round closed"
+    assert errors == []

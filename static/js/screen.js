@@ -153,9 +153,14 @@
   }
 
   function buildLocked(v) {
+    // who closed the round, as the server says: "Time's up" only when the timer did, never after the facilitator's
+    // "Lock round" (even when this screen's own countdown had reached zero); the local countdown only decides
+    // when the server does not say
+    var lockedBy = v.workshop.locked_by;
+    var timeUp = lockedBy ? lockedBy === "timer" : timeRanOut;
     return el("div", { class: "closed-stage" }, [
       el("p", { class: "eyebrow", text: v.card ? v.card.title : "" }),
-      el("h1", { id: "closed-title", class: "closed-title", text: (v.workshop.locked_by === "timer" || timeRanOut) ? t("times_up") : t("round_closed") }),
+      el("h1", { id: "closed-title", class: "closed-title", text: timeUp ? t("times_up") : t("round_closed") }),
       el("p", { class: "closed-text", text: t("round_closed_screen") }),
       teamChips(v, v.locked_team_ids)
     ]);
