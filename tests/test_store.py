@@ -168,3 +168,23 @@ def test_upgrade_keeps_data_from_an_older_schema(tmp_path, state):
     assert db.is_current(engine)
     assert Store(engine).workshop_id_by_code("QQQQQQ") == "w0"
     engine.dispose()
+
+
+def test_the_facilitators_time_zone_is_kept_with_the_workshop(store, state):
+    """The time zone the report and the CSV give their times in lives in the workshop's settings (JSON): no new
+    column; a workshop saved before it existed loads with none (the report then takes the server's)."""
+    import json
+    from dataclasses import replace
+
+    from sqlalchemy import text
+
+    zoned = replace(state, workshop=replace(state.workshop, settings=replace(state.workshop.settings,
+                                                                             time_zone="Europe/Amsterdam")))
+    final, _version = play(zoned, store)
+    loaded, _ = store.load(final.workshop.id)
+    assert loaded.workshop.settings.time_zone == "Europe/Amsterdam" and loaded == final
+    with store.transaction() as session:  # as an older version wrote it: no time_zone key in the settings
+        old = {k: v for k, v in final.workshop.settings.to_dict().items() if k != "time_zone"}
+        session.execute(text("UPDATE workshops SET settings = :s WHERE id = :w"),
+                        {"s": json.dumps(old), "w": final.workshop.id})
+    assert store.load(final.workshop.id)[0].workshop.settings.time_zone == ""
