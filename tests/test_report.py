@@ -358,3 +358,15 @@ def test_a_time_zone_that_is_not_one_falls_back_to_the_servers(app, client):
     assert "times in Asia/Tokyo" in html and "tz=Asia/Tokyo" in html  # the CSV link keeps it
     html = client.get(f"/f/{key}/report", query_string={"tz": "No/Where"}).get_data(as_text=True)
     assert f"times in {report_zone().name}" in html
+
+
+def test_the_start_page_lists_a_workshop_at_its_facilitators_time(app, client, clock):
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from .conftest import create_workshop
+
+    create_workshop(client, title="Tokyo group", time_zone="Asia/Tokyo")
+    local = datetime.fromtimestamp(clock.now, tz=UTC).astimezone(ZoneInfo("Asia/Tokyo"))
+    home = client.get("/").get_data(as_text=True)
+    assert f"{local.hour:02d}:{local.minute:02d} Asia/Tokyo" in home and " UTC" not in home
