@@ -258,3 +258,23 @@ def test_lock_round_is_not_called_times_up_on_the_big_screen(live_server, browse
     phase(screen, "locked")
     assert screen.inner_text("#closed-title") == "Round closed"
     assert errors == []
+
+
+def test_the_report_gives_times_in_the_zone_of_the_browser_that_created_the_workshop(live_server, browser):
+    """The start page sends the browser's time zone with the new workshop; the report says it and uses it."""
+    base, errors = live_server.url, []
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="Pacific/Auckland")
+    console = watch(context.new_page(), errors, "console")
+    console.goto(base + "/")
+    assert console.input_value("#time_zone") == "Pacific/Auckland"
+    console.fill("#title", "Zone check")
+    console.select_option("#language", "en")
+    console.click("#create-btn")
+    console.wait_for_url(re.compile(r"/f/"))
+    phase(console, "lobby")
+    report = watch(context.new_page(), errors, "report")
+    report.goto(base + console.get_attribute("#report-link", "href").split("?")[0])  # the stored zone, not the link's
+    assert report.inner_text("#time-zone") == "times in Pacific/Auckland"
+    shown = report.evaluate("() => new Date().toLocaleString('sv-SE', {timeZone: 'Pacific/Auckland'}).slice(0, 10)")
+    assert shown in report.inner_text(".meta")  # created today, Auckland's date
+    assert errors == []
