@@ -486,7 +486,8 @@
     return String(text).length * px * 0.66;
   }
 
-  /** An average as shown: one decimal, or a dash without scores. */
+  /** An average as shown: one decimal, or a dash without scores. The server sends every average already rounded to
+   * one decimal, half up (game/engine/views.py, average): this only prints it, so the report shows the same digits. */
   A.formatScore = function (value) {
     return isNum(value) ? (Math.round(value * 10) / 10).toFixed(1) : "–";
   };
