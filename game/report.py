@@ -69,12 +69,13 @@ class Zone:
     tz: tzinfo | None  # None: the server's local time (its name taken per timestamp)
     name: str
 
+    def moment(self, ts: float) -> datetime:
+        """A timestamp as an aware date and time in this zone."""
+        return datetime.fromtimestamp(ts, tz=self.tz) if self.tz else datetime.fromtimestamp(ts).astimezone()
+
     def when(self, ts: float | None) -> str:
         """A timestamp as people read it, in this zone; spreadsheet programs read it as a date and time."""
-        if not ts:
-            return ""
-        moment = datetime.fromtimestamp(ts, tz=self.tz) if self.tz else datetime.fromtimestamp(ts).astimezone()
-        return moment.strftime("%Y-%m-%d %H:%M")
+        return self.moment(ts).strftime("%Y-%m-%d %H:%M") if ts else ""
 
 
 def report_zone(*names: str | None) -> Zone:

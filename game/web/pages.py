@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 import io
 import secrets
-from datetime import datetime, timezone
 
 import segno
 from babel import dates as babel_dates
@@ -133,16 +132,14 @@ def _home(errors: list[str], form: dict, notice: str | None = None, status: int 
         kept.append(key)
         w = state.workshop
         zone = report_zone(w.settings.time_zone)
+        created = zone.moment(w.created_at)
         history.append(
             {
                 "title": w.title,
                 "phase": w.phase.value,
                 "status": _status(w),
                 "created": babel_dates.format_datetime(  # the month's name in the page's language
-                    datetime.fromtimestamp(w.created_at, tz=timezone.utc),
-                    "d MMM yyyy HH:mm",
-                    tzinfo=zone.tz,
-                    locale=flask_babel.get_locale(),
+                    created, "d MMM yyyy HH:mm", tzinfo=created.tzinfo, locale=flask_babel.get_locale()
                 )
                 + " "
                 + zone.name,
