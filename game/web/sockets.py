@@ -18,6 +18,7 @@ from ..engine import commands as c
 from ..engine.state import FACILITATOR
 from ..publish import Connection, player_info
 from ..service import Service, new_id, normalise_code
+from ..store import StorageUnavailable, storage_failure
 from .realtime import socketio
 from .security import client_address, guard
 from .validate import Field, check
@@ -296,7 +297,8 @@ def _handle(work: Callable[[Connection], dict]) -> dict:
     """Run one event for the sending socket; turn every failure into an acknowledgement.
 
     A command refused because the sender's view was out of date also sends the sender its
-    whole state again, so the page shows what is true now.
+    whole state again, so the page shows what is true now. A database that cannot be read or
+    written right now is ``storage_unavailable`` (the sender may try again), never a server error.
     """
     conn = None
     try:
@@ -308,7 +310,10 @@ def _handle(work: Callable[[Connection], dict]) -> dict:
         if conn is not None and error.code in RESYNC:
             _send_state(conn, fresh=True)
         return refused(error)
-    except Exception:  # the sender gets an answer whatever happened; the log gets the rest
+    except Exception as error:  # the sender gets an answer whatever happened; the log gets the rest
+        if storage_failure(error):
+            log.warning("event failed: the database is unavailable: %s", error)
+            return refused(StorageUnavailable())
         log.exception("event failed")
         return refused(GameError("server_error", "Something went wrong on our side; please try again."))
 
