@@ -370,3 +370,53 @@ def test_storage_trouble_is_told_apart_from_bugs(tmp_path):
     ]
     assert [storage_failure(error) for error in trouble] == [True] * len(trouble)
     assert [storage_failure(error) for error in bugs] == [False] * len(bugs)
+
+
+def test_the_pages_hear_storage_unavailable_and_the_consoles_see_it_until_a_change_is_stored(app, client):
+    """Over Socket.IO: a refused command's acknowledgement carries ``storage_unavailable``; every console device is
+    told ``storage {"failing": true}`` (also one that connects meanwhile) and ``{"failing": false}`` once a change
+    is stored again; creating a workshop says it in the facilitator's language."""
+    from game.web.realtime import socketio
+
+    from .conftest import create_workshop
+
+    key = create_workshop(client)
+    full = [False]
+    fail_commits_while(app.extensions["aandacht"].store.engine, lambda: full[0])
+    console = socketio.test_client(app, auth={"role": "facilitator", "key": key})
+    code = console.get_received()[0]["args"][0]["workshop"]["code"]
+    phone = socketio.test_client(app, auth={"role": "player", "code": code})
+    assert phone.emit("join_workshop", {"name": "Ann"}, callback=True)["ok"]
+    console.get_received()
+
+    def storage(received):
+        return [m["args"][0] for m in received if m["name"] == "storage"]
+
+    full[0] = True
+    refused = phone.emit("create_team", {"name": "Red"}, callback=True)
+    assert refused == {"ok": False, "error": {"code": "storage_unavailable", "message": refused["error"]["message"]}}
+    assert storage(console.get_received()) == [{"failing": True}]
+    assert facilitator_refused(console) == "storage_unavailable"
+    assert storage(console.get_received()) == []  # told once, while it lasts
+    second = socketio.test_client(app, auth={"role": "facilitator", "key": key})
+    assert storage(second.get_received()) == [{"failing": True}]
+    with client.session_transaction() as sess:
+        sess["csrf"] = "t"
+    page = client.post("/workshops?lang=nl", data={"csrf_token": "t", "title": "Vol", "deck_id": "aandacht-basis",
+                                                   "language": "nl", "card": ["spilled-tea"], "timer_seconds": "60",
+                                                   "team_size": "4", "teams_open": "on"})
+    assert page.status_code == 400 and "De server kan nu niets opslaan; er is niets aangemaakt." in page.get_data(
+        as_text=True)
+
+    full[0] = False
+    assert phone.emit("create_team", {"name": "Red"}, callback=True)["ok"]  # the same command, sent again
+    assert storage(console.get_received()) == [{"failing": False}]
+    assert storage(second.get_received()) == [{"failing": False}]
+    assert storage(socketio.test_client(app, auth={"role": "facilitator", "key": key}).get_received()) == []
+
+
+def facilitator_refused(console) -> str:
+    """A facilitator's command while storing fails: its refusal's code."""
+    answer = console.emit("add_team", {"name": "Blue"}, callback=True)
+    assert answer["ok"] is False
+    return answer["error"]["code"]

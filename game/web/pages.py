@@ -98,6 +98,7 @@ CREATE_ERRORS = {
     "busy": N_("No free room code; try again."),
     "name_refused": N_("A team name is not allowed here; choose another."),
     "invalid": N_("Two teams have the same name; give each team its own."),
+    "storage_unavailable": N_("The server cannot save right now; nothing was created. Please try again in a moment."),
 }
 
 
