@@ -198,6 +198,7 @@ class DeckRow(Base):
 
 _BY_CODE = select(WorkshopRow.id).where(WorkshopRow.code == bindparam("code"))
 _VERSION = select(WorkshopRow.version).where(WorkshopRow.id == bindparam("wid"))
+_TOKEN_OWNER = select(PlayerRow.workshop_id, PlayerRow.id).where(PlayerRow.token_hash == bindparam("token_hash"))
 _BY_TOKEN = select(PlayerRow.id).where(PlayerRow.token_hash == bindparam("token_hash"), PlayerRow.workshop_id == bindparam("wid"))
 
 
@@ -361,6 +362,12 @@ class Store:
     def player_by_token(self, workshop_id: str, token: str) -> str | None:
         """The player a phone's token belongs to in this workshop, or None."""
         return self._scalar(_BY_TOKEN, token_hash=hash_secret(token), wid=workshop_id)
+
+    def token_owner(self, token: str) -> tuple[str, str] | None:
+        """The workshop and player a phone's token belongs to, or None (the token alone: no room code is looked up)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(_TOKEN_OWNER, {"token_hash": hash_secret(token)}).first()
+        return None if row is None else (row[0], row[1])
 
     def version(self, workshop_id: str) -> int | None:
         """The workshop's current version, or None if it does not exist."""
