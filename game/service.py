@@ -124,7 +124,8 @@ class Service:
         self._deadlines: list[tuple[float, str, int]] = []
         self._tracked: set[tuple[float, str, int]] = set()
         self._deadlines_lock = threading.Lock()
-        self._expiry_tries: dict[tuple[str, int], int] = {}  # (workshop, round) -> failed attempts to store its lock
+        # (workshop, round) -> failed attempts to store its lock, and when the next one is scheduled
+        self._expiry_tries: dict[tuple[str, int], tuple[int, float]] = {}
         self.storage_failing = False  # the last attempt to store a command here failed (the consoles show a banner)
         self._storage_lock = threading.Lock()
         # coalesced publishing (see publish_every): off unless the server turns it on
@@ -642,13 +643,18 @@ class Service:
         return locked
 
     def _retry_expiry(self, workshop_id: str, index: int) -> None:
-        """Try to store a lapsed countdown's lock again soon (1 s after the first failure, then every 2 s)."""
-        tries = self._expiry_tries.get((workshop_id, index), 0) + 1
-        self._expiry_tries[(workshop_id, index)] = tries
+        """Try to store a lapsed countdown's lock again soon (1 s after the first failure, then every 2 s). One retry
+        at a time: a deadline loaded again meanwhile (``load_deadlines``) that fails too schedules no second one."""
+        now = self.clock()
+        tries, scheduled = self._expiry_tries.get((workshop_id, index), (0, 0.0))
+        if scheduled > now:
+            return
+        tries += 1
         wait = EXPIRY_RETRY[min(tries, len(EXPIRY_RETRY)) - 1]
+        self._expiry_tries[(workshop_id, index)] = (tries, now + wait)
         log.warning("could not store the lapsed countdown of workshop %s, round %d (attempt %d); trying again in %g s",
                     workshop_id, index + 1, tries, wait)
-        self._push_deadline((self.clock() + wait, workshop_id, index))
+        self._push_deadline((now + wait, workshop_id, index))
 
     def run_ticker(
         self,

@@ -207,7 +207,7 @@ def storage(url):
 
 def a_round_with_a_timer(svc: Service, seconds: int = 60) -> tuple[str, float]:
     """A workshop with one team whose player picked, its first card dealt and its countdown running."""
-    created = svc.create_workshop("Full disk", "aandacht-basis", ["spilled-tea"], Settings(), ["Red"])
+    created = svc.create_workshop("Full disk", "aandacht-basis", ["spilled-tea"], Settings(timer_seconds=0), ["Red"])
     wid = created.workshop.id
     red = next(iter(svc.state(wid).teams))
     svc.execute(wid, GUEST, c.JoinWorkshop("ann", "Ann"), {"ann": "token-ann"})
@@ -258,6 +258,30 @@ def test_a_deadline_that_passes_while_storing_fails_locks_the_round_once_storing
     assert svc.publisher.storage == [True, False]  # the banner goes once the lock is stored
     clock.advance(10)
     assert svc.expire_due() == 0  # and nothing is tried any more
+
+
+def test_one_retry_of_a_lapsed_countdown_at_a_time_also_when_the_deadlines_are_reloaded(tmp_path):
+    """With several processes the ticker reloads the running deadlines every 2 s, and each reload's lapsed deadline
+    is tried at once; while storing fails that must not start a second chain of retries (and a third...): one retry
+    of each round's lock is scheduled at a time."""
+    from .conftest import FakeClock
+
+    clock = FakeClock()
+    storage = Storage(f"sqlite:///{tmp_path / 'reload.sqlite3'}")
+    svc = Service(Store(storage.engine), Recorder(), load_decks(default_scenarios_dir()), clock)
+    wid, _deadline = a_round_with_a_timer(svc)
+    clock.advance(61)
+    storage.fail(True)
+    assert svc.expire_due() == 0
+    for _ in range(5):  # five reloads, 2 s apart, while storing fails
+        clock.advance(2)
+        svc.load_deadlines()
+        assert svc.expire_due() == 0
+    assert len([entry for entry in svc._deadlines if entry[1] == wid]) == 1
+    storage.fail(False)
+    clock.advance(2)
+    assert svc.expire_due() == 1 and svc._deadlines == []
+    storage.engine.dispose()
 
 
 def test_a_command_that_cannot_be_stored_is_refused_and_changes_nothing(storage):
