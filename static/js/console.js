@@ -873,7 +873,7 @@
   var storageBanner = $("storage-banner");
   function showStorage(failing) {
     var text = failing ? _("The server cannot save right now (is its disk full, or its database unreachable?). " +
-      "Commands are refused until it can; try again when this message is gone. " +
+      "Commands are refused until it can: try again in a moment; this message goes as soon as a change is saved. " +
       "A round whose time ran out locks as soon as saving works again.") : "";
     if (storageBanner.textContent !== text) storageBanner.textContent = text;
   }
