@@ -987,6 +987,11 @@ def test_the_console_shows_a_banner_while_storing_fails_and_the_lapsed_round_loc
     and the banner (role=alert) shows on every console device, in English and Dutch; it goes when a change is stored
     again. Then the countdown runs out while storing fails: the round stays open and the banner shows (the server
     pushes it: no page sent anything), and once storing works the round locks by the timer and the banner goes."""
+    from .conftest import ARTIFACTS
+    from .test_a11y_browser import Audit
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    audit = Audit()
     fault = tmp_path / "storage-fault"
     server = LiveServer(tmp_path, env={"AANDACHT_TEST_STORAGE_FAULT": str(fault)})
     game = Game(server, timer=0)
@@ -1020,6 +1025,8 @@ def test_the_console_shows_a_banner_while_storing_fails_and_the_lapsed_round_loc
         for lang, page in pages.items():
             page.wait_for_selector(f"#storage-banner >> text={banner[lang]}")
             assert page.locator("#storage-banner").is_visible()
+            audit(page, f"console with the storage banner ({lang})")  # axe-core: WCAG AA, the banner's contrast too
+        audit.assert_clean("storage-banner")
         fault.unlink()
         nl.click("#add-team-btn")  # the same command again
         for page in pages.values():
