@@ -25,6 +25,7 @@ from .engine.state import Player
 GAME_STATE = "game_state"
 PLAYER_INFO = "player_info"
 PRESENCE = "presence"
+STORAGE = "storage"
 WORKSHOP_DELETED = "workshop_deleted"
 
 
@@ -108,6 +109,7 @@ class Publisher:
         self.delivered: dict[str, int] = {}  # workshop -> the newest version its sockets here were sent
         self._order: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
         self._sent: dict[str, dict[str, dict]] = {}  # workshop -> room -> the view last sent to it from here
+        self.storage_failing = False  # what the consoles here were last told (``send_storage``)
 
     def _emit(self, event: str, data, to: str) -> None:
         """Emit to this process's sockets in a room (or one socket here); other processes deliver their own."""
@@ -155,6 +157,13 @@ class Publisher:
         """Tell the facilitator (every console device here, or one socket) who is connected."""
         payload = {"online": online} if online is not None else self.presence(workshop_id)
         self._emit(PRESENCE, payload, to=to or room(workshop_id, "facilitator"))
+
+    def send_storage(self, failing: bool) -> None:
+        """Tell every console here that storing changes fails (a banner), or works again: ``storage``
+        ``{"failing": bool}``. A console that connects while it fails hears it as it connects (``send_to``)."""
+        self.storage_failing = failing
+        for workshop_id in self.consoles():
+            self._emit(STORAGE, {"failing": failing}, to=room(workshop_id, "facilitator"))
 
     def consoles(self) -> set[str]:
         """The workshops with a facilitator's console connected to this process."""
@@ -205,6 +214,8 @@ class Publisher:
         self._emit(GAME_STATE, self.view_for(conn, members, views), to=conn.sid)
         if conn.role == "facilitator":
             self.send_presence(conn.workshop_id, to=conn.sid)
+            if self.storage_failing:
+                self._emit(STORAGE, {"failing": True}, to=conn.sid)
 
     def send_current(self, conn: Connection, state: State, views: Views, version: int | None) -> bool:
         """Put one socket in its rooms and send it its whole state, unless a newer version was already

@@ -31,7 +31,7 @@ from .engine import (
 from .engine import commands as c
 from .engine.state import FACILITATOR, SYSTEM, Role
 from .publish import Snapshot
-from .store import Store
+from .store import StorageUnavailable, Store, storage_failure
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ GROUP_MAX = 200  # commands committed together at most (group commit under a bur
 CATCH_UP_TRIES = 3  # times a command lets go of the workshop to wait for other processes' commands, then loads it
 CATCH_UP_WAIT = 0.25  # seconds it waits each time
 REMOTE_WAIT = 1.0  # seconds another process's command waits for the one before it, before the stored state is read
+EXPIRY_RETRY = (1.0, 2.0)  # seconds until the ticker tries to store a lapsed countdown's lock again: 1, then every 2
 
 
 def new_code() -> str:
@@ -123,6 +124,10 @@ class Service:
         self._deadlines: list[tuple[float, str, int]] = []
         self._tracked: set[tuple[float, str, int]] = set()
         self._deadlines_lock = threading.Lock()
+        # (workshop, round) -> failed attempts to store its lock, and when the next one is scheduled
+        self._expiry_tries: dict[tuple[str, int], tuple[int, float]] = {}
+        self.storage_failing = False  # the last attempt to store a command here failed (the consoles show a banner)
+        self._storage_lock = threading.Lock()
         # coalesced publishing (see publish_every): off unless the server turns it on
         self.publish_interval = 0.0
         self._spawn: Callable | None = None
@@ -177,7 +182,13 @@ class Service:
         )
         facilitator_key = secrets.token_urlsafe(32)
         created = Created(workshop, facilitator_key, screen_key_from(facilitator_key))
-        self.store.create_workshop(workshop, created.facilitator_key, created.screen_key)
+        try:
+            self.store.create_workshop(workshop, created.facilitator_key, created.screen_key)
+        except Exception as error:
+            if not storage_failure(error):
+                raise
+            log.warning("could not store a new workshop: %s", error)
+            raise StorageUnavailable() from error
         for name in team_names:
             self.execute(workshop.id, FACILITATOR, c.AddTeam(new_id(), name))
         return created
@@ -313,11 +324,22 @@ class Service:
                 return item.outcome()
 
     def _run(self, workshop_id: str, batch: list["_Queued"]) -> None:
-        """Apply a batch of commands in order and commit them as one new version; give each its outcome."""
+        """Apply a batch of commands in order and commit them as one new version; give each its outcome.
+
+        When the database cannot store them (a full disk, a lost connection: ``storage_failure``) nothing of them
+        was stored, cached, published or acknowledged: each is refused as ``StorageUnavailable`` (its sender may
+        send it again), and the consoles here are told that storing fails until a command is stored again.
+        """
         try:
             with self._locks[workshop_id]:
                 self._run_locked(workshop_id, batch)
         except BaseException as error:  # a database failure: every command of the batch gets it
+            if storage_failure(error) and not isinstance(error, StorageUnavailable):
+                log.warning("could not store %d command(s) of workshop %s: %s", len(batch), workshop_id, error)
+                self._storage_trouble(True)
+                refusal = StorageUnavailable()
+                refusal.__cause__ = error
+                error = refusal
             for item in batch:
                 if not item.finished:
                     item.finish(error=error)
@@ -362,7 +384,9 @@ class Service:
             except _Behind as behind:
                 self._wait_for(workshop_id, behind.version)
                 continue
-            version += 1
+            version += 1  # committed
+            if self.storage_failing:
+                self._storage_trouble(False)
             cluster = self.publisher.cluster
             if cluster is not None:  # the other processes apply them too, right away
                 cluster.publish_commands(workshop_id, version, [(i.actor, i.command) for i in applied], now)
@@ -374,6 +398,19 @@ class Service:
             break
         for item, after, error in results:
             item.finish(after, error)
+
+    def _storage_trouble(self, failing: bool) -> None:
+        """Storing a command failed, or worked again after failing: tell every console on this process when that
+        changes (``Publisher.send_storage``; a console that connects meanwhile hears it as it connects)."""
+        with self._storage_lock:  # the consoles hear the changes in the order they happened
+            if self.storage_failing == failing:
+                return
+            self.storage_failing = failing
+            if failing:
+                log.error("storing changes fails: the consoles show it until a change is stored again")
+            else:
+                log.warning("storing changes works again")
+            self.publisher.send_storage(failing)
 
     # --- other processes' commands ---------------------------------------------------
 
@@ -577,7 +614,12 @@ class Service:
             self._push_deadline((deadline, workshop_id, index))
 
     def expire_due(self) -> int:
-        """Lock every round whose deadline has passed; return how many were locked."""
+        """Lock every round whose deadline has passed; return how many were locked.
+
+        A lock that cannot be stored (``StorageUnavailable``) is tried again after ``EXPIRY_RETRY`` seconds, and
+        again, until it is stored: the round then locks by the timer at that moment. Meanwhile its picks are
+        refused all the same (the rules refuse them after the deadline), and the deadline itself stays stored.
+        """
         now = self.clock()
         due = []
         with self._deadlines_lock:
@@ -590,11 +632,29 @@ class Service:
             try:
                 self.execute(workshop_id, SYSTEM, c.ExpireTimer(index))
                 locked += 1
+            except StorageUnavailable:
+                self._retry_expiry(workshop_id, index)
+                continue
             except GameError:
                 pass  # extended, stopped, locked or moved on meanwhile: nothing to do
             except Exception:  # keep the ticker alive whatever one workshop does
                 log.exception("could not expire the timer of workshop %s", workshop_id)
+            self._expiry_tries.pop((workshop_id, index), None)
         return locked
+
+    def _retry_expiry(self, workshop_id: str, index: int) -> None:
+        """Try to store a lapsed countdown's lock again soon (1 s after the first failure, then every 2 s). One retry
+        at a time: a deadline loaded again meanwhile (``load_deadlines``) that fails too schedules no second one."""
+        now = self.clock()
+        tries, scheduled = self._expiry_tries.get((workshop_id, index), (0, 0.0))
+        if scheduled > now:
+            return
+        tries += 1
+        wait = EXPIRY_RETRY[min(tries, len(EXPIRY_RETRY)) - 1]
+        self._expiry_tries[(workshop_id, index)] = (tries, now + wait)
+        log.warning("could not store the lapsed countdown of workshop %s, round %d (attempt %d); trying again in %g s",
+                    workshop_id, index + 1, tries, wait)
+        self._push_deadline((now + wait, workshop_id, index))
 
     def run_ticker(
         self,
@@ -609,11 +669,14 @@ class Service:
         from the database that often, so a timer started through a process that died still runs out.
         Every process then tries to lock the round; the database orders them and the others are refused.
         """
-        self.load_deadlines()
+        loaded = False
         next_purge = 0.0
         next_reload = time.monotonic() + (reload_seconds or 0)
         while True:
             try:
+                if not loaded:  # at start-up; again on the next tick while the database cannot be read
+                    self.load_deadlines()
+                    loaded = True
                 if reload_seconds and time.monotonic() >= next_reload:
                     next_reload = time.monotonic() + reload_seconds
                     self.load_deadlines()

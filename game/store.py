@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -28,15 +30,30 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    exc,
     func,
     select,
     update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from .engine import Answer, Card, Commitment, Phase, Pick, Player, Round, Score, Settings, State, Team, Workshop
+from .engine import (
+    Answer,
+    Card,
+    Commitment,
+    GameError,
+    Phase,
+    Pick,
+    Player,
+    Round,
+    Score,
+    Settings,
+    State,
+    Team,
+    Workshop,
+)
 from .engine.state import frozen_map
 
 REPO = Path(__file__).resolve().parent.parent
@@ -181,11 +198,70 @@ class DeckRow(Base):
 
 _BY_CODE = select(WorkshopRow.id).where(WorkshopRow.code == bindparam("code"))
 _VERSION = select(WorkshopRow.version).where(WorkshopRow.id == bindparam("wid"))
+_TOKEN_OWNER = select(PlayerRow.workshop_id, PlayerRow.id).where(PlayerRow.token_hash == bindparam("token_hash"))
 _BY_TOKEN = select(PlayerRow.id).where(PlayerRow.token_hash == bindparam("token_hash"), PlayerRow.workshop_id == bindparam("wid"))
 
 
 class VersionConflict(Exception):
     """Another writer changed the workshop since it was loaded."""
+
+
+class StorageUnavailable(GameError):
+    """The database cannot store a change right now (a full disk, a lost connection, a read-only failover):
+    the command was not stored and changed nothing, so the client may simply send it again."""
+
+    def __init__(self):
+        super().__init__("storage_unavailable", "The server cannot save right now; nothing was changed. "
+                                                "Please try again in a moment.")
+
+
+# SQLite's primary result codes that mean its storage failed, not the statement: busy, locked, out of memory,
+# read-only, I/O error, full, cannot open, locking protocol, no large-file support (https://sqlite.org/rescode.html).
+# SQLITE_ERROR (1) is a bad statement or a missing table: a programming error, never retried.
+SQLITE_STORAGE_CODES = frozenset({5, 6, 7, 8, 10, 13, 14, 15, 22})
+SQLITE_STORAGE_WORDS = ("disk is full", "disk i/o error", "database is locked", "table is locked", "readonly database",
+                        "unable to open", "out of memory", "locking protocol")
+PG_READ_ONLY = "25006"  # read_only_sql_transaction: a server that became a standby (failover) or was set read-only
+
+
+def storage_failure(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot store or be reached right now, as opposed to a bad statement or a
+    broken rule (integrity and programming errors are bugs: they are never reported as storage trouble).
+
+    PostgreSQL (psycopg2) reports connection loss, a full disk, too many connections, a shutdown, a deadlock or a
+    cancelled statement as OperationalError and bad SQL as ProgrammingError; SQLite reports both as OperationalError,
+    so there its result code (or, without one, its message) tells them apart."""
+    if isinstance(error, (StorageUnavailable, DisconnectionError, exc.TimeoutError, InterfaceError)):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    orig = error.orig
+    if isinstance(orig, sqlite3.Error):
+        code = getattr(orig, "sqlite_errorcode", None)
+        if code is not None:
+            return code & 0xFF in SQLITE_STORAGE_CODES
+        return any(words in str(orig).lower() for words in SQLITE_STORAGE_WORDS)
+    if isinstance(error, OperationalError):
+        return True
+    return getattr(orig, "pgcode", None) == PG_READ_ONLY
+
+
+def fail_commits_while(engine: Engine, failing: Callable[[], bool]) -> None:
+    """FOR TESTS ONLY: while ``failing()`` is true every commit on ``engine`` fails as SQLite's does on a full disk
+    (the transaction is rolled back and ``sqlite3.OperationalError: database or disk is full`` is raised, which
+    SQLAlchemy wraps as its ``OperationalError``). The server installs it only when the test-only environment
+    variable ``AANDACHT_TEST_STORAGE_FAULT`` is set (see ``game.web.create_app``)."""
+    commit = engine.dialect.do_commit
+
+    def do_commit(dbapi_connection):
+        if failing():
+            dbapi_connection.rollback()
+            raise sqlite3.OperationalError("database or disk is full")
+        commit(dbapi_connection)
+
+    engine.dialect.do_commit = do_commit
 
 
 def hash_secret(secret: str) -> str:
@@ -286,6 +362,12 @@ class Store:
     def player_by_token(self, workshop_id: str, token: str) -> str | None:
         """The player a phone's token belongs to in this workshop, or None."""
         return self._scalar(_BY_TOKEN, token_hash=hash_secret(token), wid=workshop_id)
+
+    def token_owner(self, token: str) -> tuple[str, str] | None:
+        """The workshop and player a phone's token belongs to, or None (the token alone: no room code is looked up)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(_TOKEN_OWNER, {"token_hash": hash_secret(token)}).first()
+        return None if row is None else (row[0], row[1])
 
     def version(self, workshop_id: str) -> int | None:
         """The workshop's current version, or None if it does not exist."""

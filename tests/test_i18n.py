@@ -288,9 +288,36 @@ def test_every_error_code_has_words_in_the_scripts():
     from the catalog (in the page's language), so every code the server can send has an entry in ERRORS."""
     sent = set()
     for path in (REPO / "game").rglob("*.py"):
-        sent |= set(re.findall(r'(?:GameError|_refuse)\(\s*"([a-z_]+)"', path.read_text()))
-    assert {"stale", "wrong_phase", "forbidden", "bad_key"} <= sent
+        source = path.read_text()
+        sent |= set(re.findall(r'(?:GameError|_refuse)\(\s*"([a-z_]+)"', source))
+        # a GameError of its own class (StorageUnavailable) names its code where it calls GameError's __init__
+        sent |= set(re.findall(r'class \w+\(GameError\):[\s\S]*?super\(\).__init__\(\s*"([a-z_]+)"', source))
+    assert {"stale", "wrong_phase", "forbidden", "bad_key", "storage_unavailable"} <= sent
     source = (REPO / "static" / "js" / "i18n.js").read_text()
     body = source[source.index("var ERRORS = {") : source.index("};", source.index("var ERRORS = {"))]
     mapped = set(re.findall(r"^    (\w+): _\(", body, re.M))
     assert not sent - mapped, f"codes without words in i18n.js ERRORS: {sorted(sent - mapped)}"
+
+
+@pytest.mark.parametrize("page", ["play", "screen", "console"])
+def test_storage_unavailable_has_words_in_both_languages_on_every_page(client, page):
+    """A command the server cannot store is refused as ``storage_unavailable``: every page (phone, big screen, console)
+    shows it in Dutch from its own catalog, and in English as the server says it."""
+    import json
+    import shutil
+
+    from game.store import StorageUnavailable
+
+    error = StorageUnavailable().to_dict()
+    catalog_js = client.application.extensions["aandacht.i18n"].get(page).body.decode("utf-8")
+    script = (
+        "global.window = {};"
+        + (REPO / "static" / "js" / "i18n.js").read_text()
+        + catalog_js
+        + "var A = window.Aandacht, error = " + json.dumps(error) + ";"
+        + "console.log(JSON.stringify([A.errorText('nl', error), A.errorText('en', error)]));"
+    )
+    out = json.loads(subprocess.run([shutil.which("node"), "-e", script], check=True, capture_output=True,
+                                    text=True).stdout)
+    assert out == ["De server kan nu niets opslaan; er is niets veranderd. Probeer het zo opnieuw.",
+                   "The server cannot save right now; nothing was changed. Please try again in a moment."]

@@ -13,6 +13,8 @@ they don't belong":
 4. roles hold (phones cannot run the round or act for another team, wrong keys are refused);
 5. the phone page (Chromium at 390x844) keeps a pick made offline and sends it when the network returns,
    even when the tab was killed meanwhile.
+6. storage trouble (the server's test-only storage fault, a full disk's error on every commit): the console
+   shows a banner while storing fails, and a countdown that ran out meanwhile locks once storing works again.
 
 Two tests pin bugs these tests found and that are fixed: an old pick re-sent late must not undo a newer one
 (picks carry an increasing ``seq``), and a pick or lock-in after the deadline is refused even before the timer
@@ -963,3 +965,89 @@ def test_every_open_page_reconnects_by_itself_after_the_server_is_killed(own_ser
         for context in contexts:
             context.close()
         game.close()
+
+
+# --- 6. storage trouble ----------------------------------------------------------------------------------
+
+
+def stored_round(server: LiveServer, round_index: int) -> tuple:
+    """(locked_at, locked_by) of a round as the database holds it (read straight from the SQLite file)."""
+    import sqlite3
+    from contextlib import closing
+
+    path = server.env["DATABASE_URL"].split("///", 1)[1]
+    with closing(sqlite3.connect(path)) as db:
+        return db.execute('SELECT locked_at, locked_by FROM rounds WHERE "index" = ?', (round_index,)).fetchone()
+
+
+@pytest.mark.browser
+def test_the_console_shows_a_banner_while_storing_fails_and_the_lapsed_round_locks_once_it_works(tmp_path, browser):
+    """The real server with its test-only storage fault (``AANDACHT_TEST_STORAGE_FAULT``: while the file exists every
+    commit fails as SQLite's does on a full disk). A console command is refused with words in the console's language
+    and the banner (role=alert) shows on every console device, in English and Dutch; it goes when a change is stored
+    again. Then the countdown runs out while storing fails: the round stays open and the banner shows (the server
+    pushes it: no page sent anything), and once storing works the round locks by the timer and the banner goes."""
+    from .conftest import ARTIFACTS
+    from .test_a11y_browser import Audit
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    audit = Audit()
+    fault = tmp_path / "storage-fault"
+    server = LiveServer(tmp_path, env={"AANDACHT_TEST_STORAGE_FAULT": str(fault)})
+    game = Game(server, timer=0)
+    errors: list[str] = []
+    try:
+        f = game.facilitator
+        ann = game.phone("Ann")
+        ann.ok("create_team", {"name": "Red"})
+        f.ok("deal_card", {"round": 0})
+        ann.ok("submit_pick", {"round": 0, "response_id": responses(ann.state(in_round(0)))[0], "pick_id": "p1"})
+        pages = {}
+        for lang in ("en", "nl"):
+            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            page.set_default_timeout(WAIT * 1000)
+            page.on("pageerror", lambda e, lang=lang: errors.append(f"[{lang}] {e}"))
+            page.goto(f"{server.url}/f/{game.key}?lang={lang}")
+            page.wait_for_selector("body[data-phase='collecting']", state="attached")
+            pages[lang] = page
+        en, nl = pages["en"], pages["nl"]
+        banner = {"en": "The server cannot save right now (is its disk full, or its database unreachable?)",
+                  "nl": "De server kan nu niets opslaan (is de schijf vol, of de database onbereikbaar?)"}
+        for page in (en, nl):
+            assert page.get_attribute("#storage-banner", "role") == "alert"
+            assert not page.locator("#storage-banner").is_visible()
+
+        # a command that cannot be stored: refused in the console's words, and the banner on every console
+        fault.touch()
+        nl.fill("#add-team-name", "Blauw")
+        nl.click("#add-team-btn")
+        nl.wait_for_selector("[data-testid=alert] >> text=De server kan nu niets opslaan; er is niets veranderd.")
+        for lang, page in pages.items():
+            page.wait_for_selector(f"#storage-banner >> text={banner[lang]}")
+            assert page.locator("#storage-banner").is_visible()
+            audit(page, f"console with the storage banner ({lang})")  # axe-core: WCAG AA, the banner's contrast too
+        audit.assert_clean("storage-banner")
+        fault.unlink()
+        nl.click("#add-team-btn")  # the same command again
+        for page in pages.values():
+            page.wait_for_selector("#storage-banner", state="hidden")
+            page.wait_for_selector("#teams-list >> text=Blauw", state="attached")
+
+        # the countdown runs out while storing fails: the server itself shows the banner, the round stays open
+        f.ok("start_timer", {"round": 0, "seconds": 5})
+        fault.touch()
+        for lang, page in pages.items():
+            page.wait_for_selector(f"#storage-banner >> text={banner[lang]}")  # after the deadline: the lock failed
+        assert stored_round(server, 0) == (None, None)
+        assert en.get_attribute("body", "data-phase") == "collecting"
+        fault.unlink()
+        for page in pages.values():
+            page.wait_for_selector("body[data-phase='locked']", state="attached")
+            page.wait_for_selector("#storage-banner", state="hidden")
+        locked_at, locked_by = stored_round(server, 0)
+        assert locked_by == "timer" and locked_at is not None
+        assert team_of(f.state(in_round(0, "locked")), "Red")["answer"]["auto"] is True
+        assert errors == []
+    finally:
+        game.close()
+        server.stop()

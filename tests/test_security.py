@@ -84,19 +84,146 @@ def strict_app(tmp_path, clock):
 
 
 def test_room_code_guessing_is_limited(strict_app):
+    """Wrong codes are limited per address; the room's own code never is (see the tests after this one)."""
     client = strict_app.test_client()
     key = create_workshop(client)
     facilitator = socketio.test_client(strict_app, auth={"role": "facilitator", "key": key})
     code = facilitator.get_received()[0]["args"][0]["workshop"]["code"]
     for guess in ("AAAAAA", "BBBBBB", "CCCCCC"):
-        assert not socketio.test_client(strict_app, auth={"role": "player", "code": guess}).is_connected()
-    # now even the right code is refused for a while
-    assert not socketio.test_client(strict_app, auth={"role": "player", "code": code}).is_connected()
+        assert refusal(socketio.test_client(strict_app, auth={"role": "player", "code": guess})) == "no_such_workshop"
+    # now wrong codes are refused unseen; the right one (its console was opened from here) still joins
+    assert refusal(socketio.test_client(strict_app, auth={"role": "player", "code": "DDDDDD"})) == "rate_limited"
+    assert socketio.test_client(strict_app, auth={"role": "player", "code": code}).is_connected()
     assert facilitator.is_connected()  # the facilitator's secret link is not affected
     # the phone page counts misses too (the test client's HTTP requests come from another address)
     for guess in ("AAAAAA", "BBBBBB", "CCCCCC"):
         assert client.get(f"/j/{guess}").status_code == 404
-    assert client.get(f"/j/{code}").status_code == 429
+    assert client.get(f"/j/{code}").status_code == 200  # the right code typed here: its spare look-up
+    assert client.get("/j/DDDDDD").status_code == 429
+    assert client.get("/j/not-a-code").status_code == 429
+    assert client.get(f"/j/{code}").status_code == 200  # its room is known here now
+    assert client.get("/j/EEEEEE").status_code == 429
+
+
+# --- the room-code limiter limits guesses, not joins: one prankster behind a venue's NAT locks nobody out --------
+
+VENUE = "203.0.113.7"  # the venue's NAT: everyone on its Wi-Fi, the prankster too
+MOBILE = "198.51.100.23"  # a phone on its own mobile data
+
+
+def at(app, address: str):
+    """An HTTP client whose requests (and sockets made with it) come from ``address``."""
+    http = app.test_client()
+    http.environ_base["REMOTE_ADDR"] = address
+    return http
+
+
+def phone_at(app, address: str, code: str, token: str | None = None):
+    """A phone's socket from ``address`` for a room code (and its token, coming back)."""
+    return socketio.test_client(app, auth={"role": "player", "code": code, "token": token},
+                                flask_test_client=at(app, address))
+
+
+REFUSED: list[str] = []  # the codes of the refused connections, newest last (the test client keeps no connect_error)
+
+
+@pytest.fixture(autouse=True)
+def _record_refusals(monkeypatch):
+    """Record why each socket is refused: wrap the server's own ``_refuse``."""
+    from game.web import sockets
+
+    refuse = sockets._refuse
+
+    def recording(code, message):
+        REFUSED.append(code)
+        refuse(code, message)
+
+    REFUSED.clear()
+    monkeypatch.setattr(sockets, "_refuse", recording)
+
+
+def refusal(client) -> str | None:
+    """Why a socket was just refused (its connect_error's code), or None when it connected."""
+    return None if client.is_connected() else REFUSED[-1]
+
+
+def room_code(app, key: str) -> str:
+    """A workshop's room code, read from the service: no console is opened (it would vouch for its address)."""
+    svc = app.extensions["aandacht"]
+    return svc.state(svc.store.workshop_id_by_key("facilitator", key)).workshop.code
+
+
+def guess_wrong(app, address: str, times: int) -> list[str]:
+    """``times`` wrong room codes from ``address``; the refusal codes."""
+    return [refusal(phone_at(app, address, f"ZZZ{i:03d}".translate(str.maketrans("0123456789", "ABCDEFGHJK"))))
+            for i in range(times)]
+
+
+def test_the_right_code_from_a_limited_address_still_joins(app, client):
+    """30 wrong codes from the venue's address, then someone there types the right one: they join."""
+    code = room_code(app, create_workshop(client))
+    assert guess_wrong(app, VENUE, 30) == ["no_such_workshop"] * 30
+    assert app.extensions["aandacht.guard"].limiter.blocked(VENUE)  # limited now
+    anna = phone_at(app, VENUE, code)
+    assert refusal(anna) is None
+    assert anna.emit("join_workshop", {"name": "Anna"}, callback=True)["ok"]
+    assert refusal(phone_at(app, VENUE, code)) is None  # and everyone after her
+    assert at(app, VENUE).get(f"/j/{code}").status_code == 200
+    assert at(app, VENUE).get(f"/j/{code.lower()}").status_code == 302  # the typed code, normalised
+
+
+def test_a_phone_with_its_valid_token_is_never_limited(app, client):
+    """Anna joined on mobile data; at the venue, where a prankster has made 30 wrong guesses (and uses the limited
+    address's spare look-up too), her phone comes back with its token: it is Anna again. A wrong or someone else's
+    token is no way past the limit."""
+    key = create_workshop(client)
+    code = room_code(app, key)
+    other = room_code(app, create_workshop(client, title="Another room"))
+    first = phone_at(app, MOBILE, code)
+    joined = first.emit("join_workshop", {"name": "Anna"}, callback=True)
+    first.disconnect()
+    assert guess_wrong(app, VENUE, 32) == ["no_such_workshop"] * 30 + ["rate_limited"] * 2
+    back = phone_at(app, VENUE, code, joined["token"])
+    assert refusal(back) is None
+    info = [m["args"][0] for m in back.get_received() if m["name"] == "player_info"]
+    assert info[-1]["player"]["id"] == joined["player"]["id"]
+    assert refusal(phone_at(app, VENUE, other, joined["token"])) == "rate_limited"  # her token, another room
+    assert refusal(phone_at(app, VENUE, other, "forged-token")) == "rate_limited"
+
+
+def test_wrong_codes_from_a_limited_address_stay_refused_unseen(app, client):
+    """The 31st wrong guess is refused, and so is every one after it, also after the room's own code joined from
+    there; one code that is not known there is looked up every 10 s at most, and refused the same way when wrong:
+    a script there learns nothing from the refusals."""
+    code = room_code(app, create_workshop(client))
+    other = room_code(app, create_workshop(client, title="Another room"))
+    assert guess_wrong(app, VENUE, 30) == ["no_such_workshop"] * 30
+    assert refusal(phone_at(app, VENUE, code)) is None  # the spare look-up: the right code joins
+    assert guess_wrong(app, VENUE, 5) == ["rate_limited"] * 5  # the 31st and later wrong guesses
+    assert refusal(phone_at(app, VENUE, other)) == "rate_limited"  # even a right code of another room, for now
+    assert refusal(phone_at(app, VENUE, code)) is None  # while the venue's own room keeps joining
+    http = at(app, VENUE)
+    assert [http.get("/j/ZZZZZZ").status_code for _ in range(3)] == [429] * 3
+    assert http.get(f"/j/{code}").status_code == 200
+    assert refusal(phone_at(app, MOBILE, other)) is None  # another address is not limited
+
+
+def test_guess_limiter_limits_misses_and_never_a_known_room():
+    now = [0.0]
+    limiter = GuessLimiter(limit=3, window=60, clock=lambda: now[0], spare=10)
+    for _ in range(3):
+        assert limiter.allows("1.2.3.4", "ROOM22")
+        limiter.miss("1.2.3.4")
+    assert limiter.blocked("1.2.3.4")
+    assert limiter.allows("1.2.3.4", "AAAAAA")  # the spare look-up
+    assert not limiter.allows("1.2.3.4", "BBBBBB") and not limiter.allows("1.2.3.4", "ROOM22")
+    limiter.vouch("1.2.3.4", "ROOM22")
+    assert limiter.allows("1.2.3.4", "ROOM22") and not limiter.allows("1.2.3.4", "BBBBBB")
+    assert limiter.allows("5.6.7.8", "BBBBBB")
+    now[0] = 10.0
+    assert limiter.allows("1.2.3.4", "BBBBBB") and not limiter.allows("1.2.3.4", "CCCCCC")  # one per 10 s
+    now[0] = 61.0
+    assert not limiter.blocked("1.2.3.4") and limiter.allows("1.2.3.4", "CCCCCC")
 
 
 def test_socket_accepts_only_the_apps_own_origin(live_server):

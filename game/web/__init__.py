@@ -18,7 +18,7 @@ from ..decks import default_scenarios_dir
 from ..library import DeckLibrary
 from ..publish import Publisher
 from ..service import Service
-from ..store import REPO, Store, database_url, make_engine
+from ..store import REPO, Store, database_url, fail_commits_while, make_engine
 from ..wordfilter import WordFilter
 from . import sockets  # noqa: F401 - registers the handlers before any init_app, so every app gets them
 from . import assets, i18n
@@ -79,6 +79,9 @@ def create_app(config: dict | None = None) -> Flask:
     engine = make_engine(app.config["DATABASE_URL"])
     if app.config["AUTO_MIGRATE"]:
         db.upgrade(engine)
+    fault = os.environ.get("AANDACHT_TEST_STORAGE_FAULT")  # TESTS ONLY: a file path; while it exists, commits fail
+    if fault:
+        fail_commits_while(engine, partial(os.path.exists, fault))
     store = Store(engine)
     decks = DeckLibrary(app.config["SCENARIOS"], store, app.config["CLOCK"])  # built-in and stored decks
 

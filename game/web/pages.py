@@ -98,6 +98,7 @@ CREATE_ERRORS = {
     "busy": N_("No free room code; try again."),
     "name_refused": N_("A team name is not allowed here; choose another."),
     "invalid": N_("Two teams have the same name; give each team its own."),
+    "storage_unavailable": N_("The server cannot save right now; nothing was created. Please try again in a moment."),
 }
 
 
@@ -371,19 +372,26 @@ def join_redirect():
 
 @bp.get("/j/<code>")
 def room(code: str):
-    """The phone page of one workshop (the QR code points here)."""
+    """The phone page of one workshop (the QR code points here).
+
+    Wrong codes are limited per address, the room's own code never is (``GuessLimiter``): a code that is refused
+    as limited is not even looked up."""
     limiter, address = guard().limiter, client_address()
     page_language(browser_language())  # until the room is known
-    if limiter.blocked(address):
-        message = _("Too many wrong room codes from this network; wait a minute and try again.")
-        return render_template("play.html", code="", error=message), 429
     normal = _valid_code(code)
+    limited = _("Too many wrong room codes from this network; wait a minute and try again.")
+    if limiter.blocked(address) if normal is None else not limiter.allows(address, normal):
+        return render_template("play.html", code="", error=limited), 429
     svc = service()
     workshop_id = svc.workshop_by_code(normal) if normal else None
     state = svc.state(workshop_id, recent=True) if workshop_id else None
     if state is None:
+        was_limited = limiter.blocked(address)  # a limited address's spare look-up: wrong is refused like the rest
         limiter.miss(address)
+        if was_limited:
+            return render_template("play.html", code="", error=limited), 429
         return render_template("play.html", code="", error=_("There is no workshop with this room code.")), 404
+    limiter.vouch(address, normal)
     if normal != code:
         return redirect(url_for("pages.room", code=normal))
     page_language(state.workshop.settings.language)

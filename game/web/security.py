@@ -53,17 +53,30 @@ def add_security_headers(app: Flask) -> None:
 
 
 class GuessLimiter:
-    """Counts failed room-code look-ups per client address in a sliding window.
+    """Limits guessing room codes per client address: it limits misses, never a room its people join.
 
-    Only failures count, so a whole room behind one venue NAT can join freely while
-    a script trying codes is stopped after ``limit`` misses per ``window`` seconds.
+    Failed look-ups are counted per address in a sliding window; after ``limit`` misses per ``window``
+    seconds the address is limited. A limited address may still look up:
+    - a code it has shown it knows (``vouch``): one that was found from it before, the room of a console
+      or big screen opened from it, or of a phone that came back from it with its valid token. A whole
+      room behind one venue NAT keeps joining its own workshop while a prankster there guesses;
+    - one other code every ``spare`` seconds, so the right code typed from a limited address still joins
+      (unless a script there is using that allowance too). A miss there counts like any other.
+    Everything else from a limited address is refused without being looked up: a script learns nothing
+    from it, and finds codes at about ``limit`` per ``window`` plus one per ``spare`` seconds at most.
+    Phones that come back with their valid token are never limited (the socket checks the token first).
     """
 
-    def __init__(self, limit: int = 30, window: float = 60.0, clock=time.monotonic):
+    def __init__(self, limit: int = 30, window: float = 60.0, clock=time.monotonic, spare: float = 10.0,
+                 known_for: float = 12 * 3600.0):
         self.limit = limit
         self.window = window
         self.clock = clock
+        self.spare = spare
+        self.known_for = known_for
         self._misses: dict[str, deque[float]] = {}
+        self._known: dict[str, dict[str, float]] = {}  # address -> room code -> until when it counts as known
+        self._spared: dict[str, float] = {}  # limited address -> when it may look up an unknown code again
         self._lock = threading.Lock()
 
     def _recent(self, address: str, now: float) -> deque[float]:
@@ -81,6 +94,21 @@ class GuessLimiter:
         with self._lock:
             return len(self._recent(address, self.clock())) >= self.limit
 
+    def allows(self, address: str, code: str) -> bool:
+        """Whether this address may look up this room code now (see the class); a spare look-up is used up."""
+        with self._lock:
+            now = self.clock()
+            if len(self._recent(address, now)) < self.limit:
+                return True
+            if self._known.get(address, {}).get(code, 0.0) > now:
+                return True
+            if self._spared.get(address, 0.0) <= now:
+                self._spared[address] = now + self.spare
+                if len(self._spared) > 100_000:
+                    self._spared = {address: now + self.spare}
+                return True
+            return False
+
     def miss(self, address: str) -> None:
         """Record a failed look-up."""
         with self._lock:
@@ -88,6 +116,19 @@ class GuessLimiter:
             self._recent(address, now).append(now)
             if len(self._misses) > 100_000:  # never let a flood of addresses grow memory without end
                 self._misses.clear()
+
+    def vouch(self, address: str, code: str) -> None:
+        """This address showed it knows this room code (it was found from it, or a console, big screen or phone with
+        its token came from it): it may look the code up even while limited, for ``known_for`` seconds."""
+        with self._lock:
+            now = self.clock()
+            if len(self._known) > 100_000:  # never let a flood of addresses grow memory without end
+                self._known.clear()
+            known = self._known.setdefault(address, {})
+            known[code] = now + self.known_for
+            if len(known) > 32:  # a venue runs a few workshops a day: keep its newest rooms
+                for old in sorted(known, key=known.get)[: len(known) - 32]:
+                    del known[old]
 
 
 def client_address() -> str:

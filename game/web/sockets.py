@@ -18,6 +18,7 @@ from ..engine import commands as c
 from ..engine.state import FACILITATOR
 from ..publish import Connection, player_info
 from ..service import Service, new_id, normalise_code
+from ..store import StorageUnavailable, storage_failure
 from .realtime import socketio
 from .security import client_address, guard
 from .validate import Field, check
@@ -106,15 +107,7 @@ def on_connect(auth=None, *_extra):
         if workshop_id is None:
             _refuse("bad_key", "This link is not valid. Open the workshop from its own link.")
     elif role == "player":
-        limiter, address = guard().limiter, client_address()
-        if limiter.blocked(address):
-            _refuse("rate_limited", "Too many wrong room codes from this network; wait a minute and try again.")
-        workshop_id = svc.workshop_by_code(normalise_code(data.get("code") or ""))
-        if workshop_id is None:
-            limiter.miss(address)
-            _refuse("no_such_workshop", "There is no workshop with this room code.")
-        if data.get("token"):
-            player_id = svc.store.player_by_token(workshop_id, data["token"])
+        workshop_id, player_id = _find_room(svc, normalise_code(data.get("code") or ""), data.get("token"))
     else:
         _refuse("invalid", "Unknown role.")
     conn = Connection(request.sid, workshop_id, role, player_id)
@@ -122,6 +115,32 @@ def on_connect(auth=None, *_extra):
     if not _send_state(conn):
         svc.publisher.forget(conn.sid)
         _refuse("no_such_workshop", "This workshop does not exist (any more).")
+    state = svc.state(workshop_id, recent=True)  # in the room now: its code is known at this address
+    if state is not None:
+        guard().limiter.vouch(client_address(), state.workshop.code)
+
+
+def _find_room(svc: Service, code: str, token: str | None) -> tuple[str, str | None]:
+    """The workshop a phone connects to and its player (None: a guest who has not joined yet); refuse otherwise.
+
+    A phone with a valid token for this room is never limited: the token is checked first, and alone (192 random
+    bits, not a room code). Without one the room code is looked up, unless this address is limited for it
+    (``GuessLimiter``: wrong codes are limited, the room's own code never is): then it is refused unseen."""
+    if token:
+        owner = svc.store.token_owner(token)
+        if owner is not None and svc.workshop_by_code(code) == owner[0]:
+            return owner
+    limiter, address = guard().limiter, client_address()
+    if not limiter.allows(address, code):
+        _refuse("rate_limited", "Too many wrong room codes from this network; wait a minute and try again.")
+    workshop_id = svc.workshop_by_code(code)
+    if workshop_id is None:
+        limited = limiter.blocked(address)  # a limited address's spare look-up: wrong is refused like the rest
+        limiter.miss(address)
+        if limited:
+            _refuse("rate_limited", "Too many wrong room codes from this network; wait a minute and try again.")
+        _refuse("no_such_workshop", "There is no workshop with this room code.")
+    return workshop_id, None
 
 
 @socketio.on("disconnect")
@@ -296,7 +315,8 @@ def _handle(work: Callable[[Connection], dict]) -> dict:
     """Run one event for the sending socket; turn every failure into an acknowledgement.
 
     A command refused because the sender's view was out of date also sends the sender its
-    whole state again, so the page shows what is true now.
+    whole state again, so the page shows what is true now. A database that cannot be read or
+    written right now is ``storage_unavailable`` (the sender may try again), never a server error.
     """
     conn = None
     try:
@@ -308,7 +328,10 @@ def _handle(work: Callable[[Connection], dict]) -> dict:
         if conn is not None and error.code in RESYNC:
             _send_state(conn, fresh=True)
         return refused(error)
-    except Exception:  # the sender gets an answer whatever happened; the log gets the rest
+    except Exception as error:  # the sender gets an answer whatever happened; the log gets the rest
+        if storage_failure(error):
+            log.warning("event failed: the database is unavailable: %s", error)
+            return refused(StorageUnavailable())
         log.exception("event failed")
         return refused(GameError("server_error", "Something went wrong on our side; please try again."))
 

@@ -917,6 +917,18 @@
   if (deleteForm) deleteForm.addEventListener("submit", function (event) {
     if (!window.confirm(_("Delete this workshop and every participant's data now? This cannot be undone."))) event.preventDefault();
   });
+  // while the server cannot store changes (a full disk, an unreachable database) a banner says so; it goes as soon
+  // as a change is stored again. Each (re)connection starts without it: the server sends it again if it still fails.
+  var storageBanner = $("storage-banner");
+  function showStorage(failing) {
+    var text = failing ? _("The server cannot save right now (is its disk full, or its database unreachable?). " +
+      "Commands are refused until it can: try again in a moment; this message goes as soon as a change is saved. " +
+      "A round whose time ran out locks as soon as saving works again.") : "";
+    if (storageBanner.textContent !== text) storageBanner.textContent = text;
+  }
+  socket.on("connect", function () { showStorage(false); });
+  socket.on("storage", function (s) { showStorage(!!(s && s.failing)); });
+
   socket.on("workshop_deleted", function (m) {
     socket.disconnect();
     document.body.dataset.phase = "deleted";

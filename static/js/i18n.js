@@ -259,6 +259,7 @@
     not_connected: _("Connect again first."),
     not_expired: _("The timer has not run out yet."),
     deck_changed: _("The deck was changed or deleted meanwhile; choose its cards again."),
+    storage_unavailable: _("The server cannot save right now; nothing was changed. Please try again in a moment."),
     unknown_command: _("That command is not known."),
     generic: _("Something went wrong. Please try again.")
   };
