@@ -18,6 +18,7 @@ from ..engine import commands as c
 from ..engine.state import FACILITATOR
 from ..publish import Connection, player_info
 from ..service import Service, new_id, normalise_code
+from .pages import choose_join_address
 from .realtime import socketio
 from .security import client_address, guard
 from .validate import Field, check
@@ -373,5 +374,23 @@ def on_join_workshop(payload=None, *extra):
         svc.publisher.identify(conn, player_id)
         socketio.emit("player_info", player_info(state, player_id), to=conn.sid)
         return ok(token=token, **player_info(state, player_id))
+
+    return _handle(work)
+
+
+@socketio.on("set_join_address")
+def on_set_join_address(payload=None, *extra):
+    """The facilitator picks the address phones join by: ``{"url": one of the console's offered addresses, or null
+    for automatic}``. Ack ``{"ok", "join_url", "qr_url", "join_loopback", "chosen"}``; every console and big screen
+    of the workshop receives ``join_link`` with the same."""
+
+    def work(conn: Connection) -> dict:
+        if conn.role != "facilitator":
+            raise GameError("forbidden", "Only the facilitator can do that.")
+        data = check(_one(payload, extra), {"url": Field(str, nullable=True, max_length=200)})
+        state = service().state(conn.workshop_id, recent=True)
+        if state is None:
+            raise GameError("no_such_workshop", "This workshop does not exist (any more).")
+        return ok(**choose_join_address(conn.workshop_id, state.workshop.code, data["url"]))
 
     return _handle(work)

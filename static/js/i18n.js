@@ -260,6 +260,7 @@
     not_expired: _("The timer has not run out yet."),
     deck_changed: _("The deck was changed or deleted meanwhile; choose its cards again."),
     unknown_command: _("That command is not known."),
+    bad_address: _("Choose one of the addresses offered."),
     generic: _("Something went wrong. Please try again.")
   };
 
