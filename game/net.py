@@ -163,7 +163,8 @@ def startup_lines(host: str, port: int, public_url: str | None, found: list[Cand
         return lines + _warning(f"The server listens on {host} only: no phone can reach it. "
                                 "Start it with --host 0.0.0.0 (the default).")
     return lines + _warning("This machine has no network address phones can reach, only loopback (127.0.0.1). "
-                            "Connect it to the room's Wi-Fi or hotspot (then reload the console), or set AANDACHT_PUBLIC_URL.")
+                            "Connect it to the room's Wi-Fi or hotspot (then reload the console), "
+                            "or set AANDACHT_PUBLIC_URL.")
 
 
 def _warning(text: str) -> list[str]:

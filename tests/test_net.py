@@ -208,8 +208,8 @@ def test_a_real_namespace_with_lan_interfaces(namespace, tmp_path):
     # connects to it)
     env = {**os.environ, "PYTHONPATH": str(REPO), "DATABASE_URL": f"sqlite:///{tmp_path / 'ns.sqlite3'}",
            "AANDACHT_PUBLIC_URL": "", "SECRET_KEY": "netns-test"}
-    server = subprocess.Popen(["ip", "netns", "exec", namespace, sys.executable, "-m", "game", "serve", "--port", "5123"],
-                              cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    command = ["ip", "netns", "exec", namespace, sys.executable, "-m", "game", "serve", "--port", "5123"]
+    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     printed = []
     try:
         for line in server.stdout:  # ends when the server exits; it prints the addresses before it listens
