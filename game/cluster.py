@@ -1,4 +1,4 @@
-"""What several server processes share through Redis: workshop versions, closures and presence.
+"""What several server processes share through Redis: workshop versions, closures, join links and presence.
 
 One process serves its own sockets (nginx keeps each browser on one process). When a command is
 committed in any process, that process publishes the commands with the version they made, the
