@@ -16,6 +16,7 @@ from game.service import screen_key_from
 from game.web.realtime import socketio
 
 from .conftest import create_workshop
+from .test_cluster import database, redis_channel  # noqa: F401 - fixtures of the cluster test
 from .test_net import fake_interfaces
 from .test_sockets import ack, last_state, ok
 
@@ -228,3 +229,42 @@ def test_a_chosen_address_gone_from_the_machine_is_still_shown(bare_app, lan, mo
     assert f'<option value="{LAN}" selected>' in html and "not found on this computer now" in html
     assert join_link(html).startswith(LAN)
 
+
+
+@pytest.mark.server
+def test_every_process_of_a_cluster_sends_its_screens_the_new_join_link(tmp_path, database, redis_channel):  # noqa: F811
+    # two real server processes on one PostgreSQL and one Redis, without AANDACHT_PUBLIC_URL: the console on A
+    # picks the address, the big screen on B follows live
+    import threading
+
+    from .conftest import LiveServer
+    from .test_cluster import REDIS_URL
+    from .test_resilience import WAIT, Peer
+    from .test_resilience import create_workshop as create_live
+
+    env = {"DATABASE_URL": database[0], "AANDACHT_MESSAGE_QUEUE": REDIS_URL, "AANDACHT_CHANNEL": redis_channel,
+           "AANDACHT_PUBLIC_URL": ""}
+    servers, peers = [], []
+    try:
+        for name in ("a", "b"):
+            (tmp_path / name).mkdir()
+            servers.append(LiveServer(tmp_path / name, env))
+        a, b = servers
+        key = create_live(a.url, title="Two processes")
+        console = Peer(a.url, {"role": "facilitator", "key": key}, "console on A")
+        peers.append(console)
+        code = console.state()["workshop"]["code"]
+        screen = Peer(b.url, {"role": "screen", "key": screen_key_from(key)}, "screen on B")
+        peers.append(screen)
+        screen.state()
+        links, told = [], threading.Event()
+        screen.client.on("join_link", lambda link: (links.append(link), told.set()))
+        answer = console.call("set_join_address", {"url": None})
+        assert answer["ok"] and answer["join_url"].endswith(f"/j/{code}"), answer
+        assert told.wait(WAIT), "the screen on B did not get the new join link"
+        assert links == [{k: answer[k] for k in ("join_url", "qr_url", "join_loopback", "chosen")}]
+    finally:
+        for peer in peers:
+            peer.close()
+        for server in servers:
+            server.stop()
