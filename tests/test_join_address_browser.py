@@ -94,7 +94,7 @@ def test_the_console_warns_then_the_chosen_address_reaches_console_and_screen(na
                 assert warning.is_visible() and warning.get_attribute("role") == "alert"
                 assert "Phones cannot open this join link." in warning.inner_text()
                 assert console.locator("#join-url").inner_text().startswith(f"{base}/j/")
-                assert console.locator("#join-address-select option").all_inner_texts() == ["Automatic"]
+                assert console.locator("#join-address-select option").all_inner_texts() == [f"Automatic ({base})"]
                 audit = Audit()
                 audit(console, "console with a loopback join link")
                 console.goto(f"{base}/f/{key}?lang=nl")

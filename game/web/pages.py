@@ -65,7 +65,7 @@ def join_choices(workshop_id: str) -> dict:
     chosen = service().store.join_base(workshop_id)
     if chosen and all(o["url"] != chosen for o in offered):  # chosen earlier, gone from this machine since
         offered.append({"url": chosen, "address": chosen, "interface": "", "virtual": False, "gone": True})
-    return {"fixed": False, "chosen": chosen, "offered": offered}
+    return {"fixed": False, "chosen": chosen, "offered": offered, "automatic": reachable_base(request.host_url)}
 
 
 def choose_join_address(workshop_id: str, code: str, url: str | None) -> dict:
