@@ -159,9 +159,9 @@ def startup_lines(host: str, port: int, public_url: str | None, found: list[Cand
         if all(c.virtual for c in found):
             lines += _warning("Only virtual bridges have an address: connect this machine to the room's network.")
         return lines
-    if not listening_everywhere:
-        return lines + _warning(f"The server listens on {host} only: no phone can reach it. "
-                                "Start it with --host 0.0.0.0 (the default).")
+    if not listening_everywhere:  # chosen by whoever started it: behind a proxy (the cluster's nginx), say
+        return [*lines, f"It listens on {host} only: phones reach it only through a proxy in front of it. "
+                        "Without one, start it with --host 0.0.0.0 (the default)."]
     return lines + _warning("This machine has no network address phones can reach, only loopback (127.0.0.1). "
                             "Connect it to the room's Wi-Fi or hotspot (then reload the console), "
                             "or set AANDACHT_PUBLIC_URL.")

@@ -232,6 +232,10 @@ class Publisher:
             self.cluster.publish_join_link(workshop_id, link)
         self.join_link_local(workshop_id, link)
 
+    def join_link_to(self, sid: str, link: dict) -> None:
+        """Send one console or big screen the join link in use (when it connects: it may have missed a change)."""
+        self._emit(JOIN_LINK, link, to=sid)
+
     def join_link_local(self, workshop_id: str, link: dict) -> None:
         """Send this process's consoles and big screens of a workshop its new join link."""
         for role in ("facilitator", "screen"):

@@ -621,7 +621,7 @@ class WorkshopFuzz(RuleBasedStateMachine):
                 elif m["name"] == "presence":
                     assert page.role == "facilitator"
                     assert isinstance(payload["online"], list) and all(isinstance(x, str) for x in payload["online"])
-                elif m["name"] == "join_link":  # the facilitator picked the join address; AANDACHT_PUBLIC_URL wins
+                elif m["name"] == "join_link":  # on connect, or a new join address; AANDACHT_PUBLIC_URL wins
                     assert page.role in ("facilitator", "screen"), (page, m["name"])
                     assert payload["join_url"] == f"http://aandacht.test/j/{after.workshop.code}", payload
                 else:

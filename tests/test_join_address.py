@@ -162,6 +162,26 @@ def test_choosing_an_address_changes_console_screen_and_qr_live_and_is_kept(bare
     facilitator.disconnect()
 
 
+def test_a_console_or_screen_that_connects_gets_the_join_link_in_use(bare_app, lan):
+    # a big screen whose Wi-Fi dropped while the facilitator changed the address shows the new QR code on its return
+    client = bare_app.test_client()
+    key = create_workshop(client)
+    facilitator = socketio.test_client(bare_app, auth={"role": "facilitator", "key": key})
+    received = {m["name"]: m["args"][0] for m in facilitator.get_received()}  # on connect: the console's state
+    code = received["game_state"]["workshop"]["code"]
+    assert received["join_link"]["chosen"] is None and received["join_link"]["join_url"] == f"{LAN}/j/{code}"
+    ok(facilitator, "set_join_address", {"url": LAN})
+    screen = socketio.test_client(bare_app, auth={"role": "screen", "key": screen_key_from(key)})
+    second_console = socketio.test_client(bare_app, auth={"role": "facilitator", "key": key})
+    phone = socketio.test_client(bare_app, auth={"role": "player", "code": code, "token": None})
+    for page_ in (screen, second_console):
+        [link] = join_events(page_)
+        assert link["join_url"] == f"{LAN}/j/{code}" and link["chosen"] == LAN and link["join_loopback"] is False
+    assert join_events(phone) == []
+    for c in (facilitator, screen, second_console, phone):
+        c.disconnect()
+
+
 def test_only_an_offered_address_and_only_by_the_facilitator(bare_app, lan):
     client = bare_app.test_client()
     key = create_workshop(client)

@@ -77,9 +77,16 @@ def choose_join_address(workshop_id: str, code: str, url: str | None) -> dict:
     svc = service()
     if not svc.store.set_join_base(workshop_id, url):
         raise GameError("no_such_workshop", "This workshop does not exist (any more).")
-    link = {**_join_links(code, public_url(workshop_id)), "chosen": url}
+    link = join_link(workshop_id, code)
     svc.publisher.send_join_link(workshop_id, link)
     return link
+
+
+def join_link(workshop_id: str, code: str) -> dict:
+    """The join link in use now, as ``join_link`` carries it: the link, its QR code, whether it is loopback and the
+    facilitator's choice (None: automatic, or PUBLIC_URL decides)."""
+    chosen = None if current_app.config.get("PUBLIC_URL") else service().store.join_base(workshop_id)
+    return {**_join_links(code, public_url(workshop_id)), "chosen": chosen}
 
 
 def csrf_token() -> str:

@@ -18,7 +18,7 @@ from ..engine import commands as c
 from ..engine.state import FACILITATOR
 from ..publish import Connection, player_info
 from ..service import Service, new_id, normalise_code
-from .pages import choose_join_address
+from .pages import choose_join_address, join_link
 from .realtime import socketio
 from .security import client_address, guard
 from .validate import Field, check
@@ -83,7 +83,8 @@ def _client_sent(reserved: str) -> bool:
 def on_connect(auth=None, *_extra):
     """Any page connects; ``auth`` says who it is (see docs/protocol.md).
 
-    Sends this socket its whole state: ``game_state``, and ``player_info`` for a phone.
+    Sends this socket its whole state: ``game_state``, and ``player_info`` for a phone, ``join_link`` for a console
+    and a big screen.
     """
     if _client_sent("connect"):
         return None
@@ -123,6 +124,10 @@ def on_connect(auth=None, *_extra):
     if not _send_state(conn):
         svc.publisher.forget(conn.sid)
         _refuse("no_such_workshop", "This workshop does not exist (any more).")
+    if role in ("facilitator", "screen"):  # a page that was away may have missed a new join address
+        state = svc.state(workshop_id, recent=True)
+        if state is not None:
+            svc.publisher.join_link_to(conn.sid, join_link(workshop_id, state.workshop.code))
 
 
 @socketio.on("disconnect")
