@@ -1,4 +1,4 @@
-"""What several server processes share through Redis: workshop versions, closures and presence.
+"""What several server processes share through Redis: workshop versions, closures, join links and presence.
 
 One process serves its own sockets (nginx keeps each browser on one process). When a command is
 committed in any process, that process publishes the commands with the version they made, the
@@ -103,6 +103,10 @@ class Cluster:
         except redis.RedisError:
             log.exception("could not clear the presence of a deleted workshop")
 
+    def publish_join_link(self, workshop_id: str, link: dict) -> None:
+        """A workshop's join address changed: every process sends its consoles and big screens the new link."""
+        self._publish({"kind": "join_link", "workshop_id": workshop_id, "link": link})
+
     # --- presence -----------------------------------------------------------------
 
     def _presence_key(self, workshop_id: str) -> str:
@@ -178,6 +182,8 @@ class Cluster:
             self.publisher.close_local(message["workshop_id"], message["message"])
         elif kind == "presence":
             self.changed(message["workshop_id"])
+        elif kind == "join_link":
+            self.publisher.join_link_local(message["workshop_id"], message["link"])
 
     def listen(self, sleep: Callable[[float], None]) -> None:
         """The background task that receives the other processes' messages, reconnecting when Redis goes away."""

@@ -144,11 +144,11 @@ def run(argv: list[str]) -> int:
             conf = run_dir / "nginx.conf"
             conf.write_text(nginx_config(NGINX_TEMPLATE.read_text(), args.port, ports, run_dir))
             nginx = subprocess.Popen([nginx_bin, "-p", str(run_dir), "-c", str(conf), "-g", "daemon off;"], cwd=run_dir)
-            print(f"Aandacht is running: {len(ports)} processes behind nginx. Facilitator, create a workshop at:")
-            from .net import lan_addresses
+            from .net import startup_lines
 
-            for host in ["127.0.0.1"] + lan_addresses():
-                print(f"  http://{host}:{args.port}/")
+            for line in startup_lines("0.0.0.0", args.port, os.environ.get("AANDACHT_PUBLIC_URL") or None):
+                print(line)
+            print(f"{len(ports)} server processes behind nginx on port {args.port}.")
         else:
             print(f"Aandacht is running: {len(ports)} processes; point your proxy (sticky sessions) at:")
             for port in ports:

@@ -27,6 +27,7 @@ PLAYER_INFO = "player_info"
 PRESENCE = "presence"
 STORAGE = "storage"
 WORKSHOP_DELETED = "workshop_deleted"
+JOIN_LINK = "join_link"
 
 
 def room(workshop_id: str, name: str) -> str:
@@ -234,6 +235,22 @@ class Publisher:
             self.place(conn, state)
             self.send_to(conn, state, views)
             return True
+
+    def send_join_link(self, workshop_id: str, link: dict) -> None:
+        """The facilitator chose the address phones join by: every console and big screen of the workshop (on every
+        process) shows the new link and QR code."""
+        if self.cluster is not None:
+            self.cluster.publish_join_link(workshop_id, link)
+        self.join_link_local(workshop_id, link)
+
+    def join_link_to(self, sid: str, link: dict) -> None:
+        """Send one console or big screen the join link in use (when it connects: it may have missed a change)."""
+        self._emit(JOIN_LINK, link, to=sid)
+
+    def join_link_local(self, workshop_id: str, link: dict) -> None:
+        """Send this process's consoles and big screens of a workshop its new join link."""
+        for role in ("facilitator", "screen"):
+            self._emit(JOIN_LINK, link, to=room(workshop_id, role))
 
     def close_workshop(self, workshop_id: str, message: str) -> None:
         """A workshop was deleted: tell every page of it (on every process), then close the sockets."""

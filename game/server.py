@@ -33,7 +33,7 @@ def serve(argv: list[str], mode: str) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     raise_open_files_limit()
 
-    from game.net import lan_addresses
+    from game.net import startup_lines
     from game.web import create_app
     from game.web.realtime import socketio
 
@@ -52,10 +52,8 @@ def serve(argv: list[str], mode: str) -> int:
         if trimmer.trim is not None:
             socketio.start_background_task(trimmer.run, socketio.sleep)
 
-    hosts = ["127.0.0.1"] + lan_addresses() if args.host == "0.0.0.0" else [args.host]
-    print("Aandacht is running. Facilitator, create a workshop at:", flush=True)
-    for host in hosts:
-        print(f"  http://{host}:{args.port}/", flush=True)
+    for line in startup_lines(args.host, args.port, app.config.get("PUBLIC_URL")):
+        print(line, flush=True)
     print("Phones join at /play with the room code, or by the QR code on the big screen.", flush=True)
     if mode == "eventlet":
         serve_eventlet(app, args.host, args.port, args.max_connections, args.backlog, args.idle_timeout)

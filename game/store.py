@@ -83,6 +83,8 @@ class WorkshopRow(Base):
     finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     updated_at: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # the base URL phones join by (QR code and link), as the facilitator chose it; NULL: found automatically
+    join_base: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class TeamRow(Base):
@@ -199,6 +201,7 @@ class DeckRow(Base):
 _BY_CODE = select(WorkshopRow.id).where(WorkshopRow.code == bindparam("code"))
 _VERSION = select(WorkshopRow.version).where(WorkshopRow.id == bindparam("wid"))
 _TOKEN_OWNER = select(PlayerRow.workshop_id, PlayerRow.id).where(PlayerRow.token_hash == bindparam("token_hash"))
+_JOIN_BASE = select(WorkshopRow.join_base).where(WorkshopRow.id == bindparam("wid"))
 _BY_TOKEN = select(PlayerRow.id).where(PlayerRow.token_hash == bindparam("token_hash"), PlayerRow.workshop_id == bindparam("wid"))
 
 
@@ -372,6 +375,18 @@ class Store:
     def version(self, workshop_id: str) -> int | None:
         """The workshop's current version, or None if it does not exist."""
         return self._scalar(_VERSION, wid=workshop_id)
+
+    def join_base(self, workshop_id: str) -> str | None:
+        """The join address the facilitator chose for a workshop, or None (found automatically)."""
+        return self._scalar(_JOIN_BASE, wid=workshop_id)
+
+    def set_join_base(self, workshop_id: str, base: str | None) -> bool:
+        """Keep the join address phones should use (None: find it automatically); False if the workshop is gone.
+        Not a change of the game: the version stays, so no page's view is out of date by it."""
+        with self.transaction() as s:
+            table = WorkshopRow.__table__
+            result = s.execute(update(table).where(table.c.id == workshop_id).values(join_base=base))
+            return result.rowcount == 1
 
     def active_deadlines(self) -> list[tuple[str, int, float]]:
         """(workshop, round, deadline) of every running countdown, for the timer after a restart."""

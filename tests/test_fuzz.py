@@ -76,6 +76,7 @@ FACILITATOR_EVENTS = (
     "set_leaderboard",
     "end_workshop",
     "review_commitment",
+    "set_join_address",
 )
 KNOWN_EVENTS = PHONE_EVENTS + FACILITATOR_EVENTS + ("sync",)
 # Names no command has, including the reserved "connect" and "disconnect" (a client event by those names is ignored).
@@ -129,6 +130,7 @@ DOCUMENTED_CODES = frozenset(
         "text_refused",
         "not_open",
         "no_answer",
+        "bad_address",
     }
 )
 
@@ -409,9 +411,12 @@ MOVES = [
     "board",
     "commit",
     "review",
+    "join_address",
     "sync",
 ]
 MAX_PHONES = 8
+# join addresses a facilitator might send: the machine's own, the public one, and what must never be accepted
+JOIN_ADDRESSES = ["http://192.168.1.20:5000", "http://aandacht.test", "javascript:alert(1)", "", "http://evil.example"]
 
 
 class NothingToDo(Exception):
@@ -616,6 +621,9 @@ class WorkshopFuzz(RuleBasedStateMachine):
                 elif m["name"] == "presence":
                     assert page.role == "facilitator"
                     assert isinstance(payload["online"], list) and all(isinstance(x, str) for x in payload["online"])
+                elif m["name"] == "join_link":  # on connect, or a new join address; AANDACHT_PUBLIC_URL wins
+                    assert page.role in ("facilitator", "screen"), (page, m["name"])
+                    assert payload["join_url"] == f"http://aandacht.test/j/{after.workshop.code}", payload
                 else:
                     assert m["name"] == "game_state", (page, m["name"])
 
@@ -747,6 +755,7 @@ class WorkshopFuzz(RuleBasedStateMachine):
             options += [("board", 1), ("rename", 1 if s.teams else 0)]
         if phase is Phase.LOBBY:
             options += [("add_team", 1), ("move", 1 if s.players else 0), ("deal", 6 if s.active_teams() else 0)]
+            options += [("join_address", 1)]
         elif phase is Phase.COLLECTING:
             options += [("pick", 6 if self.joined("phone_team") else 0), ("lock_in", 3 if self.captains() else 0)]
             options += [("lock_round", 1), ("timer", 3), ("expire", 1 if s.current_round.deadline else 0)]
@@ -902,6 +911,11 @@ class WorkshopFuzz(RuleBasedStateMachine):
         player_id = self.choose(data, self.authors(), "author")
         self.send(self.facilitator, "review_commitment", {"player_id": player_id, "approved": data.draw(st.booleans())})
 
+    def p_join_address(self, data):
+        # the app has AANDACHT_PUBLIC_URL: nothing is offered, so only "automatic" (null) is accepted
+        url = data.draw(st.one_of(st.none(), st.sampled_from(JOIN_ADDRESSES)), label="url")
+        self.send(self.facilitator, "set_join_address", {"url": url})
+
     def p_sync(self, data):
         page = data.draw(st.sampled_from(self.pages), label="page")
         self.send(page, "sync", {})
@@ -946,6 +960,7 @@ class WorkshopFuzz(RuleBasedStateMachine):
             "set_leaderboard": {"visible": st.booleans()},
             "end_workshop": {},
             "review_commitment": {"player_id": player_ids, "approved": st.booleans()},
+            "set_join_address": {"url": st.one_of(st.none(), st.sampled_from(JOIN_ADDRESSES))},
             "sync": {},
         }.get(event, {"name": names})
         payload = {}
@@ -1114,7 +1129,7 @@ def test_the_fuzz_knows_every_event_of_the_protocol():
     section = doc.split("## Client → server", 1)[1]
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.M))
     assert documented == set(KNOWN_EVENTS)
-    assert set(EVENTS) | {"join_workshop", "sync"} == set(KNOWN_EVENTS)
+    assert set(EVENTS) | {"join_workshop", "sync", "set_join_address"} == set(KNOWN_EVENTS)
 
 
 # --- reproductions of the server bugs the fuzzing found -------------------------------------------------------------

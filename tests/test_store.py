@@ -188,3 +188,14 @@ def test_the_facilitators_time_zone_is_kept_with_the_workshop(store, state):
         session.execute(text("UPDATE workshops SET settings = :s WHERE id = :w"),
                         {"s": json.dumps(old), "w": final.workshop.id})
     assert store.load(final.workshop.id)[0].workshop.settings.time_zone == ""
+def test_the_chosen_join_address_is_kept_with_the_workshop(store, state):
+    final, version = play(state, store)
+    wid = final.workshop.id
+    assert store.join_base(wid) is None  # found automatically until the facilitator chooses
+    assert store.set_join_base(wid, "http://192.168.1.20:5000") is True
+    again = Store(store.engine)  # another process (or the server after a restart) reads the same
+    assert again.join_base(wid) == "http://192.168.1.20:5000"
+    assert again.load(wid)[1] == version  # not a change of the game: no page's view is out of date by it
+    assert store.set_join_base(wid, None) is True
+    assert again.join_base(wid) is None
+    assert store.set_join_base("nope", "http://10.0.0.5") is False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import io
 import secrets
@@ -25,7 +26,7 @@ import flask_babel
 from flask_babel import gettext as _
 
 from ..engine import GameError, Settings
-from ..net import reachable_base
+from ..net import candidate_bases, is_loopback, reachable_base
 from ..engine.rules import NAME_MAX
 from ..service import CODE_ALPHABET, CODE_LENGTH, Service, normalise_code, screen_key_from
 from ..report import csv_export, report_data, report_zone, valid_zone
@@ -45,11 +46,47 @@ def service() -> Service:
     return current_app.extensions["aandacht"]
 
 
-def public_url() -> str:
-    """The address phones use: PUBLIC_URL when set, else the address this page was opened on
-    (with this machine's LAN address instead of localhost, which no phone can reach)."""
+def public_url(workshop_id: str | None = None) -> str:
+    """The address phones use: PUBLIC_URL when set, else the one the facilitator chose for the workshop, else the
+    address this page was opened on (with this machine's best LAN address instead of a loopback one)."""
     configured = current_app.config.get("PUBLIC_URL")
-    return configured.rstrip("/") if configured else reachable_base(request.host_url)
+    if configured:
+        return configured.rstrip("/")
+    chosen = service().store.join_base(workshop_id) if workshop_id else None
+    return chosen or reachable_base(request.host_url)
+
+
+def join_choices(workshop_id: str) -> dict:
+    """What the console's join-address chooser offers: ``fixed`` when PUBLIC_URL decides, the ``chosen`` address
+    (None: automatic), and the ``offered`` ones (this machine's addresses with the port this page was opened on)."""
+    if current_app.config.get("PUBLIC_URL"):
+        return {"fixed": True, "chosen": None, "offered": []}
+    offered = candidate_bases(request.host_url)
+    chosen = service().store.join_base(workshop_id)
+    if chosen and all(o["url"] != chosen for o in offered):  # chosen earlier, gone from this machine since
+        offered.append({"url": chosen, "address": chosen, "interface": "", "virtual": False, "gone": True})
+    return {"fixed": False, "chosen": chosen, "offered": offered, "automatic": reachable_base(request.host_url)}
+
+
+def choose_join_address(workshop_id: str, code: str, url: str | None) -> dict:
+    """The facilitator picks the address phones join by (None: automatic). Only an offered address is accepted
+    (a typed URL is not: PUBLIC_URL is for that); every console and big screen of the workshop gets the new link."""
+    offered = [] if current_app.config.get("PUBLIC_URL") else candidate_bases(request.host_url)
+    if url is not None and url not in [o["url"] for o in offered]:
+        raise GameError("bad_address", "Choose one of the addresses offered.")
+    svc = service()
+    if not svc.store.set_join_base(workshop_id, url):
+        raise GameError("no_such_workshop", "This workshop does not exist (any more).")
+    link = join_link(workshop_id, code)
+    svc.publisher.send_join_link(workshop_id, link)
+    return link
+
+
+def join_link(workshop_id: str, code: str) -> dict:
+    """The join link in use now, as ``join_link`` carries it: the link, its QR code, whether it is loopback and the
+    facilitator's choice (None: automatic, or PUBLIC_URL decides)."""
+    chosen = None if current_app.config.get("PUBLIC_URL") else service().store.join_base(workshop_id)
+    return {**_join_links(code, public_url(workshop_id)), "chosen": chosen}
 
 
 def csrf_token() -> str:
@@ -271,9 +308,13 @@ def _workshop_for_key(role: str, key: str):
     return state
 
 
-def _join_links(code: str) -> dict:
-    """Where phones join a room: the address to type and the QR code's image."""
-    return {"join_url": f"{public_url()}/j/{code}", "qr_url": url_for("pages.qr", code=code)}
+def _join_links(code: str, base: str) -> dict:
+    """Where phones join a room: the address to type, the QR code's image (its address changes with the join
+    address, so no browser shows a cached QR code of the old one) and whether no phone can reach it."""
+    join_url = f"{base}/j/{code}"
+    version = hashlib.sha256(base.encode()).hexdigest()[:10]
+    return {"join_url": join_url, "qr_url": url_for("pages.qr", code=code, v=version),
+            "join_loopback": is_loopback(join_url)}
 
 
 def _valid_code(code: str) -> str | None:
@@ -290,6 +331,7 @@ def console(key: str):
     w = _workshop_for_key("facilitator", key).workshop
     return render_template(
         "console.html",
+        join=join_choices(w.id),
         workshop={"code": w.code, "title": w.title},
         facilitator_key=key,
         screen_url=url_for("pages.screen", key=screen_key_from(key)),
@@ -297,7 +339,7 @@ def console(key: str):
         report_url=url_for("pages.report", key=key),
         export_url=url_for("pages.export_csv", key=key),
         retention_days=f"{current_app.config['RETENTION_DAYS']:g}",
-        **_join_links(w.code),
+        **_join_links(w.code, public_url(w.id)),
     )
 
 
@@ -352,7 +394,7 @@ def screen(key: str):
         "screen.html",
         screen_key=key,
         code=w.code,
-        **_join_links(w.code),
+        **_join_links(w.code, public_url(w.id)),
     )
 
 
@@ -405,7 +447,8 @@ def qr(code: str):
     if normal is None:
         abort(404)
     buf = io.BytesIO()
-    segno.make(f"{public_url()}/j/{normal}", error="m").save(buf, kind="svg", scale=10, border=2, dark="#1d1b19")
+    join_url = f"{public_url(service().workshop_by_code(normal))}/j/{normal}"  # the workshop's chosen address
+    segno.make(join_url, error="m").save(buf, kind="svg", scale=10, border=2, dark="#1d1b19")
     buf.seek(0)
     return send_file(buf, mimetype="image/svg+xml", max_age=300)
 

@@ -19,6 +19,7 @@ from ..engine.state import FACILITATOR
 from ..publish import Connection, player_info
 from ..service import Service, new_id, normalise_code
 from ..store import StorageUnavailable, storage_failure
+from .pages import choose_join_address, join_link
 from .realtime import socketio
 from .security import client_address, guard
 from .validate import Field, check
@@ -83,7 +84,8 @@ def _client_sent(reserved: str) -> bool:
 def on_connect(auth=None, *_extra):
     """Any page connects; ``auth`` says who it is (see docs/protocol.md).
 
-    Sends this socket its whole state: ``game_state``, and ``player_info`` for a phone.
+    Sends this socket its whole state: ``game_state``, and ``player_info`` for a phone, ``join_link`` for a console
+    and a big screen.
     """
     if _client_sent("connect"):
         return None
@@ -118,6 +120,8 @@ def on_connect(auth=None, *_extra):
     state = svc.state(workshop_id, recent=True)  # in the room now: its code is known at this address
     if state is not None:
         guard().limiter.vouch(client_address(), state.workshop.code)
+        if role in ("facilitator", "screen"):  # a page that was away may have missed a new join address
+            svc.publisher.join_link_to(conn.sid, join_link(workshop_id, state.workshop.code))
 
 
 def _find_room(svc: Service, code: str, token: str | None) -> tuple[str, str | None]:
@@ -396,5 +400,23 @@ def on_join_workshop(payload=None, *extra):
         svc.publisher.identify(conn, player_id)
         socketio.emit("player_info", player_info(state, player_id), to=conn.sid)
         return ok(token=token, **player_info(state, player_id))
+
+    return _handle(work)
+
+
+@socketio.on("set_join_address")
+def on_set_join_address(payload=None, *extra):
+    """The facilitator picks the address phones join by: ``{"url": one of the console's offered addresses, or null
+    for automatic}``. Ack ``{"ok", "join_url", "qr_url", "join_loopback", "chosen"}``; every console and big screen
+    of the workshop receives ``join_link`` with the same."""
+
+    def work(conn: Connection) -> dict:
+        if conn.role != "facilitator":
+            raise GameError("forbidden", "Only the facilitator can do that.")
+        data = check(_one(payload, extra), {"url": Field(str, nullable=True, max_length=200)})
+        state = service().state(conn.workshop_id, recent=True)
+        if state is None:
+            raise GameError("no_such_workshop", "This workshop does not exist (any more).")
+        return ok(**choose_join_address(conn.workshop_id, state.workshop.code, data["url"]))
 
     return _handle(work)

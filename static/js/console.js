@@ -935,6 +935,43 @@
     window.location.assign("/?deleted=1");
   });
 
+  /* ---- the join address ------------------------------------------------------------------ */
+
+  // The link and QR code phones join by, everywhere the console shows them; the loud warning while it is a
+  // loopback address no phone can open. Another console (or this one) may change it: `join_link` brings it.
+  function applyJoinLink(link) {
+    if (!link || !link.join_url) return;
+    var before = cfg.joinUrl;
+    document.body.dataset.joinUrl = link.join_url;
+    document.body.dataset.qrUrl = link.qr_url;
+    var anchor = $("join-url");
+    anchor.textContent = link.join_url;
+    anchor.href = link.join_url;
+    ["console-qr", "lobby-qr"].forEach(function (id) {
+      var img = $(id);
+      if (!img) return;
+      img.src = link.qr_url;
+      img.alt = img.alt.slice(0, img.alt.lastIndexOf(": ") + 2) + link.join_url;
+    });
+    Array.prototype.forEach.call(document.querySelectorAll(".how-steps strong"), function (node) {
+      if (node.textContent === before) node.textContent = link.join_url;
+    });
+    $("join-warning").hidden = !link.join_loopback;
+    var select = $("join-address-select");
+    if (select && link.chosen !== undefined) select.value = link.chosen || "";
+  }
+
+  var joinForm = $("join-address-form");
+  if (joinForm) joinForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var url = $("join-address-select").value || null;
+    command("set_join_address", { url: url }, $("join-address-use")).then(function (ack) {
+      applyJoinLink(ack);
+      A.alerts.show(_("Phones now join at {url}", { url: ack.join_url }), "info");
+    }, function () {});
+  });
+  socket.on("join_link", applyJoinLink);
+
   socket.on("game_state", function (v) {
     if (!v || v.role !== "facilitator") return;
     view = v;

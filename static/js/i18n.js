@@ -261,6 +261,7 @@
     deck_changed: _("The deck was changed or deleted meanwhile; choose its cards again."),
     storage_unavailable: _("The server cannot save right now; nothing was changed. Please try again in a moment."),
     unknown_command: _("That command is not known."),
+    bad_address: _("Choose one of the addresses offered."),
     generic: _("Something went wrong. Please try again.")
   };
 

@@ -618,6 +618,17 @@
     ]));
   });
 
+  // the facilitator chose another address for phones: the QR code and the link follow at once
+  socket.on("join_link", function (link) {
+    if (!link || !link.join_url) return;
+    document.body.dataset.joinUrl = link.join_url;
+    document.body.dataset.qrUrl = link.qr_url;
+    var qr = document.getElementById("qr");
+    qr.src = link.qr_url;
+    qr.alt = qr.alt.slice(0, qr.alt.lastIndexOf(": ") + 2) + link.join_url;
+    document.getElementById("join-url").textContent = shortUrl(link.join_url);
+  });
+
   socket.on("game_state", function (v) {
     view = v;
     var next = v.workshop.language === "nl" ? "nl" : "en";
