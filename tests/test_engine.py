@@ -351,7 +351,8 @@ def test_a_removed_phone_cannot_join_again_until_allowed_back(state):
     refused(s, F, c.AllowBack("bob"), "no_such_player")  # bob was never removed
     back = apply(s, F, c.AllowBack("ann"), 2005.0)
     assert "ann" not in back.removed and build_views(back, 2006.0).facilitator["removed"][0]["id"] == "old"
-    assert apply(back, GUEST, c.JoinWorkshop("ann2", "Ann again", "phone-1"), 2007.0).players["ann2"].device == "phone-1"
+    rejoined = apply(back, GUEST, c.JoinWorkshop("ann2", "Ann again", "phone-1"), 2007.0)
+    assert rejoined.players["ann2"].device == "phone-1"
     refused(s, GUEST, c.JoinWorkshop("zed", "Zed", "d" * 65), "invalid")
 
 

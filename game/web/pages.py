@@ -366,7 +366,10 @@ def room(code: str):
     state = svc.state(workshop_id, recent=True) if workshop_id else None
     if state is None:
         limiter.miss(address)
-        return render_template("play.html", code="", error=_("There is no workshop with this room code.")), 404
+        # the code itself too: a phone that took part under it (it still holds a token) was in a deleted workshop
+        missing = normal or ""
+        error = _("There is no workshop with this room code.")
+        return render_template("play.html", code="", missing=missing, error=error), 404
     if normal != code:
         return redirect(url_for("pages.room", code=normal))
     page_language(state.workshop.settings.language)
