@@ -46,36 +46,53 @@ def alert_with(page, text: str):
     page.locator("#alerts .alert", has_text=text).wait_for()
 
 
-def test_the_phone_is_told_what_the_facilitator_did(live_server, browser):
-    base, errors = live_server.url, []
+def room(browser, base: str, errors: list[str], answers: dict | None = None):
+    """A workshop with the teams Red and Blue, its console, and Anna's phone in Red; (console, code, anna)."""
     key = create_live_workshop(base, title="People", teams="Red\nBlue")
-    console = console_page(browser, base, key, errors, {"New name for Anna": "Annabel"})
+    console = console_page(browser, base, key, errors, answers or {})
     code = console.inner_text("#room-code").strip()
-
-    anna = watch(browser.new_context(**PHONE).new_page(), errors, "anna")
-    join(anna, base, code, "Anna")
-    anna.locator(".team-option", has_text="Red").click()
-    anna.wait_for_selector("#team-lobby")
+    anna = phone(browser, base, code, "Anna", errors, team="Red")
     assert anna.locator("#alerts .alert").count() == 0  # a team the phone chose itself needs no notice
+    return console, code, anna
 
-    # renamed: the phone says so at once, and shows the new name
+
+def phone(browser, base: str, code: str, name: str, errors: list[str], team: str | None = None, context=None):
+    """A phone (in its own browser context, unless given one) that joins, and picks a team if given one."""
+    page = watch((context or browser.new_context(**PHONE)).new_page(), errors, name)
+    join(page, base, code, name)
+    page.wait_for_selector("#team-options")
+    if team is not None:
+        page.locator(".team-option", has_text=team).click()
+        page.wait_for_selector("#team-lobby")
+    return page
+
+
+def test_a_renamed_participant_s_phone_says_so_at_once(live_server, browser):
+    errors = []
+    console, _code, anna = room(browser, live_server.url, errors, {"New name for Anna": "Annabel"})
     row(console, "Anna").locator(".rename-player-btn").click()
     alert_with(anna, "The facilitator changed your name to “Annabel”.")
     anna.locator("#members .member-name", has_text="Annabel").wait_for()
+    assert errors == []
 
-    # moved: "You are now in team Blue", and the phone is in Blue
-    row(console, "Annabel").locator("select.move-select").select_option(label="Blue")
+
+def test_a_moved_phone_says_you_are_now_in_team_x(live_server, browser):
+    errors = []
+    console, _code, anna = room(browser, live_server.url, errors)
+    row(console, "Anna").locator("select.move-select").select_option(label="Blue")
     alert_with(anna, "You are now in team Blue.")
     assert anna.inner_text("#team-name").strip() == "Blue" and anna.inner_text("#team-badge").strip() == "Blue"
+    assert errors == []
 
-    # removed: the phone says why; a reload (the token is gone) still does, and offers no name form
+
+def test_a_removed_phone_says_why_and_stays_out_until_allowed_back(live_server, browser):
+    base, errors = live_server.url, []
+    console, code, _anna = room(browser, base, errors)
     context = browser.new_context(**PHONE)
-    bram = watch(context.new_page(), errors, "bram")
-    join(bram, base, code, "Bram")
-    bram.locator(".team-option", has_text="Red").click()
-    bram.wait_for_selector("#team-lobby")
+    bram = phone(browser, base, code, "Bram", errors, team="Red", context=context)
     row(console, "Bram").locator(".remove-btn").click()
     bram.wait_for_selector("#removed >> text=You have been removed from this workshop")
+    # a reload (its token is gone) still says why, and offers no name form
     bram.reload()
     bram.wait_for_selector("#removed")
     assert bram.locator("#name-input").count() == 0
@@ -84,7 +101,6 @@ def test_the_phone_is_told_what_the_facilitator_did(live_server, browser):
     again.goto(f"{base}/j/{code}")
     again.wait_for_selector("#removed")
     again.close()
-
     # allowed back: the phone may join again
     console.locator("#removed-list .member-row", has_text="Bram").locator(".allow-back-btn").click()
     bram.wait_for_selector("#name-input")
@@ -92,18 +108,20 @@ def test_the_phone_is_told_what_the_facilitator_did(live_server, browser):
     bram.fill("#name-input", "Bram")
     bram.click("#join-btn")
     bram.wait_for_selector("#team-options")
+    assert errors == []
 
-    # deleted: the connected phone shows "This workshop has ended" within seconds, not "Connecting…" for ever
+
+def test_a_deleted_workshop_ends_on_every_phone_within_seconds(live_server, browser):
+    base, errors = live_server.url, []
+    console, code, anna = room(browser, base, errors)
     cas_context = browser.new_context(**PHONE)
-    cas = watch(cas_context.new_page(), errors, "cas")
-    join(cas, base, code, "Cas")
-    cas.wait_for_selector("#team-options")
+    cas = phone(browser, base, code, "Cas", errors, context=cas_context)
     cas.close()  # Cas's phone is off while the workshop is deleted; its token stays on the phone
     console.click("#delete-form button[type=submit]")
     console.wait_for_url(f"{base}/?deleted=1")
-    for phone in (anna, bram):
-        phone.wait_for_selector("#gone >> text=This workshop has ended")
-        assert phone.locator("#conn-status").is_hidden()
+    # the connected phone: "This workshop has ended", not "Connecting…" for ever
+    anna.wait_for_selector("#gone >> text=This workshop has ended")
+    assert anna.locator("#conn-status").is_hidden()
     anna.reload()  # the room code is gone; this phone took part under it
     anna.wait_for_selector("#gone")
     cas = watch(cas_context.new_page(), errors, "cas-later")
