@@ -117,8 +117,13 @@ def test_a_deleted_workshop_ends_on_every_phone_within_seconds(live_server, brow
     cas_context = browser.new_context(**PHONE)
     cas = phone(browser, base, code, "Cas", errors, context=cas_context)
     cas.close()  # Cas's phone is off while the workshop is deleted; its token stays on the phone
+    screen = watch(browser.new_context(viewport={"width": 1920, "height": 1080}).new_page(), errors, "screen")
+    screen.goto(base + console.get_attribute("#open-screen", "href"))
+    phase(screen, "lobby")
     console.click("#delete-form button[type=submit]")
     console.wait_for_url(f"{base}/?deleted=1")
+    screen.wait_for_selector("[data-testid=workshop-gone] >> text=This workshop has ended")
+    assert screen.locator("#conn-status").is_hidden()
     # the connected phone: "This workshop has ended", not "Connecting…" for ever
     anna.wait_for_selector("#gone >> text=This workshop has ended")
     assert anna.locator("#conn-status").is_hidden()
