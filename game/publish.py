@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from .engine import State, Views
-from .engine.state import Player
+from .engine.state import Player, Removed
 
 GAME_STATE = "game_state"
 PLAYER_INFO = "player_info"
@@ -49,6 +49,8 @@ class Connection:
     role: str  # facilitator | screen | player
     player_id: str | None = None
     rooms: set[str] = field(default_factory=set)
+    device: str = ""  # a phone's device id, hashed per workshop ("" when it sent none)
+    info: dict | None = None  # the player_info this socket was sent last
 
 
 @dataclass(frozen=True)
@@ -59,10 +61,11 @@ class Snapshot:
     version: int | None  # None: not ordered (delivered whatever was delivered before)
     views: Views
     members: Mapping[str, Player]  # player id -> the player (id, name, team)
+    removed: Mapping[str, Removed] = field(default_factory=dict)  # player id -> removed, not allowed back
 
     @classmethod
     def of(cls, state: State, views: Views, version: int | None) -> "Snapshot":
-        return cls(state.workshop.id, version, views, state.players)
+        return cls(state.workshop.id, version, views, state.players, state.removed)
 
 
 def _same(before: dict | None, view: dict) -> bool:
@@ -84,17 +87,22 @@ def _same(before: dict | None, view: dict) -> bool:
     return True
 
 
-def member_info(members: Mapping[str, Player], player_id: str | None) -> dict:
-    """What a phone learns about itself."""
+def member_info(
+    members: Mapping[str, Player], player_id: str | None, removed: Mapping[str, Removed] | None = None, device: str = ""
+) -> dict:
+    """What a phone learns about itself: its player, or none, and then whether the facilitator removed it (this
+    player, or a player who joined from the same device) and has not allowed it back."""
     player = members.get(player_id or "")
-    if player is None:
-        return {"player": None}
-    return {"player": {"id": player.id, "name": player.name, "team_id": player.team_id}}
+    if player is not None:
+        return {"player": {"id": player.id, "name": player.name, "team_id": player.team_id}}
+    if removed and ((player_id or "") in removed or (device and any(r.device == device for r in removed.values()))):
+        return {"player": None, "removed": True}
+    return {"player": None}
 
 
-def player_info(state: State, player_id: str | None) -> dict:
+def player_info(state: State, player_id: str | None, device: str = "") -> dict:
     """What a phone learns about itself."""
-    return member_info(state.players, player_id)
+    return member_info(state.players, player_id, state.removed, device)
 
 
 class Publisher:
@@ -124,10 +132,16 @@ class Publisher:
         if conn.player_id:
             self._count(conn.workshop_id, conn.player_id, +1)
 
-    def identify(self, conn: Connection, player_id: str) -> None:
-        """A phone's socket has just joined as a player."""
+    def identify(self, conn: Connection, state: State, player_id: str) -> None:
+        """A phone's socket has just joined as a player: it learns who it is now."""
         conn.player_id = player_id
         self._count(conn.workshop_id, player_id, +1)
+        self.inform(conn, player_info(state, player_id, conn.device))
+
+    def inform(self, conn: Connection, info: dict) -> None:
+        """Send a phone what it is (``player_info``) and remember it: it hears again only when that changes."""
+        conn.info = info
+        self._emit(PLAYER_INFO, info, to=conn.sid)
 
     def forget(self, sid: str) -> None:
         """Forget a socket that disconnected; its player is away unless another socket of theirs is open."""
@@ -211,7 +225,8 @@ class Publisher:
         """Send one socket its whole state (on connect, on ``sync``, after it moved)."""
         members = state.players if isinstance(state, State) else state
         if conn.role == "player":
-            self._emit(PLAYER_INFO, member_info(members, conn.player_id), to=conn.sid)
+            removed = state.removed if isinstance(state, State) else None
+            self.inform(conn, member_info(members, conn.player_id, removed, conn.device))
         self._emit(GAME_STATE, self.view_for(conn, members, views), to=conn.sid)
         if conn.role == "facilitator":
             self.send_presence(conn.workshop_id, to=conn.sid)
@@ -285,24 +300,24 @@ class Publisher:
                 if snapshot.version <= self.delivered.get(wid, -1):
                     return False
                 self.delivered[wid] = snapshot.version
-            self._send_views(wid, members, views)
+            self._send_views(wid, members, views, snapshot.removed)
             return True
 
-    def _send_views(self, wid: str, members: Mapping[str, Player], views: Views) -> None:
-        """Move the phones whose team changed, then send each room of the workshop its view if it changed.
+    def _send_views(self, wid: str, members: Mapping[str, Player], views: Views,
+                    removed: Mapping[str, Removed] | None = None) -> None:
+        """Move the phones whose team changed, tell every phone whose ``player_info`` changed (moved, renamed,
+        removed, allowed back), then send each room of the workshop its view if it changed.
 
         A room whose view is the same as the last one sent to it (apart from the countdown's clock reading,
         see ``_same``) is skipped: when one team picks, only that team's phones, the console and the screen
         hear of it, not the whole room. A socket that enters a room here gets the room's view even so."""
-        moved = [
-            c
-            for c in list(self.connections.values())
-            if c.workshop_id == wid and c.role == "player" and self.place(c, members)
-        ]
         entered = set()
-        for conn in moved:
-            self._emit(PLAYER_INFO, member_info(members, conn.player_id), to=conn.sid)
-            entered |= conn.rooms
+        for conn in [c for c in list(self.connections.values()) if c.workshop_id == wid and c.role == "player"]:
+            if self.place(conn, members):
+                entered |= conn.rooms
+            info = member_info(members, conn.player_id, removed, conn.device)
+            if info != conn.info:
+                self.inform(conn, info)
         sent = self._sent.setdefault(wid, {})
         rooms = [(room(wid, "facilitator"), views.facilitator), (room(wid, "screen"), views.screen),
                  (room(wid, "guests"), views.guests)]

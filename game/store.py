@@ -47,6 +47,7 @@ from .engine import (
     Phase,
     Pick,
     Player,
+    Removed,
     Round,
     Score,
     Settings,
@@ -108,6 +109,7 @@ class PlayerRow(Base):
     team_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     joined_at: Mapped[float] = mapped_column(Float)
     team_joined_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    device: Mapped[str] = mapped_column(String(64), default="")  # the phone's device id, hashed per workshop
 
 
 class RoundRow(Base):
@@ -181,6 +183,17 @@ class CommitmentRow(Base):
     text: Mapped[str] = mapped_column(SqlText)
     at: Mapped[float] = mapped_column(Float)
     approved: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+
+
+class RemovedRow(Base):
+    """A participant the facilitator removed and has not allowed back; ``device`` recognises their phone."""
+
+    __tablename__ = "removed_players"
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True)
+    player_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    device: Mapped[str] = mapped_column(String(64), default="")
+    at: Mapped[float] = mapped_column(Float)
 
 
 class DeckRow(Base):
@@ -445,6 +458,7 @@ class Store:
         _sync(session, AnswerRow, old.answers, new.answers, wid, ("round", "team_id"))
         _sync(session, ScoreRow, old.scores, new.scores, wid, ("round", "team_id"))
         _sync(session, CommitmentRow, old.commitments, new.commitments, wid, ("player_id",))
+        _sync(session, RemovedRow, old.removed, new.removed, wid, ("player_id",))
 
     def load(self, workshop_id: str, session: Session | None = None) -> tuple[State, int] | None:
         """Load a workshop's whole state and its version, or None (inside ``session`` when given)."""
@@ -488,6 +502,7 @@ class Store:
             answers=frozen_map({(r.round, r.team_id): _entity(Answer, r) for r in rows(AnswerRow)}),
             scores=frozen_map({(r.round, r.team_id): _entity(Score, r) for r in rows(ScoreRow)}),
             commitments=frozen_map({r.player_id: _entity(Commitment, r) for r in rows(CommitmentRow)}),
+            removed=frozen_map({r.player_id: _entity(Removed, r) for r in rows(RemovedRow)}),
         )
         return state, row.version
 
@@ -521,7 +536,7 @@ class Store:
     def delete_workshop(self, workshop_id: str) -> None:
         """Delete a workshop and everything in it."""
         with self.transaction() as s:
-            for model in (CommitmentRow, ScoreRow, AnswerRow, PickRow, RoundRow, PlayerRow, TeamRow):
+            for model in (RemovedRow, CommitmentRow, ScoreRow, AnswerRow, PickRow, RoundRow, PlayerRow, TeamRow):
                 s.execute(delete(model).where(model.workshop_id == workshop_id))
             s.execute(delete(WorkshopRow).where(WorkshopRow.id == workshop_id))
 

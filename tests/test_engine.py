@@ -316,6 +316,46 @@ def test_remove_player_and_captain_passes_on(teams):
     refused(s, F, c.RemovePlayer("ann"), "no_such_player")
 
 
+def test_facilitator_renames_a_participant_with_the_rules_of_a_name(teams):
+    s = apply(teams, F, c.RenamePlayer("ann", "  Anna\u200b  de   Vries "), 2000.0)
+    assert s.players["ann"].name == "Anna de Vries" and s.players["ann"].team_id == "red"
+    assert build_views(s, 2001.0).teams["red"]["team"]["members"][0]["name"] == "Anna de Vries"
+    assert apply(s, F, c.RenamePlayer("ann", "Anna de Vries"), 2002.0) is s  # the same name: nothing changes
+    assert apply(s, F, c.RenamePlayer("bob", "Anna de Vries"), 2002.0).players["bob"].name == "Anna de Vries"
+    refused(s, F, c.RenamePlayer("ann", "x" * 31), "too_long")
+    refused(s, F, c.RenamePlayer("ann", " \u200b "), "invalid")
+    refused(s, F, c.RenamePlayer("nobody", "Zoe"), "no_such_player")
+    error = refused(s, player("ann"), c.RenamePlayer("bob", "Bobby"), "forbidden")  # never as the facilitator
+    assert error.message == "Only the facilitator can do that."
+    refused(s, GUEST, c.RenamePlayer("bob", "Bobby"), "forbidden")
+
+
+def test_a_removed_phone_cannot_join_again_until_allowed_back(state):
+    s = run(
+        state,
+        (F, c.AddTeam("red", "Red")),
+        (GUEST, c.JoinWorkshop("ann", "Ann", "phone-1")),
+        (GUEST, c.JoinWorkshop("bob", "Bob", "phone-2")),
+        (GUEST, c.JoinWorkshop("old", "Old client")),  # a phone that sent no device id
+        (player("ann"), c.JoinTeam("red")),
+    )
+    s = apply(s, F, c.RemovePlayer("ann"), 2000.0)
+    assert s.removed["ann"].name == "Ann" and s.removed["ann"].device == "phone-1" and s.removed["ann"].at == 2000.0
+    assert build_views(s, 2001.0).facilitator["removed"] == [{"id": "ann", "name": "Ann", "at": 2000.0}]
+    error = refused(s, GUEST, c.JoinWorkshop("ann2", "Someone else", "phone-1"), "removed")  # any name
+    assert "removed you" in error.message
+    assert "carl" in apply(s, GUEST, c.JoinWorkshop("carl", "Carl", "phone-3"), 2002.0).players  # other phones join
+    s = apply(s, F, c.RemovePlayer("old"), 2003.0)
+    assert "dee" in apply(s, GUEST, c.JoinWorkshop("dee", "Dee", ""), 2004.0).players  # nothing to recognise it by
+    refused(s, player("bob"), c.AllowBack("ann"), "forbidden")
+    refused(s, F, c.AllowBack("bob"), "no_such_player")  # bob was never removed
+    back = apply(s, F, c.AllowBack("ann"), 2005.0)
+    assert "ann" not in back.removed and build_views(back, 2006.0).facilitator["removed"][0]["id"] == "old"
+    rejoined = apply(back, GUEST, c.JoinWorkshop("ann2", "Ann again", "phone-1"), 2007.0)
+    assert rejoined.players["ann2"].device == "phone-1"
+    refused(s, GUEST, c.JoinWorkshop("zed", "Zed", "d" * 65), "invalid")
+
+
 def test_rename_and_leaderboard_toggle(teams):
     s = apply(teams, F, c.RenameTeam("red", "Rood"), 2000.0)
     assert s.teams["red"].name == "Rood"

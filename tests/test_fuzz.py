@@ -62,8 +62,10 @@ PHONE_EVENTS = ("join_workshop", "join_team", "create_team", "submit_pick", "loc
 FACILITATOR_EVENTS = (
     "add_team",
     "rename_team",
+    "rename_player",
     "move_player",
     "remove_player",
+    "allow_back",
     "deal_card",
     "start_timer",
     "extend_timer",
@@ -109,6 +111,7 @@ DOCUMENTED_CODES = frozenset(
         "name_refused",
         "already_joined",
         "finished",
+        "removed",
         "no_such_team",
         "team_full",
         "team_fixed",
@@ -395,8 +398,10 @@ MOVES = [
     "team_up",
     "add_team",
     "rename",
+    "rename_player",
     "move",
     "remove",
+    "allow_back",
     "deal",
     "pick",
     "lock_in",
@@ -553,6 +558,7 @@ class WorkshopFuzz(RuleBasedStateMachine):
         assert after.rounds[:-1] == before.rounds[:-1]
         assert a.leaderboard_visible == b.leaderboard_visible
         assert after.scores == before.scores, (kind, event)
+        assert after.removed == before.removed, (kind, event, "removed or allowed back a participant")
         for tid, team in before.teams.items():
             assert after.teams[tid].name == team.name, (kind, event, "renamed a team")
         new_teams = set(after.teams) - set(before.teams)
@@ -752,14 +758,14 @@ class WorkshopFuzz(RuleBasedStateMachine):
             options += [("join", 3 if guests and len(s.players) < 3 else int(bool(guests)))]
             options += [("team_up", 3 if loners and phase is Phase.LOBBY else int(bool(loners)))]
         if phase is not Phase.FINISHED:
-            options += [("board", 1), ("rename", 1 if s.teams else 0)]
+            options += [("board", 1), ("rename", 1 if s.teams else 0), ("rename_player", 1 if s.players else 0)]
         if phase is Phase.LOBBY:
             options += [("add_team", 1), ("move", 1 if s.players else 0), ("deal", 6 if s.active_teams() else 0)]
             options += [("join_address", 1)]
         elif phase is Phase.COLLECTING:
             options += [("pick", 6 if self.joined("phone_team") else 0), ("lock_in", 3 if self.captains() else 0)]
             options += [("lock_round", 1), ("timer", 3), ("expire", 1 if s.current_round.deadline else 0)]
-            options += [("move", 1), ("remove", 1 if s.players else 0)]
+            options += [("move", 1), ("remove", 1 if s.players else 0), ("allow_back", 2 if s.removed else 0)]
         elif phase is Phase.LOCKED:
             options += [("reveal", 6), ("sync", 1)]
         elif phase is Phase.REVEALED:
@@ -835,6 +841,16 @@ class WorkshopFuzz(RuleBasedStateMachine):
     def p_remove(self, data):
         player = self.choose(data, self.players(), "player")
         self.send(self.facilitator, "remove_player", {"player_id": player.id})
+
+    def p_rename_player(self, data):
+        player = self.choose(data, self.players(), "player")
+        name = data.draw(st.one_of(st.builds(lambda n: f"Renamed {n}", st.integers(0, 999)), names_for(self.state)))
+        self.send(self.facilitator, "rename_player", {"player_id": player.id, "name": name})
+
+    def p_allow_back(self, data):
+        removed = sorted(self.state.removed.values(), key=lambda r: (r.at, r.player_id))
+        player = self.choose(data, removed, "removed player")
+        self.send(self.facilitator, "allow_back", {"player_id": player.player_id})
 
     def p_deal(self, data):
         self.send(self.facilitator, "deal_card", {"round": len(self.state.rounds)})
@@ -928,7 +944,8 @@ class WorkshopFuzz(RuleBasedStateMachine):
         cur = self.round_now()
         rounds = st.sampled_from(sorted({cur - 1, cur, cur + 1, len(s.rounds), 0}))
         team_ids = st.sampled_from([t.id for t in self.teams()] + ["nope", ""])
-        player_ids = st.sampled_from([p.id for p in self.players()] + self.authors() + ["nope"])
+        removed_ids = [r.player_id for r in sorted(s.removed.values(), key=lambda r: (r.at, r.player_id))]
+        player_ids = st.sampled_from([p.id for p in self.players()] + self.authors() + removed_ids + ["nope"])
         responses = st.sampled_from(self.response_ids() + ["z", "A", "", "ab"])
         names = names_for(s)
         spec = {
@@ -943,6 +960,8 @@ class WorkshopFuzz(RuleBasedStateMachine):
             "rename_team": {"team_id": team_ids, "name": names},
             "move_player": {"player_id": player_ids, "team_id": st.one_of(st.none(), team_ids)},
             "remove_player": {"player_id": player_ids},
+            "rename_player": {"player_id": player_ids, "name": names},
+            "allow_back": {"player_id": player_ids},
             "deal_card": {"round": rounds},
             "start_timer": {"round": rounds, "seconds?": seconds},
             "extend_timer": {"round": rounds, "seconds?": seconds},

@@ -258,8 +258,77 @@ def test_moved_player_changes_room(app, room):
     assert [m["args"][0] for m in received if m["name"] == "game_state"][-1]["team"]["id"] == blue
     ok(room.facilitator, "remove_player", {"player_id": joined["player"]["id"]})
     received = ann.get_received()
-    assert [m["args"][0] for m in received if m["name"] == "player_info"][-1] == {"player": None}
+    assert [m["args"][0] for m in received if m["name"] == "player_info"][-1] == {"player": None, "removed": True}
     assert red
+
+
+def infos(client):
+    """The player_info payloads a test client received since the last call."""
+    return [m["args"][0] for m in client.get_received() if m["name"] == "player_info"]
+
+
+def test_facilitator_renames_a_participant_and_the_phone_hears_it_at_once(app, room):
+    ann, joined = room.phone("Ann")
+    ok(ann, "create_team", {"name": "Red"})
+    bob, _ = room.phone("Bob")
+    room.drain()
+    pid = joined["player"]["id"]
+    red = room.state(room.workshop_id).players[pid].team_id
+    ok(room.facilitator, "rename_player", {"player_id": pid, "name": "Anna"})
+    assert infos(ann) == [{"player": {"id": pid, "name": "Anna", "team_id": red}}]
+    assert infos(bob) == []  # only the renamed phone hears about itself
+    assert last_state(room.facilitator)["teams"][0]["members"][0]["name"] == "Anna"
+    refused = ack(room.facilitator, "rename_player", {"player_id": pid, "name": "Fuck face"})
+    assert refused["error"]["code"] == "name_refused" and "another name" in refused["error"]["message"]
+    assert ack(room.facilitator, "rename_player", {"player_id": pid, "name": "x" * 31})["error"]["code"] == "too_long"
+    unknown = ack(room.facilitator, "rename_player", {"player_id": "nope", "name": "Zoe"})
+    assert unknown["error"]["code"] == "no_such_player"
+    for sender in (ann, bob, room.screen):  # a participant can never act as the facilitator
+        assert ack(sender, "rename_player", {"player_id": pid, "name": "Boss"})["error"]["code"] == "forbidden"
+    assert room.state(room.workshop_id).players[pid].name == "Anna"
+
+
+def test_a_removed_phone_is_told_why_and_cannot_join_again_until_allowed_back(app, room):
+    def phone(device=None, token=None):
+        auth = {"role": "player", "code": room.code, "token": token}
+        if device is not None:
+            auth["device"] = device
+        return socketio.test_client(app, auth=auth)
+
+    ann = phone("device-ann")
+    joined = ok(ann, "join_workshop", {"name": "Ann"})
+    pid = joined["player"]["id"]
+    ann.get_received()
+    ok(room.facilitator, "remove_player", {"player_id": pid})
+    assert infos(ann) == [{"player": None, "removed": True}]
+    assert [r["name"] for r in last_state(room.facilitator)["removed"]] == ["Ann"]
+    error = ack(ann, "join_workshop", {"name": "Not Ann"})["error"]
+    assert error["code"] == "removed" and "removed you" in error["message"]
+    # the same phone reloads (its old token, or none): told again at once, its token opens nothing, no new name
+    for again in (phone("device-ann", joined["token"]), phone("device-ann")):
+        assert infos(again) == [{"player": None, "removed": True}]
+        assert ack(again, "join_workshop", {"name": "Someone new"})["error"]["code"] == "removed"
+        assert ack(again, "create_team", {"name": "Mine"})["error"]["code"] == "not_joined"
+    other = phone("device-bob")
+    assert infos(other) == [{"player": None}]
+    ok(other, "join_workshop", {"name": "Bob"})
+    assert ack(other, "allow_back", {"player_id": pid})["error"]["code"] == "forbidden"
+    ok(room.facilitator, "allow_back", {"player_id": pid})
+    assert infos(ann) == [{"player": None}]  # the removed phone may join again now
+    assert last_state(room.facilitator)["removed"] == []
+    assert ok(ann, "join_workshop", {"name": "Ann"})["player"]["name"] == "Ann"
+    assert ack(room.facilitator, "allow_back", {"player_id": pid})["error"]["code"] == "no_such_player"
+
+
+def test_commitments_pass_the_word_filter_like_names(app, room):
+    ann, _ = room.phone("Ann")
+    ok(ann, "create_team", {"name": "Red"})
+    ok(room.facilitator, "end_workshop", {})
+    refused = ack(ann, "leave_commitment", {"text": "Tell my boss to fuck off"})
+    assert refused["error"]["code"] == "text_refused" and "commitment" in refused["error"]["message"]
+    assert room.state(room.workshop_id).commitments == {}
+    ok(ann, "leave_commitment", {"text": "Greet every guest by name"})
+    assert [c.text for c in room.state(room.workshop_id).commitments.values()] == ["Greet every guest by name"]
 
 
 def test_an_open_round_from_drafts_to_the_spotlight(app, client):

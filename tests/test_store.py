@@ -56,7 +56,7 @@ def store(request, tmp_path):
 def test_migrations_create_every_table(store):
     tables = set(inspect(store.engine).get_table_names())
     assert {"workshops", "teams", "players", "rounds", "picks", "answers", "scores", "commitments",
-            "alembic_version"} <= tables
+            "removed_players", "alembic_version"} <= tables
     assert db.is_current(store.engine)
 
 
@@ -112,6 +112,26 @@ def test_removed_player_is_deleted(store, state):
     loaded = store.load(final.workshop.id)[0]
     assert "ann" not in loaded.players and (0, "ann") not in loaded.picks and "ann" not in loaded.commitments
     assert loaded.answers[(0, "red")].why == "why not"  # the team's answer stays
+
+
+def test_removed_participants_and_devices_round_trip(store, state):
+    """A removed participant's phone stays refused after a restart (a fresh store), until allowed back."""
+    final, version = play(state, store)
+    joined = apply(final, GUEST, c.JoinWorkshop("cas", "Cas", "device-cas"), 9000.0)
+    removed = apply(joined, FACILITATOR, c.RemovePlayer("cas"), 9001.0)
+    with store.transaction() as session:
+        version = store.save(session, final, joined, version, {"cas": "token-cas"})
+        version = store.save(session, joined, removed, version)
+    assert store.load(final.workshop.id)[0].players["ann"].device == ""
+    loaded = Store(store.engine).load(final.workshop.id)[0]
+    assert loaded == removed and loaded.removed["cas"].name == "Cas" and loaded.removed_device("device-cas")
+    assert store.player_by_token(final.workshop.id, "token-cas") is None  # the removed phone's token is gone
+    back = apply(loaded, FACILITATOR, c.AllowBack("cas"), 9002.0)
+    with store.transaction() as session:
+        store.save(session, loaded, back, version)
+    assert store.load(final.workshop.id)[0].removed == {}
+    store.delete_workshop(final.workshop.id)
+    assert store.load(final.workshop.id) is None
 
 
 def test_deadlines_survive_a_restart(store, state):

@@ -30,6 +30,7 @@ class JoinWorkshop(Command):
     ROLES = frozenset({Role.GUEST})
     player_id: str
     name: str
+    device: str = ""  # the phone's device id as the server hashed it: a removed phone is recognised by it
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,15 @@ class RenameTeam(Command):
 
 
 @dataclass(frozen=True)
+class RenamePlayer(Command):
+    """The facilitator renames a participant (the same rules as a name at joining)."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+    player_id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class MovePlayer(Command):
     """The facilitator moves a player to another team (or out of every team with None)."""
 
@@ -112,6 +122,14 @@ class MovePlayer(Command):
 @dataclass(frozen=True)
 class RemovePlayer(Command):
     """The facilitator removes a player from the workshop."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+    player_id: str
+
+
+@dataclass(frozen=True)
+class AllowBack(Command):
+    """The facilitator lets a removed participant's phone join again (under any name)."""
 
     ROLES = frozenset({Role.FACILITATOR})
     player_id: str
@@ -252,8 +270,10 @@ COMMANDS = {
         LockIn,
         AddTeam,
         RenameTeam,
+        RenamePlayer,
         MovePlayer,
         RemovePlayer,
+        AllowBack,
         DealCard,
         StartTimer,
         ExtendTimer,

@@ -23,6 +23,7 @@ from .state import (
     Phase,
     Pick,
     Player,
+    Removed,
     Role,
     Round,
     Score,
@@ -39,6 +40,7 @@ CLIENT_ID_MAX = 64
 TIMER_MAX = 3600
 EXTEND_MAX = 600
 BONUS_MAX = 2
+REMOVED_MESSAGE = "The facilitator has removed you from this workshop. Ask them to let you back in."
 
 Rule = Callable[[State, Actor, c.Command, float], State]
 RULES: dict[type, Rule] = {}
@@ -190,8 +192,12 @@ def join_workshop(state: State, actor: Actor, cmd: c.JoinWorkshop, now: float) -
     _check_id(cmd.player_id, "player id")
     if cmd.player_id in state.players:
         raise GameError("invalid", "That player already exists.")
+    if not isinstance(cmd.device, str) or len(cmd.device) > CLIENT_ID_MAX:
+        raise GameError("invalid", "The device id is not valid.")
+    if state.removed_device(cmd.device) is not None:
+        raise GameError("removed", REMOVED_MESSAGE)
     name = clean_text(cmd.name, NAME_MAX, "name")
-    player = Player(id=cmd.player_id, name=name, joined_at=now)
+    player = Player(id=cmd.player_id, name=name, joined_at=now, device=cmd.device)
     return replace(state, players=_with(state.players, player.id, player))
 
 
@@ -326,12 +332,28 @@ def rename_team(state: State, actor: Actor, cmd: c.RenameTeam, now: float) -> St
     return replace(state, teams=_with(state.teams, team.id, renamed))
 
 
+@rule(c.RenamePlayer)
+def rename_player(state: State, actor: Actor, cmd: c.RenamePlayer, now: float) -> State:
+    """The facilitator renames a participant: the same rules as a name at joining (names need not be unique)."""
+    player = _in_workshop(state, cmd.player_id)
+    name = clean_text(cmd.name, NAME_MAX, "name")
+    if name == player.name:
+        return state
+    return replace(state, players=_with(state.players, player.id, replace(player, name=name)))
+
+
+def _in_workshop(state: State, player_id: str) -> Player:
+    """A player by id, or a clear error."""
+    player = state.players.get(player_id)
+    if player is None:
+        raise GameError("no_such_player", "That player is not in this workshop.")
+    return player
+
+
 @rule(c.MovePlayer)
 def move_player(state: State, actor: Actor, cmd: c.MovePlayer, now: float) -> State:
     """The facilitator moves a player; their pick in an open round stays with the old team."""
-    player = state.players.get(cmd.player_id)
-    if player is None:
-        raise GameError("no_such_player", "That player is not in this workshop.")
+    player = _in_workshop(state, cmd.player_id)
     if cmd.team_id is not None:
         _team(state, cmd.team_id)
         if player.team_id == cmd.team_id:
@@ -343,16 +365,25 @@ def move_player(state: State, actor: Actor, cmd: c.MovePlayer, now: float) -> St
 
 @rule(c.RemovePlayer)
 def remove_player(state: State, actor: Actor, cmd: c.RemovePlayer, now: float) -> State:
-    """The facilitator removes a player; their team's locked answers stay."""
-    if cmd.player_id not in state.players:
-        raise GameError("no_such_player", "That player is not in this workshop.")
+    """The facilitator removes a player; their team's locked answers stay. Their phone cannot join again
+    (under any name) until the facilitator allows it back."""
+    player = _in_workshop(state, cmd.player_id)
     picks = {k: v for k, v in state.picks.items() if v.player_id != cmd.player_id}
     return replace(
         state,
         players=_with(state.players, cmd.player_id, None),
         picks=frozen_map(picks),
         commitments=_with(state.commitments, cmd.player_id, None),
+        removed=_with(state.removed, player.id, Removed(player.id, player.name, player.device, now)),
     )
+
+
+@rule(c.AllowBack)
+def allow_back(state: State, actor: Actor, cmd: c.AllowBack, now: float) -> State:
+    """The facilitator lets a removed participant's phone join again."""
+    if cmd.player_id not in state.removed:
+        raise GameError("no_such_player", "That participant is not on the list of removed participants.")
+    return replace(state, removed=_with(state.removed, cmd.player_id, None))
 
 
 # --- facilitator: the round -----------------------------------------------------------

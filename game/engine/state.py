@@ -115,6 +115,17 @@ class Player:
     joined_at: float
     team_id: str | None = None
     team_joined_at: float | None = None
+    device: str = ""  # the phone's device id, hashed per workshop ("" when the phone sent none)
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A participant the facilitator removed; a phone with the same device cannot join again until allowed back."""
+
+    player_id: str
+    name: str
+    device: str  # as on the player ("" when the phone sent none: nothing to recognise it by)
+    at: float
 
 
 @dataclass(frozen=True)
@@ -214,6 +225,7 @@ class State:
     answers: Mapping[tuple[int, str], Answer] = field(default_factory=frozen_map)  # (round, team_id)
     scores: Mapping[tuple[int, str], Score] = field(default_factory=frozen_map)  # (round, team_id)
     commitments: Mapping[str, Commitment] = field(default_factory=frozen_map)  # player_id
+    removed: Mapping[str, Removed] = field(default_factory=frozen_map)  # player_id: removed, not allowed back yet
 
     @property
     def phase(self) -> Phase:
@@ -243,6 +255,12 @@ class State:
     def teams_in_order(self) -> list[Team]:
         """Teams in the order they were made."""
         return sorted(self.teams.values(), key=lambda t: (t.created_at, t.id))
+
+    def removed_device(self, device: str) -> Removed | None:
+        """The removed participant whose phone had this device id, if any (never for an empty one)."""
+        if not device:
+            return None
+        return next((r for r in self.removed.values() if r.device == device), None)
 
     def active_teams(self) -> list[Team]:
         """Teams that have at least one player."""

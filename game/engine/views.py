@@ -429,6 +429,8 @@ def build_views(state: State, now: float) -> Views:
         ],
         "unassigned": [{"id": p.id, "name": p.name} for p in sorted(state.players.values(), key=lambda p: p.joined_at) if p.team_id is None],
         "players_total": len(state.players),
+        "removed": [{"id": r.player_id, "name": r.name, "at": r.at}
+                    for r in sorted(state.removed.values(), key=lambda r: (r.at, r.player_id))],
         "card": _card_full(card, lang) if card else None,
         "next_card": _next_card(state, lang),
         "timer": timer,

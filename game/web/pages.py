@@ -432,7 +432,10 @@ def room(code: str):
         limiter.miss(address)
         if was_limited:
             return render_template("play.html", code="", error=limited), 429
-        return render_template("play.html", code="", error=_("There is no workshop with this room code.")), 404
+        # the code itself too: a phone that took part under it (it still holds a token) was in a deleted workshop
+        missing = normal or ""
+        error = _("There is no workshop with this room code.")
+        return render_template("play.html", code="", missing=missing, error=error), 404
     limiter.vouch(address, normal)
     if normal != code:
         return redirect(url_for("pages.room", code=normal))

@@ -5,6 +5,7 @@ publishes the new views; every emit names a room (see ``game.publish``).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from flask_socketio import ConnectionRefusedError
 
 from ..engine import Actor, GameError, Role, State
 from ..engine import commands as c
+from ..engine.rules import REMOVED_MESSAGE
 from ..engine.state import FACILITATOR
 from ..publish import Connection, player_info
 from ..service import Service, new_id, normalise_code
@@ -98,21 +100,23 @@ def on_connect(auth=None, *_extra):
                 "key": Field(str, required=False, max_length=100),
                 "code": Field(str, required=False, max_length=20),
                 "token": Field(str, required=False, nullable=True, max_length=100),
+                "device": Field(str, required=False, nullable=True, max_length=100),
             },
         )
     except GameError as error:
         _refuse(error.code, error.message)
     role = data["role"]
-    player_id = None
+    player_id, device = None, ""
     if role in ("facilitator", "screen"):
         workshop_id = svc.store.workshop_id_by_key(role, data.get("key") or "")
         if workshop_id is None:
             _refuse("bad_key", "This link is not valid. Open the workshop from its own link.")
     elif role == "player":
         workshop_id, player_id = _find_room(svc, normalise_code(data.get("code") or ""), data.get("token"))
+        device = device_hash(workshop_id, data.get("device") or "")
     else:
         _refuse("invalid", "Unknown role.")
-    conn = Connection(request.sid, workshop_id, role, player_id)
+    conn = Connection(request.sid, workshop_id, role, player_id, device=device)
     svc.publisher.register(conn)
     if not _send_state(conn):
         svc.publisher.forget(conn.sid)
@@ -145,6 +149,14 @@ def _find_room(svc: Service, code: str, token: str | None) -> tuple[str, str | N
             _refuse("rate_limited", "Too many wrong room codes from this network; wait a minute and try again.")
         _refuse("no_such_workshop", "There is no workshop with this room code.")
     return workshop_id, None
+
+
+def device_hash(workshop_id: str, device: str) -> str:
+    """How a workshop knows a phone's device id: hashed with the workshop's id, so the stored value links no phone
+    across workshops and the id itself is never stored ("" for none)."""
+    if not device:
+        return ""
+    return hashlib.sha256(f"{workshop_id}:{device}".encode()).hexdigest()[:32]
 
 
 @socketio.on("disconnect")
@@ -248,12 +260,16 @@ EVENTS: dict[str, Event] = {
     # facilitator
     "add_team": Event(c.AddTeam, {"name": NAME}, lambda d: c.AddTeam(new_id(), d["name"])),
     "rename_team": Event(c.RenameTeam, {"team_id": ID, "name": NAME}, lambda d: c.RenameTeam(d["team_id"], d["name"])),
+    "rename_player": Event(
+        c.RenamePlayer, {"player_id": ID, "name": NAME}, lambda d: c.RenamePlayer(d["player_id"], d["name"])
+    ),
     "move_player": Event(
         c.MovePlayer,
         {"player_id": ID, "team_id": Field(str, nullable=True, max_length=64)},
         lambda d: c.MovePlayer(d["player_id"], d["team_id"]),
     ),
     "remove_player": Event(c.RemovePlayer, {"player_id": ID}, lambda d: c.RemovePlayer(d["player_id"])),
+    "allow_back": Event(c.AllowBack, {"player_id": ID}, lambda d: c.AllowBack(d["player_id"])),
     "deal_card": Event(c.DealCard, {"round": ROUND}, lambda d: c.DealCard(d["round"])),
     "start_timer": Event(
         c.StartTimer,
@@ -356,9 +372,9 @@ def _command_handler(name: str, event: Event):
                 raise GameError("forbidden", "Only the facilitator can do that." if conn.role != "facilitator" else "That is for participants.")
             data = check(_one(payload, extra), event.fields)
             if "name" in data:
-                guard().check_name(data["name"], "team name")
-            if data.get("text") and event.command is not c.LeaveCommitment:
-                guard().check_text(data["text"])
+                guard().check_name(data["name"], "name" if event.command is c.RenamePlayer else "team name")
+            if data.get("text"):
+                guard().check_text(data["text"], "commitment" if event.command is c.LeaveCommitment else "answer")
             command = event.build(data)
             svc.execute(conn.workshop_id, actor, command)
             if isinstance(command, (c.CreateTeam, c.AddTeam)):
@@ -393,12 +409,14 @@ def on_join_workshop(payload=None, *extra):
             raise GameError("forbidden", "Only phones join a workshop.")
         if conn.player_id and conn.player_id in state.players:
             raise GameError("already_joined", "You have already joined this workshop.")
+        if conn.player_id and conn.player_id in state.removed:  # this socket's player was removed (no device id)
+            raise GameError("removed", REMOVED_MESSAGE)
         data = check(_one(payload, extra), {"name": NAME})
         guard().check_name(data["name"])
         player_id, token = new_id(), secrets.token_urlsafe(24)
-        state = svc.execute(conn.workshop_id, Actor(Role.GUEST), c.JoinWorkshop(player_id, data["name"]), {player_id: token})
-        svc.publisher.identify(conn, player_id)
-        socketio.emit("player_info", player_info(state, player_id), to=conn.sid)
+        join = c.JoinWorkshop(player_id, data["name"], conn.device)
+        state = svc.execute(conn.workshop_id, Actor(Role.GUEST), join, {player_id: token})
+        svc.publisher.identify(conn, state, player_id)
         return ok(token=token, **player_info(state, player_id))
 
     return _handle(work)

@@ -339,6 +339,7 @@
   A.watchConnection = function (socket, el, texts) {
     if (!el) return;
     function set(state) {
+      if (socket.closedForGood) state = "online"; // nothing to connect to any more: no "Connecting…" for ever
       el.dataset.state = state;
       document.body.dataset.connection = state;
       if (state === "online") {
@@ -361,14 +362,25 @@
   /** On return to a sleeping tab: reconnect if the socket dropped, else ask for a fresh state. */
   A.resyncOnVisible = function (socket) {
     document.addEventListener("visibilitychange", function () {
-      if (document.visibilityState !== "visible") return;
+      if (document.visibilityState !== "visible" || socket.closedForGood) return;
       if (!socket.connected) {
         socket.connect();
       } else {
         socket.timeout(A.ACK_TIMEOUT_MS).emit("sync", {}, function () { /* state follows as game_state */ });
       }
     });
-    global.addEventListener("online", function () { if (!socket.connected) socket.connect(); });
+    global.addEventListener("online", function () { if (!socket.connected && !socket.closedForGood) socket.connect(); });
+  };
+
+  /** Stop a page's connection for good (its workshop was deleted, its link refused): no more reconnecting, and the
+   * connection indicator hides instead of showing "Connecting…" for ever. */
+  A.closeForGood = function (socket, el) {
+    socket.closedForGood = true;
+    socket.disconnect();
+    if (el) {
+      el.hidden = true;
+      el.textContent = "";
+    }
   };
 
   /* ---- shared result widgets ------------------------------------------------------ */

@@ -55,6 +55,7 @@
     scores: new A.Section($("score-forms")),
     teams: new A.Section($("teams-list")),
     unassigned: new A.Section($("unassigned")),
+    removed: new A.Section($("removed-list")),
     leaderboard: new A.Section($("leaderboard")),
     podium: new A.Section($("podium")),
     debrief: new A.Section($("debrief")),
@@ -230,6 +231,14 @@
     });
   }
   function onTeamClick(event) {
+    var renamePlayer = event.target.closest("button.rename-player-btn");
+    if (renamePlayer) {
+      var old = renamePlayer.dataset.playerName;
+      var typed = window.prompt(_("New name for {name}:", { name: old }), old);
+      if (typed === null || !typed.trim() || typed.trim() === old) return;
+      command("rename_player", { player_id: renamePlayer.dataset.playerId, name: typed.trim() }, renamePlayer).catch(ignore);
+      return;
+    }
     var remove = event.target.closest("button.remove-btn");
     if (remove) {
       var name = remove.dataset.playerName;
@@ -249,6 +258,11 @@
   ["teams-list", "unassigned"].forEach(function (id) {
     $(id).addEventListener("change", onMove);
     $(id).addEventListener("click", onTeamClick);
+  });
+  // removed participants: their phones cannot join again until the facilitator allows them back
+  $("removed-list").addEventListener("click", function (event) {
+    var back = event.target.closest("button.allow-back-btn");
+    if (back) command("allow_back", { player_id: back.dataset.playerId }, back).catch(ignore);
   });
 
   /* ---- score editor ------------------------------------------------------------------- */
@@ -582,6 +596,13 @@
       }, options),
       el("button", {
         type: "button",
+        class: "btn btn-ghost btn-small rename-player-btn",
+        text: _("Rename"),
+        dataset: { playerId: m.id, playerName: m.name, focusKey: "rename-player-" + m.id },
+        attrs: { "aria-label": _("Rename {name}", { name: m.name }) }
+      }),
+      el("button", {
+        type: "button",
         class: "btn btn-ghost btn-small remove-btn",
         text: _("Remove"),
         dataset: { playerId: m.id, playerName: m.name, focusKey: "remove-" + m.id },
@@ -595,6 +616,27 @@
     return el("div", { class: "unassigned" }, [
       el("h3", { text: _("Not in a team ({n})", { n: v.unassigned.length }) }),
       el("ul", { class: "member-rows" }, v.unassigned.map(function (p) { return memberRow(p, null, v.teams, false); }))
+    ]);
+  }
+
+  function buildRemoved(v) {
+    var removed = v.removed || [];
+    if (!removed.length) return [];
+    return el("div", { class: "removed" }, [
+      el("h3", { text: _("Removed ({n})", { n: removed.length }) }),
+      el("p", { class: "hint", text: _("Their phones cannot join again, under any name, until you allow them back.") }),
+      el("ul", { class: "member-rows" }, removed.map(function (p) {
+        return el("li", { class: "member-row", dataset: { playerId: p.id } }, [
+          el("span", { class: "member-name", text: p.name }),
+          el("button", {
+            type: "button",
+            class: "btn btn-ghost btn-small allow-back-btn",
+            text: _("Allow back"),
+            dataset: { playerId: p.id, focusKey: "allow-back-" + p.id, testid: "allow-back" },
+            attrs: { "aria-label": _("Allow {name} back", { name: p.name }) }
+          })
+        ]);
+      }))
     ]);
   }
 
@@ -850,6 +892,7 @@
 
     sections.teams.render({ teams: v.teams.map(function (t) { return [t.id, t.name, t.members]; }), size: w.team_size }, function () { return buildTeams(v); });
     sections.unassigned.render({ unassigned: v.unassigned, teams: v.teams.map(function (t) { return [t.id, t.name]; }) }, function () { return buildUnassigned(v); });
+    sections.removed.render(v.removed || [], function () { return buildRemoved(v); });
     fillRenameSelect(v.teams);
 
     sections.leaderboard.render(v.leaderboard, function (rows) {
@@ -885,7 +928,7 @@
   socket.on("connect_error", function (err) {
     var data = err && err.data;
     if (!data || !data.code) return;
-    socket.disconnect();
+    A.closeForGood(socket, $("conn-status"));
     A.alerts.show(data.code === "bad_key"
       ? _("This console link is not valid. Check the address you were given when you created the workshop.")
       : (data.message || _("Cannot connect to the workshop.")), "error");
@@ -930,7 +973,7 @@
   socket.on("storage", function (s) { showStorage(!!(s && s.failing)); });
 
   socket.on("workshop_deleted", function (m) {
-    socket.disconnect();
+    A.closeForGood(socket, $("conn-status"));
     document.body.dataset.phase = "deleted";
     window.location.assign("/?deleted=1");
   });

@@ -219,7 +219,16 @@
     cannot_connect: _("Cannot connect."),
     open_screen_again: _("Open the big screen again from the facilitator's console."),
     workshop_deleted: _("This workshop has been deleted."),
-    workshop_expired: _("This workshop has ended and its data has been deleted.")
+    workshop_expired: _("This workshop has ended and its data has been deleted."),
+    workshop_ended: _("This workshop has ended"),
+    workshop_gone_text: _("The facilitator has closed it and its data has been deleted. Thank you for taking part!"),
+
+    // people management: what the facilitator changed about this phone's player
+    removed_title: _("You have been removed from this workshop"),
+    removed_text: _("The facilitator removed you. To take part again, ask the facilitator to let you back in."),
+    renamed_notice: _("The facilitator changed your name to “{name}”."),
+    moved_notice: _("You are now in team {team}."),
+    moved_out_notice: _("The facilitator took you out of your team. Choose a team.")
   };
 
   /** Errors by code, for a language other than English; English shows the server's own (more specific) message. */
@@ -246,7 +255,8 @@
     timeout: _("No answer from the server. Check your connection and try again."),
     no_such_commitment: _("That commitment does not exist (any more)."),
     name_refused: _("Choose another name: this one is not allowed here."),
-    text_refused: _("Put your answer differently: it holds a word that is not allowed here."),
+    text_refused: _("Put it differently: it holds a word that is not allowed here."),
+    removed: _("The facilitator has removed you from this workshop. Ask them to let you back in."),
     time_up: _("Time is up: the round is closing."),
     no_such_player: _("That player is not in this workshop."),
     no_more_cards: _("All cards have been played; end the workshop."),

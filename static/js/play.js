@@ -10,7 +10,12 @@
  * A pick the server has not acknowledged yet is kept in localStorage ("aandacht:<CODE>:pick",
  * with its round and pick_id) and sent again, with the same pick_id, whenever the phone is
  * connected and sees that round still open without it: after a reconnect, a reload, or a
- * tab the phone's OS killed while offline. The server ignores a repeat. */
+ * tab the phone's OS killed while offline. The server ignores a repeat.
+ * The phone keeps a random device id ("aandacht:device", the same for every workshop) and sends it with every
+ * connection: a phone the facilitator removed is told so (player_info.removed) and cannot join again under a new
+ * name until the facilitator allows it back. A phone whose workshop was deleted (workshop_deleted, or a refused
+ * connection while it still holds a token for the room code) shows "This workshop has ended", not "Connecting…".
+ * When the facilitator renames this player or moves them to another team, the phone says so. */
 (function () {
   "use strict";
 
@@ -28,6 +33,8 @@
   var connEl = document.getElementById("conn-status");
   var tokenKey = "aandacht:" + code;
   var pickKey = "aandacht:" + code + ":pick";
+  var DEVICE_KEY = "aandacht:device";
+  var device = deviceId();
   var WAKE_CHECK_MS = 8000; // after waking up: no state within this long means the socket died asleep
 
   var state = {
@@ -35,7 +42,11 @@
     view: null,
     refused: null, // why the room cannot be joined (a connect_error, a bad code): a function giving the words in `lang`
     pendingPick: null, // {round, responseId, pickId, playerId, acked} until the state shows it
-    locking: false
+    locking: false,
+    removed: false, // the facilitator removed this phone and has not allowed it back
+    ended: false, // the workshop was deleted: nothing more to connect to
+    ownTeamChoice: false, // this phone asked to join or start a team and has not seen the answer yet
+    movedTo: null // the team the facilitator moved this player to, until its view arrives and the phone says so
   };
   var memToken = null; // in case localStorage is unavailable (private mode)
   var socket = null;
@@ -157,6 +168,11 @@
   function render() {
     document.documentElement.lang = lang;
     var view = state.view;
+    if (state.ended) {
+      badge.hidden = true;
+      show("gone", buildGone);
+      return;
+    }
     if (!code || state.refused) {
       badge.hidden = true;
       show("code:" + (state.refused ? state.refused() : ""), buildCodeForm);
@@ -169,6 +185,11 @@
       return;
     }
     var w = view.workshop;
+    if (state.me === null && state.removed) {
+      badge.hidden = true;
+      show("removed", buildRemoved);
+      return;
+    }
     if (state.me === null) {
       badge.hidden = true;
       if (w.phase === "finished") {
@@ -302,6 +323,26 @@
     };
   }
 
+  /* The facilitator removed this phone: why, and what to do; no name form (a new name would be refused). */
+  function buildRemoved() {
+    return {
+      node: el("div", { class: "card-panel stack", id: "removed", attrs: { "data-testid": "removed" } }, [
+        el("h1", { text: t("removed_title") }),
+        el("p", { text: t("removed_text") })
+      ])
+    };
+  }
+
+  /* The workshop was deleted: the end, whatever the phone was showing. */
+  function buildGone() {
+    return {
+      node: el("div", { class: "card-panel stack", id: "gone", attrs: { "data-testid": "workshop-gone" } }, [
+        el("h1", { text: t("workshop_ended") }),
+        el("p", { text: t("workshop_gone_text") })
+      ])
+    };
+  }
+
   /* ---- guest: pick or create a team ---------------------------------------------------- */
 
   function buildGuest() {
@@ -330,19 +371,25 @@
         return;
       }
       createBtn.disabled = true;
+      state.ownTeamChoice = true;
       A.emit(socket, "create_team", { name: name }).then(function () {
         newName.value = "";
         A.alerts.clear();
-      }).catch(showError).then(function () { createBtn.disabled = false; });
+      }).catch(function (error) {
+        state.ownTeamChoice = false;
+        showError(error);
+      }).then(function () { createBtn.disabled = false; });
     });
     arrowKeys(listBox, ".team-option");
     listBox.addEventListener("click", function (event) {
       var button = event.target.closest(".team-option");
       if (!button || button.disabled) return;
       button.disabled = true;
+      state.ownTeamChoice = true;
       A.emit(socket, "join_team", { team_id: button.dataset.teamId }).then(function () {
         A.alerts.clear();
       }).catch(function (error) {
+        state.ownTeamChoice = false;
         button.disabled = false;
         showError(error);
       });
@@ -1160,6 +1207,15 @@
 
   /* ---- token ------------------------------------------------------------------------- */
 
+  /* This phone's random device id, kept for every workshop (a fresh one per page load without localStorage). */
+  function deviceId() {
+    var id = A.store.get(DEVICE_KEY);
+    if (id && /^[0-9a-f]{32}$/.test(id)) return id;
+    id = A.randomId(16);
+    A.store.set(DEVICE_KEY, id);
+    return id;
+  }
+
   function loadToken() { return A.store.get(tokenKey) || memToken; }
   function saveToken(token) {
     if (!token) return;
@@ -1180,7 +1236,7 @@
       return;
     }
     socket = window.io({
-      auth: function (cb) { cb({ role: "player", code: code, token: loadToken() }); },
+      auth: function (cb) { cb({ role: "player", code: code, token: loadToken(), device: device }); },
       reconnectionDelayMax: 4000
     });
     A.watchConnection(socket, connEl, connTexts);
@@ -1196,8 +1252,11 @@
     socket.on("connect_error", function (err) {
       var data = err && err.data;
       if (!data || !data.code) return; // network trouble: Socket.IO keeps trying
-      socket.disconnect();
-      connEl.hidden = true;
+      A.closeForGood(socket, connEl);
+      if (data.code === "no_such_workshop" && loadToken()) {
+        workshopEnded(); // this phone took part under this code: its workshop was deleted meanwhile
+        return;
+      }
       state.refused = function () {
         return data.code === "no_such_workshop" ? t("code_not_found") : (A.errorText(lang, data) || t("connect_failed"));
       };
@@ -1213,8 +1272,15 @@
       } else if (state.pendingPick && state.pendingPick.playerId !== player.id) {
         clearPendingPick(); // a pick kept for someone else on this phone
       }
+      var before = state.me;
+      state.removed = !player && !!(info && info.removed);
+      if (player && before && before.id === player.id) tellChanges(before, player);
       state.me = player || null;
       render();
+    });
+
+    socket.on("workshop_deleted", function () {
+      workshopEnded();
     });
 
     socket.on("game_state", function (view) {
@@ -1231,9 +1297,39 @@
         clearPendingPick(); // it arrived, or its round is over
       }
       render();
+      tellMove(state.view);
       resendPick();
       resendDraft();
     });
+  }
+
+  /* What the facilitator changed about this player: a new name is said at once; a new team once its view is
+   * here (it carries the team's name). A team this phone chose itself needs no notice. */
+  function tellChanges(before, player) {
+    if (player.name !== before.name) A.alerts.show(t("renamed_notice", { name: player.name }), "info");
+    if (player.team_id === before.team_id) return;
+    var own = state.ownTeamChoice && before.team_id === null;
+    state.ownTeamChoice = false;
+    state.movedTo = null;
+    if (own) return;
+    if (player.team_id === null) A.alerts.show(t("moved_out_notice"), "info");
+    else state.movedTo = player.team_id;
+  }
+
+  function tellMove(view) {
+    if (!state.movedTo || view.role !== "team" || view.team.id !== state.movedTo) return;
+    state.movedTo = null;
+    A.alerts.show(t("moved_notice", { team: view.team.name }), "info");
+  }
+
+  /* The workshop is gone (deleted by the facilitator or at the end of its retention period). The token stays: a
+   * reload of /j/<code> (now "no such room code") still knows this phone took part, and says the same. */
+  function workshopEnded() {
+    if (socket) A.closeForGood(socket, connEl);
+    clearPendingPick();
+    state.ended = true;
+    countdown.update(null);
+    render();
   }
 
   /* A phone that comes back from sleep (or onto a network) may hold a socket that died meanwhile
@@ -1260,6 +1356,8 @@
   setConnTexts();
   updateLangSwitch();
   if (cfg.error) state.refused = function () { return t("code_not_found"); };
+  // the room code of this address is gone, and this phone holds a token for it: its workshop was deleted
+  if (cfg.missing && /^[A-Z0-9]{6}$/.test(cfg.missing) && A.store.get("aandacht:" + cfg.missing)) state.ended = true;
   if (code) state.pendingPick = loadStoredPick(); // a pick this phone made before a reload or a crash
   if (code) {
     if (!/^[A-Z0-9]{6}$/.test(code)) {

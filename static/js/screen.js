@@ -603,7 +603,7 @@
   socket.on("connect_error", function (err) {
     var data = err && err.data;
     if (!data || !data.code) return;
-    socket.disconnect();
+    A.closeForGood(socket, document.getElementById("conn-status"));
     A.fill(stage, el("div", { class: "closed-stage" }, [
       el("h1", { class: "closed-title", text: data.code === "bad_key" ? t("screen_link_invalid") : (data.message ? A.tr(lang, data.message) : t("cannot_connect")) }),
       el("p", { class: "closed-text", text: t("open_screen_again") })
@@ -611,10 +611,12 @@
   });
 
   socket.on("workshop_deleted", function (m) {
-    socket.disconnect();
+    A.closeForGood(socket, document.getElementById("conn-status"));
+    countdown.update(null);
     document.body.dataset.phase = "deleted";
-    A.fill(stage, el("div", { class: "closed-stage" }, [
-      el("h1", { class: "closed-title", text: m && m.message ? A.tr(lang, m.message) : t("workshop_deleted") })
+    A.fill(stage, el("div", { class: "closed-stage", attrs: { "data-testid": "workshop-gone" } }, [
+      el("h1", { class: "closed-title", text: t("workshop_ended") }),
+      el("p", { class: "closed-text", text: m && m.message ? A.tr(lang, m.message) : t("workshop_deleted") })
     ]));
   });
 
