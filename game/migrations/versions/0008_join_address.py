@@ -1,13 +1,13 @@
 """The join address the facilitator chose for a workshop (NULL: found from this machine's interfaces).
 
-Revision ID: 0008_join_address
+Revision ID: 0008
 Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_join_address"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None

@@ -1,14 +1,14 @@
 """People management: a player's device id (hashed per workshop) and the participants the facilitator removed.
 
-Revision ID: 0008_people
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_people"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
