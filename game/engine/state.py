@@ -101,6 +101,7 @@ class Team:
     id: str
     name: str
     created_at: float
+    captain_id: str | None = None  # None (or someone no longer in the team): the earliest member is captain
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,12 @@ class State:
         return sorted(found, key=lambda p: (p.team_joined_at or 0.0, p.id))
 
     def captain(self, team_id: str) -> Player | None:
-        """The member who locks in for the team: the earliest to join it."""
+        """The member who locks in for the team: the one made captain (``Team.captain_id``) while they are in
+        it, else the earliest to join it."""
+        team = self.teams.get(team_id)
+        chosen = self.players.get(team.captain_id or "") if team is not None else None
+        if chosen is not None and chosen.team_id == team_id:
+            return chosen
         members = self.members(team_id)
         return members[0] if members else None
 
