@@ -582,7 +582,8 @@ def test_a_tie_goes_to_the_response_chosen_first(big_red):
 
 
 def test_an_open_round_locks_on_the_captains_draft_else_the_draft_most_took_over(open_round):
-    roomy = replace(open_round, workshop=replace(open_round.workshop, settings=replace(open_round.workshop.settings, team_size=5)))
+    settings = replace(open_round.workshop.settings, team_size=5)
+    roomy = replace(open_round, workshop=replace(open_round.workshop, settings=settings))
     s = run(roomy, *[(GUEST, c.JoinWorkshop(p, p.title())) for p in ("eve", "fay")], now=3001.0)
     s = run(s, *[(player(p), c.JoinTeam("red")) for p in ("eve", "fay")], now=3003.0)
     s = run(

@@ -471,7 +471,8 @@ def team_choice(state: State, rnd: Round, team_id: str) -> Pick | None:
 
     A pick counts for the team it was made for, also when the facilitator moved its maker on since.
     """
-    picks = [p for p in state.picks.values() if p.round == rnd.index and p.team_id == team_id and (p.response_id or p.text)]
+    picks = [p for p in state.picks.values()
+             if p.round == rnd.index and p.team_id == team_id and (p.response_id or p.text)]
     if not picks:
         return None
     captain = state.captain(team_id)

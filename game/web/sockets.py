@@ -231,6 +231,7 @@ EVENTS: dict[str, Event] = {
         lambda d: c.MovePlayer(d["player_id"], d["team_id"]),
     ),
     "remove_player": Event(c.RemovePlayer, {"player_id": ID}, lambda d: c.RemovePlayer(d["player_id"])),
+    "make_captain": Event(c.MakeCaptain, {"player_id": ID}, lambda d: c.MakeCaptain(d["player_id"])),
     "deal_card": Event(c.DealCard, {"round": ROUND}, lambda d: c.DealCard(d["round"])),
     "start_timer": Event(
         c.StartTimer,
