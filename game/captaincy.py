@@ -15,7 +15,8 @@ that member's phone is away, captaincy moves on at once to a connected member, a
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .engine import GameError, Phase, State
 from .engine import commands as c
@@ -32,7 +33,7 @@ AWAY_SECONDS = 20.0
 class CaptainWatch:
     """Watches the captains of the workshops with a page on this process; ``check`` is one look."""
 
-    def __init__(self, service: "Service", away_seconds: float = AWAY_SECONDS, clock: Callable[[], float] | None = None):
+    def __init__(self, service: Service, away_seconds: float = AWAY_SECONDS, clock: Callable[[], float] | None = None):
         self.service = service
         self.away_seconds = away_seconds
         self.clock = clock or service.clock  # the rules' clock: a round's opened_at is on it

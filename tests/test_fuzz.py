@@ -64,6 +64,7 @@ FACILITATOR_EVENTS = (
     "rename_team",
     "move_player",
     "remove_player",
+    "make_captain",
     "deal_card",
     "start_timer",
     "extend_timer",
@@ -318,6 +319,8 @@ def check_invariants(s: State) -> None:
 
     for tid, team in s.teams.items():
         assert team.id == tid
+        if team.captain_id is not None:  # a captain who leaves the team stops being its captain
+            assert team.captain_id in s.players and s.players[team.captain_id].team_id == tid, "a captain elsewhere"
         assert 0 < len(team.name) <= NAME_MAX and not has_control(team.name) and team.name == team.name.strip()
     folded = [t.name.casefold() for t in s.teams.values()]
     assert len(folded) == len(set(folded)), "two teams share a name"
@@ -395,6 +398,7 @@ MOVES = [
     "rename",
     "move",
     "remove",
+    "captain",
     "deal",
     "pick",
     "lock_in",
@@ -745,6 +749,7 @@ class WorkshopFuzz(RuleBasedStateMachine):
             options += [("team_up", 3 if loners and phase is Phase.LOBBY else int(bool(loners)))]
         if phase is not Phase.FINISHED:
             options += [("board", 1), ("rename", 1 if s.teams else 0)]
+            options += [("captain", 1 if any(p.team_id for p in s.players.values()) else 0)]
         if phase is Phase.LOBBY:
             options += [("add_team", 1), ("move", 1 if s.players else 0), ("deal", 6 if s.active_teams() else 0)]
         elif phase is Phase.COLLECTING:
@@ -826,6 +831,10 @@ class WorkshopFuzz(RuleBasedStateMachine):
     def p_remove(self, data):
         player = self.choose(data, self.players(), "player")
         self.send(self.facilitator, "remove_player", {"player_id": player.id})
+
+    def p_captain(self, data):
+        player = self.choose(data, [p for p in self.players() if p.team_id], "player")
+        self.send(self.facilitator, "make_captain", {"player_id": player.id})
 
     def p_deal(self, data):
         self.send(self.facilitator, "deal_card", {"round": len(self.state.rounds)})
@@ -929,6 +938,7 @@ class WorkshopFuzz(RuleBasedStateMachine):
             "rename_team": {"team_id": team_ids, "name": names},
             "move_player": {"player_id": player_ids, "team_id": st.one_of(st.none(), team_ids)},
             "remove_player": {"player_id": player_ids},
+            "make_captain": {"player_id": player_ids},
             "deal_card": {"round": rounds},
             "start_timer": {"round": rounds, "seconds?": seconds},
             "extend_timer": {"round": rounds, "seconds?": seconds},

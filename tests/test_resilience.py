@@ -714,6 +714,7 @@ FACILITATOR_EVENTS = {
     "rename_team": {"team_id": "TEAM", "name": "Hijacked"},
     "move_player": {"player_id": "PLAYER", "team_id": None},
     "remove_player": {"player_id": "PLAYER"},
+    "make_captain": {"player_id": "PLAYER"},
     "deal_card": {"round": 1},
     "start_timer": {"round": 0, "seconds": 5},
     "extend_timer": {"round": 0, "seconds": 600},

@@ -35,7 +35,8 @@
     view: null,
     refused: null, // why the room cannot be joined (a connect_error, a bad code): a function giving the words in `lang`
     pendingPick: null, // {round, responseId, pickId, playerId, acked} until the state shows it
-    locking: false
+    locking: false,
+    captainWas: null // {team, mine}: whether I was my team's captain in the last view (to tell a new captain)
   };
   var memToken = null; // in case localStorage is unavailable (private mode)
   var socket = null;
@@ -396,6 +397,16 @@
     return null;
   }
 
+  /* Tell a player who has just become their team's captain: the facilitator chose them, or the captain's phone
+   * was away and captaincy passed to them (or the captain left the team). */
+  function noteCaptain(view) {
+    var captain = view.role === "team" && state.me ? captainOf(view.team) : null;
+    var mine = !!(captain && captain.id === state.me.id);
+    var was = state.captainWas;
+    state.captainWas = view.role === "team" && state.me ? { team: view.team.id, mine: mine } : null;
+    if (mine && was && was.team === view.team.id && !was.mine) A.alerts.show(t("now_captain"), "info");
+  }
+
   function nameOf(team, playerId) {
     if (state.me && playerId === state.me.id) return t("you");
     for (var i = 0; i < team.members.length; i++) if (team.members[i].id === playerId) return team.members[i].name;
@@ -564,6 +575,7 @@
       lockedIn,
       answered ? null : el("p", { class: "hint", text: t("choose_hint") }),
       list,
+      answered ? null : el("p", { class: "hint team-rule", id: "team-rule", attrs: { "data-testid": "team-rule" }, text: t("team_rule") }),
       lockBox
     ]);
 
@@ -760,6 +772,7 @@
       el("p", { class: "question", id: "question", text: card.question }),
       lockedIn,
       form,
+      answered ? null : el("p", { class: "hint team-rule", id: "team-rule", attrs: { "data-testid": "team-rule" }, text: t("team_rule_open") }),
       answered ? null : draftsBox
     ]);
     var lastDrafts = null;
@@ -1230,6 +1243,7 @@
           (view.role === "team" && state.me && view.picks && view.picks[state.me.id] === p.responseId))) {
         clearPendingPick(); // it arrived, or its round is over
       }
+      noteCaptain(state.view);
       render();
       resendPick();
       resendDraft();
