@@ -446,11 +446,11 @@ def test_team_mates_see_each_others_drafts_and_other_teams_see_nothing(open_roun
     assert views.teams["red"]["card"]["kind"] == "open" and views.teams["red"]["card"]["responses"] == []
 
 
-def test_an_open_round_locks_on_the_latest_draft_and_is_scored_by_hand(open_round):
+def test_an_open_round_locks_on_the_captains_draft_and_is_scored_by_hand(open_round):
     s = run(
         open_round,
         (player("bob"), c.SubmitPick(0, text="First idea")),
-        (player("ann"), c.SubmitPick(0, text="Better idea")),
+        (player("ann"), c.SubmitPick(0, text="Better idea")),  # Ann is Red's captain
         (player("cas"), c.LockIn(0, text="Blue's own answer")),
         now=3001.0,
     )

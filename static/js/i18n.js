@@ -93,6 +93,7 @@
     team_rule_open: _("When time runs out, the team's answer is the captain's draft, else the draft most of you chose."),
     locked_in: _("Locked in:"),
     locked_auto: _("Locked automatically: the captain's pick, else the pick most of you chose."),
+    locked_auto_open: _("Locked automatically: the captain's draft, else the draft most of you chose."),
     locked_wait: _("Waiting for the other teams…"),
     time_left: _("Time left"),
     time_announce: function (lang, p) { return p.n === 0 ? T(lang, _("Time's up.")) : p.n === 60 ? T(lang, _("1 minute left.")) : T(lang, _("{n} seconds left."), p); },

@@ -762,7 +762,7 @@
       el("p", { class: "locked-label", text: t("locked_in") }),
       el("p", { class: "locked-text", text: view.answer.text }),
       view.answer.why ? el("p", { class: "locked-why", text: "“" + view.answer.why + "”" }) : null,
-      view.answer.auto ? el("p", { class: "hint", text: t("locked_auto") }) : null,
+      view.answer.auto ? el("p", { class: "hint", text: t("locked_auto_open") }) : null,
       el("p", { class: "waiting" }, [el("span", { class: "pulse-dot", attrs: { "aria-hidden": "true" } }), t("locked_wait")])
     ]) : null;
     var node = el("div", { class: ["stack", "collecting", "is-open-card", answered ? "is-answered" : ""], id: "round", dataset: { round: round } }, [
@@ -894,7 +894,7 @@
           el("p", { class: "locked-label", text: t("locked_in") }),
           el("p", { class: "locked-text", text: chosen.text }),
           answer.why ? el("p", { class: "locked-why", text: "“" + answer.why + "”" }) : null,
-          answer.auto ? el("p", { class: "hint", text: t("locked_auto") }) : null
+          answer.auto ? el("p", { class: "hint", text: t(answer.text ? "locked_auto_open" : "locked_auto") }) : null
         ]) : el("p", { class: "notice", text: t("no_answer_team") }),
         el("p", { class: "waiting" }, [el("span", { class: "pulse-dot", attrs: { "aria-hidden": "true" } }), t("round_closed_hint")])
       ]),
