@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable
 
+from .captaincy import CaptainWatch
 from .engine import (
     Actor,
     Deck,
@@ -29,7 +30,6 @@ from .engine import (
     build_views,
 )
 from .engine import commands as c
-from .captaincy import CaptainWatch
 from .engine.state import FACILITATOR, SYSTEM, Role
 from .publish import Snapshot
 from .store import Store

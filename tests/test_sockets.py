@@ -363,7 +363,7 @@ def test_the_console_makes_anyone_captain_and_a_phone_cannot(app, room):
 
 def test_captaincy_passes_after_20_seconds_away_to_the_earliest_connected_member(app, room, clock):
     svc = app.extensions["aandacht"]
-    ann, bob, cas, dee, red = three_in_red(room)
+    ann, bob, cas, _dee, _red = three_in_red(room)
     ok(room.facilitator, "deal_card", {"round": 0})
     ids = [r["id"] for r in last_state(cas)["card"]["responses"]]
     ok(ann, "submit_pick", {"round": 0, "response_id": ids[0]})
@@ -386,7 +386,7 @@ def test_captaincy_passes_after_20_seconds_away_to_the_earliest_connected_member
 def test_a_captain_back_within_20_seconds_keeps_it_and_a_removed_captain_hands_over_to_a_connected_member(
         app, room, clock):
     svc = app.extensions["aandacht"]
-    ann, bob, cas, dee, red = three_in_red(room)
+    ann, bob, cas, _dee, _red = three_in_red(room)
     view = last_state(ann)
     ann_id, bob_id = member_id(view, "Ann"), member_id(view, "Bob")
     ok(room.facilitator, "deal_card", {"round": 0})
