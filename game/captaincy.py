@@ -87,13 +87,11 @@ class CaptainWatch:
     def _note_departures(self, workshop_id: str, state: State) -> None:
         """Remember each team's captain, and which teams' captain left the team since the last look."""
         before = self._captains.get(workshop_id, {})
-        current = {}
-        for team in state.active_teams():
-            captain = state.captain(team.id)
-            current[team.id] = captain.id
-            old = state.players.get(before.get(team.id, captain.id))
-            if old is None or old.team_id != team.id:
-                self._handed.setdefault(workshop_id, set()).add(team.id)
+        current = {team_id: captain.id for team_id, captain in state.captains().items()}
+        for team_id, captain_id in current.items():
+            old = state.players.get(before.get(team_id, captain_id))
+            if old is None or old.team_id != team_id:
+                self._handed.setdefault(workshop_id, set()).add(team_id)
         self._captains[workshop_id] = current
 
     def due(
@@ -104,16 +102,13 @@ class CaptainWatch:
         and that has a connected member to take over."""
         rnd = state.current_round
         out = []
-        for team in state.active_teams():
-            if (rnd.index, team.id) in state.answers:
+        for team_id, captain in sorted(state.captains().items()):
+            if captain.id in online or (rnd.index, team_id) in state.answers:
                 continue
-            captain = state.captain(team.id)
-            if captain is None or captain.id in online:
-                continue
-            wait = 0.0 if team.id in handed else self.away_seconds
+            wait = 0.0 if team_id in handed else self.away_seconds
             if now - max(away.get(captain.id, now), rnd.opened_at) < wait:
                 continue
-            successor = next((m for m in state.members(team.id) if m.id in online), None)
+            successor = next((m for m in state.members(team_id) if m.id in online), None)
             if successor is not None:
-                out.append((team.id, captain.id, successor.id))
+                out.append((team_id, captain.id, successor.id))
         return out

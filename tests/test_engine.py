@@ -630,5 +630,7 @@ def test_captaincy_passes_once_and_a_leaving_captain_hands_over(teams):
     s = apply(s, F, c.MovePlayer("bob", "red"), 1502.0)
     assert s.captain("red").id == "ann"
     s = apply(s, F, c.MakeCaptain("bob"), 1503.0)
+    assert {t: p.id for t, p in s.captains().items()} == {"red": "bob", "blue": "cas", "green": "dee"}
     s = apply(s, F, c.RemovePlayer("bob"), 1504.0)
     assert s.captain("red").id == "ann" and s.teams["red"].captain_id is None
+    assert {t: p.id for t, p in s.captains().items()} == {t: s.captain(t).id for t in ("red", "blue", "green")}

@@ -243,6 +243,21 @@ class State:
         members = self.members(team_id)
         return members[0] if members else None
 
+    def captains(self) -> dict[str, Player]:
+        """Every occupied team's captain (see ``captain``), in one pass over the players."""
+        earliest: dict[str, Player] = {}
+        chosen: dict[str, Player] = {}
+        for p in self.players.values():
+            team = self.teams.get(p.team_id or "")
+            if team is None:
+                continue
+            if team.captain_id == p.id:
+                chosen[team.id] = p
+            first = earliest.get(team.id)
+            if first is None or (p.team_joined_at or 0.0, p.id) < (first.team_joined_at or 0.0, first.id):
+                earliest[team.id] = p
+        return {**earliest, **chosen}
+
     def teams_in_order(self) -> list[Team]:
         """Teams in the order they were made."""
         return sorted(self.teams.values(), key=lambda t: (t.created_at, t.id))
