@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable
 
+from .captaincy import CaptainWatch
 from .engine import (
     Actor,
     Deck,
@@ -146,6 +147,7 @@ class Service:
         self._waiting: dict[str, dict[int, tuple]] = {}  # workshop -> version -> another process's command
         self._gap_checks: set[str] = set()  # workshops with a missing version being waited for
         self._code_lock = threading.Lock()
+        self.captains = CaptainWatch(self)  # passes captaincy on when a captain's phone is away (run by the ticker)
 
     def publish_every(self, interval: float, spawn: Callable, sleep: Callable[[float], None]) -> None:
         """Coalesce publications: a workshop's views go out at most once per ``interval`` seconds.
@@ -663,14 +665,15 @@ class Service:
         retention_seconds: float | None = None,
         reload_seconds: float | None = None,
     ) -> None:
-        """The background task that keeps countdowns honest and deletes expired workshops hourly.
+        """The background task that keeps countdowns honest, passes on the captaincy of captains whose phone is away
+        (once a second, ``game.captaincy``) and deletes expired workshops hourly.
 
         With several processes (``reload_seconds``) every process also reloads the running countdowns
         from the database that often, so a timer started through a process that died still runs out.
         Every process then tries to lock the round; the database orders them and the others are refused.
         """
         loaded = False
-        next_purge = 0.0
+        next_purge = next_captains = 0.0
         next_reload = time.monotonic() + (reload_seconds or 0)
         while True:
             try:
@@ -681,6 +684,9 @@ class Service:
                     next_reload = time.monotonic() + reload_seconds
                     self.load_deadlines()
                 self.expire_due()
+                if time.monotonic() >= next_captains:
+                    next_captains = time.monotonic() + 1.0
+                    self.captains.check()
                 if retention_seconds and time.monotonic() >= next_purge:
                     next_purge = time.monotonic() + 3600
                     deleted = self.purge_expired(retention_seconds)

@@ -96,6 +96,7 @@ class TeamRow(Base):
     workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[float] = mapped_column(Float)
+    captain_id: Mapped[str | None] = mapped_column(String(32), nullable=True)  # None: the earliest member
 
 
 class PlayerRow(Base):

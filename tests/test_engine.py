@@ -166,12 +166,12 @@ def test_round_locks_when_every_team_locked_in(teams):
     assert s.current_round.locked_at == 2010.0 and s.current_round.locked_by == "teams"
 
 
-def test_timer_locks_on_the_last_pick(teams):
+def test_timer_locks_on_the_captains_pick_not_the_last_tap(teams):
     s = run(
         teams,
         (F, c.DealCard(0)),  # deadline 2060
-        (player("ann"), c.SubmitPick(0, "a")),
-        (player("bob"), c.SubmitPick(0, "c")),  # the red team's last pick
+        (player("ann"), c.SubmitPick(0, "a")),  # Ann is Red's captain
+        (player("bob"), c.SubmitPick(0, "c")),  # the red team's last tap
         (player("cas"), c.LockIn(0, "b", "because")),
         now=2000.0,
     )
@@ -179,7 +179,8 @@ def test_timer_locks_on_the_last_pick(teams):
     s = apply(s, SYSTEM, c.ExpireTimer(0), 2060.0)
     assert s.phase is Phase.LOCKED and s.current_round.locked_by == "timer"
     assert build_views(s, 2061.0).screen["workshop"]["locked_by"] == "timer"
-    assert s.answers[(0, "red")].response_id == "c" and s.answers[(0, "red")].auto
+    assert s.answers[(0, "red")].response_id == "a" and s.answers[(0, "red")].auto
+    assert s.answers[(0, "red")].player_id == "ann"
     assert s.answers[(0, "blue")].response_id == "b" and not s.answers[(0, "blue")].auto
     assert (0, "green") not in s.answers  # no pick, no answer
     refused(s, SYSTEM, c.ExpireTimer(0), "wrong_phase", now=2061.0)
@@ -485,11 +486,11 @@ def test_team_mates_see_each_others_drafts_and_other_teams_see_nothing(open_roun
     assert views.teams["red"]["card"]["kind"] == "open" and views.teams["red"]["card"]["responses"] == []
 
 
-def test_an_open_round_locks_on_the_latest_draft_and_is_scored_by_hand(open_round):
+def test_an_open_round_locks_on_the_captains_draft_and_is_scored_by_hand(open_round):
     s = run(
         open_round,
         (player("bob"), c.SubmitPick(0, text="First idea")),
-        (player("ann"), c.SubmitPick(0, text="Better idea")),
+        (player("ann"), c.SubmitPick(0, text="Better idea")),  # Ann is Red's captain
         (player("cas"), c.LockIn(0, text="Blue's own answer")),
         now=3001.0,
     )
@@ -565,3 +566,111 @@ def test_a_phone_choosing_a_team_in_a_big_room_sees_the_first_teams_with_room():
     assert not any(t["full"] for t in guests["teams"])
     closed = replace(s, workshop=replace(s.workshop, settings=replace(s.workshop.settings, teams_open=False)))
     assert len(build_views(closed, 1000.0).guests["teams"]) == GUEST_TEAMS_MAX + 10  # preset teams: every one
+
+
+# --- fair team answers and captaincy ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def big_red(teams):
+    """Red with five members (ann the captain, then bob, eve, fay, gus) and the first card dealt at 2000."""
+    roomy = replace(teams, workshop=replace(teams.workshop, settings=replace(teams.workshop.settings, team_size=5)))
+    s = run(roomy, *[(GUEST, c.JoinWorkshop(p, p.title())) for p in ("eve", "fay", "gus")], now=1100.0)
+    s = run(s, *[(player(p), c.JoinTeam("red")) for p in ("eve", "fay", "gus")], now=1200.0)
+    assert s.captain("red").id == "ann"
+    return apply(s, F, c.DealCard(0), 2000.0)
+
+
+def test_without_the_captains_pick_the_round_locks_on_what_most_members_chose(big_red):
+    s = run(
+        big_red,
+        (player("eve"), c.SubmitPick(0, "a")),
+        (player("eve"), c.SubmitPick(0, "c")),  # Eve changed her mind: she counts once, for "c"
+        (player("fay"), c.SubmitPick(0, "c")),
+        (player("bob"), c.SubmitPick(0, "a")),  # the last tap
+        now=2001.0,
+    )
+    s = apply(s, F, c.LockRound(0), 2010.0)
+    answer = s.answers[(0, "red")]
+    assert (answer.response_id, answer.auto) == ("c", True)
+    assert (0, "green") not in s.answers and (0, "blue") not in s.answers  # nobody picked: no answer
+
+
+def test_a_tie_goes_to_the_response_chosen_first(big_red):
+    s = run(
+        big_red,
+        (player("bob"), c.SubmitPick(0, "d")),  # "d" first, at 2001
+        (player("eve"), c.SubmitPick(0, "c")),
+        (player("fay"), c.SubmitPick(0, "c")),
+        (player("gus"), c.SubmitPick(0, "d")),  # 2 - 2, and the last tap is "d" too
+        now=2001.0,
+    )
+    assert apply(s, F, c.LockRound(0), 2010.0).answers[(0, "red")].response_id == "d"
+    s = run(
+        big_red,
+        (player("bob"), c.SubmitPick(0, "d")),  # "d" first at 2001 ...
+        (player("eve"), c.SubmitPick(0, "c")),  # ... "c" at 2002
+        (player("bob"), c.SubmitPick(0, "c")),  # Bob joins "c" (2003); then Fay and Gus pick "d"
+        (player("fay"), c.SubmitPick(0, "d")),
+        (player("gus"), c.SubmitPick(0, "d")),
+        now=2001.0,
+    )
+    # 2 - 2 again; of the current picks "c" was chosen first (Eve at 2002), "d" only at 2004
+    assert apply(s, F, c.LockRound(0), 2010.0).answers[(0, "red")].response_id == "c"
+    s = apply(s, player("ann"), c.SubmitPick(0, "a"), 2009.0)  # the captain picks last: the captain's pick wins
+    assert apply(s, SYSTEM, c.ExpireTimer(0), 2060.0).answers[(0, "red")].response_id == "a"
+
+
+def test_an_open_round_locks_on_the_captains_draft_else_the_draft_most_took_over(open_round):
+    settings = replace(open_round.workshop.settings, team_size=5)
+    roomy = replace(open_round, workshop=replace(open_round.workshop, settings=settings))
+    s = run(roomy, *[(GUEST, c.JoinWorkshop(p, p.title())) for p in ("eve", "fay")], now=3001.0)
+    s = run(s, *[(player(p), c.JoinTeam("red")) for p in ("eve", "fay")], now=3003.0)
+    s = run(
+        s,
+        (player("bob"), c.SubmitPick(0, text="Call her back today")),
+        (player("eve"), c.SubmitPick(0, text="Send flowers")),
+        (player("fay"), c.SubmitPick(0, text="Send flowers")),  # Fay took Eve's draft over
+        (player("bob"), c.SubmitPick(0, text="Call her back today, and listen")),  # the last draft
+        now=3005.0,
+    )
+    assert apply(s, F, c.LockRound(0), 3010.0).answers[(0, "red")].text == "Send flowers"
+    s = apply(s, player("ann"), c.SubmitPick(0, text="Apologise in person"), 3009.0)
+    assert apply(s, F, c.LockRound(0), 3010.0).answers[(0, "red")].text == "Apologise in person"
+
+
+def test_the_facilitator_makes_anyone_captain(teams):
+    refused(teams, player("ann"), c.MakeCaptain("bob"), "forbidden")
+    refused(teams, SYSTEM, c.MakeCaptain("bob"), "forbidden")
+    refused(teams, F, c.MakeCaptain("nope"), "no_such_player")
+    s = apply(teams, GUEST, c.JoinWorkshop("eve", "Eve"), 1500.0)
+    refused(s, F, c.MakeCaptain("eve"), "no_team")
+    s = apply(s, F, c.MakeCaptain("bob"), 1501.0)
+    assert s.captain("red").id == "bob" and s.teams["red"].captain_id == "bob"
+    assert apply(s, F, c.MakeCaptain("bob"), 1502.0) is s  # already captain: nothing changes
+    members = build_views(s, 1502.0).teams["red"]["team"]["members"]
+    assert [(m["id"], m["captain"]) for m in members] == [("ann", False), ("bob", True)]
+    s = apply(s, F, c.DealCard(0), 2000.0)
+    refused(s, player("ann"), c.LockIn(0, "a"), "not_captain", now=2001.0)
+    s = apply(s, player("bob"), c.LockIn(0, "b"), 2001.0)
+    assert s.answers[(0, "red")].player_id == "bob"
+
+
+def test_captaincy_passes_once_and_a_leaving_captain_hands_over(teams):
+    refused(teams, F, c.PassCaptaincy("red", "ann", "bob"), "forbidden")
+    refused(teams, player("bob"), c.PassCaptaincy("red", "ann", "bob"), "forbidden")
+    s = apply(teams, SYSTEM, c.PassCaptaincy("red", "ann", "bob"), 1500.0)
+    assert s.captain("red").id == "bob"
+    refused(s, SYSTEM, c.PassCaptaincy("red", "ann", "bob"), "stale")  # a second process saw the same absence
+    refused(s, SYSTEM, c.PassCaptaincy("red", "bob", "cas"), "no_such_player")  # Cas is in Blue
+    # the captain is moved out: the earliest member left takes over; back in the team, Bob is not captain again
+    s = apply(s, F, c.MovePlayer("bob", "blue"), 1501.0)
+    assert s.captain("red").id == "ann" and s.teams["red"].captain_id is None
+    assert s.captain("blue").id == "cas"
+    s = apply(s, F, c.MovePlayer("bob", "red"), 1502.0)
+    assert s.captain("red").id == "ann"
+    s = apply(s, F, c.MakeCaptain("bob"), 1503.0)
+    assert {t: p.id for t, p in s.captains().items()} == {"red": "bob", "blue": "cas", "green": "dee"}
+    s = apply(s, F, c.RemovePlayer("bob"), 1504.0)
+    assert s.captain("red").id == "ann" and s.teams["red"].captain_id is None
+    assert {t: p.id for t, p in s.captains().items()} == {t: s.captain(t).id for t in ("red", "blue", "green")}

@@ -66,6 +66,7 @@ FACILITATOR_EVENTS = (
     "move_player",
     "remove_player",
     "allow_back",
+    "make_captain",
     "deal_card",
     "start_timer",
     "extend_timer",
@@ -323,6 +324,8 @@ def check_invariants(s: State) -> None:
 
     for tid, team in s.teams.items():
         assert team.id == tid
+        if team.captain_id is not None:  # a captain who leaves the team stops being its captain
+            assert team.captain_id in s.players and s.players[team.captain_id].team_id == tid, "a captain elsewhere"
         assert 0 < len(team.name) <= NAME_MAX and not has_control(team.name) and team.name == team.name.strip()
     folded = [t.name.casefold() for t in s.teams.values()]
     assert len(folded) == len(set(folded)), "two teams share a name"
@@ -402,6 +405,7 @@ MOVES = [
     "move",
     "remove",
     "allow_back",
+    "captain",
     "deal",
     "pick",
     "lock_in",
@@ -759,6 +763,7 @@ class WorkshopFuzz(RuleBasedStateMachine):
             options += [("team_up", 3 if loners and phase is Phase.LOBBY else int(bool(loners)))]
         if phase is not Phase.FINISHED:
             options += [("board", 1), ("rename", 1 if s.teams else 0), ("rename_player", 1 if s.players else 0)]
+            options += [("captain", 1 if any(p.team_id for p in s.players.values()) else 0)]
         if phase is Phase.LOBBY:
             options += [("add_team", 1), ("move", 1 if s.players else 0), ("deal", 6 if s.active_teams() else 0)]
             options += [("join_address", 1)]
@@ -851,6 +856,10 @@ class WorkshopFuzz(RuleBasedStateMachine):
         removed = sorted(self.state.removed.values(), key=lambda r: (r.at, r.player_id))
         player = self.choose(data, removed, "removed player")
         self.send(self.facilitator, "allow_back", {"player_id": player.player_id})
+
+    def p_captain(self, data):
+        player = self.choose(data, [p for p in self.players() if p.team_id], "player")
+        self.send(self.facilitator, "make_captain", {"player_id": player.id})
 
     def p_deal(self, data):
         self.send(self.facilitator, "deal_card", {"round": len(self.state.rounds)})
@@ -962,6 +971,7 @@ class WorkshopFuzz(RuleBasedStateMachine):
             "remove_player": {"player_id": player_ids},
             "rename_player": {"player_id": player_ids, "name": names},
             "allow_back": {"player_id": player_ids},
+            "make_captain": {"player_id": player_ids},
             "deal_card": {"round": rounds},
             "start_timer": {"round": rounds, "seconds?": seconds},
             "extend_timer": {"round": rounds, "seconds?": seconds},

@@ -506,7 +506,7 @@ def test_a_deadline_that_passes_while_the_server_is_down_is_honoured_after_the_r
         bob.ok("join_team", {"team_id": red})
         f.ok("deal_card", {"round": 0})
         ids = responses(ann.state(in_round(0)))
-        ann.ok("submit_pick", {"round": 0, "response_id": ids[0], "pick_id": "a"})
+        ann.ok("submit_pick", {"round": 0, "response_id": ids[0], "pick_id": "a"})  # the captain's pick
         bob.ok("submit_pick", {"round": 0, "response_id": ids[1], "pick_id": "b"})  # the last pick
         f.ok("start_timer", {"round": 0, "seconds": 5})
         deadline = f.state(lambda v: v["timer"]["deadline"] is not None)["timer"]["deadline"]
@@ -518,9 +518,9 @@ def test_a_deadline_that_passes_while_the_server_is_down_is_honoured_after_the_r
         game.reconnect_all()
         locked = game.facilitator.state(in_round(0, "locked"))  # the round gets locked shortly after start-up
         assert locked["workshop"]["locked_by"] == "timer"
-        assert team_of(locked, "Red")["answer"] == {"response_id": ids[1], "text": "", "why": "", "auto": True}
+        assert team_of(locked, "Red")["answer"] == {"response_id": ids[0], "text": "", "why": "", "auto": True}
         bob2 = game.back("Bob")
-        assert bob2.state(in_round(0, "locked"))["answer"]["response_id"] == ids[1]
+        assert bob2.state(in_round(0, "locked"))["answer"]["response_id"] == ids[0]
     finally:
         game.close()
 
@@ -626,7 +626,7 @@ def test_two_facilitator_devices_dealing_at_once_deal_one_card(game):
 def test_a_lock_in_racing_the_timer_ends_with_exactly_one_answer(live_server):
     """The captain presses lock-in around the moment the countdown runs out, over several rounds: either
     the lock-in wins (ok; the answer is the captain's with the why) or the timer wins (a clear refusal; the
-    answer is the automatic one from the team's last pick). Never both, never none."""
+    answer is the automatic one from the captain's pick, not the team's last one). Never both, never none."""
     game = Game(live_server, timer=0, cards=CARDS[:4])
     try:
         f = game.facilitator
@@ -655,7 +655,7 @@ def test_a_lock_in_racing_the_timer_ends_with_exactly_one_answer(live_server):
                 assert red_answer == {"response_id": ids[0], "text": "", "why": f"captain {index}", "auto": False}
             else:
                 assert answer["error"]["code"] in ("time_up", "wrong_phase", "already_locked"), answer
-                assert red_answer == {"response_id": ids[1], "text": "", "why": "", "auto": True}
+                assert red_answer == {"response_id": ids[0], "text": "", "why": "", "auto": True}
             assert view["workshop"]["locked_by"] == "timer"
             assert team_of(view, "Blue")["answer"] is None  # no pick, no answer
             assert ann.fresh_state()["answer"] == red_answer  # the phone agrees with the console
@@ -716,6 +716,7 @@ FACILITATOR_EVENTS = {
     "rename_team": {"team_id": "TEAM", "name": "Hijacked"},
     "move_player": {"player_id": "PLAYER", "team_id": None},
     "remove_player": {"player_id": "PLAYER"},
+    "make_captain": {"player_id": "PLAYER"},
     "deal_card": {"round": 1},
     "start_timer": {"round": 0, "seconds": 5},
     "extend_timer": {"round": 0, "seconds": 600},

@@ -444,3 +444,44 @@ def facilitator_refused(console) -> str:
     answer = console.emit("add_team", {"name": "Blue"}, callback=True)
     assert answer["ok"] is False
     return answer["error"]["code"]
+
+
+class Present(Silent):
+    """A publisher with a page of every workshop and a presence the test sets (shared, as Redis shares it)."""
+
+    def __init__(self, workshop_id: str, online: set[str]):
+        super().__init__()
+        self.connections = {"sid": type("Conn", (), {"workshop_id": workshop_id})()}
+        self.online = online
+
+    def presence(self, workshop_id):
+        return {"online": sorted(self.online)}
+
+
+def test_two_processes_that_see_the_captain_away_pass_captaincy_once(url):
+    from .conftest import FakeClock
+
+    (one, two), engines = two_services(url)
+    clock = FakeClock()
+    try:
+        one.clock = two.clock = clock
+        created = one.create_workshop("Away", "aandacht-basis", ["spilled-tea"], Settings(team_size=5), ["Red"])
+        wid = created.workshop.id
+        red = next(iter(one.state(wid).teams))
+        for pid in ("ann", "bob", "cem"):
+            one.execute(wid, GUEST, c.JoinWorkshop(pid, pid.title()), {pid: "token-" + pid})
+            one.execute(wid, Actor(Role.PLAYER, pid), c.JoinTeam(red))
+        one.execute(wid, FACILITATOR, c.DealCard(0))
+        online = {"bob", "cem"}  # Ann, the captain, has no phone connected to either process
+        for service in (one, two):
+            service.publisher = Present(wid, online)
+            service.captains.clock = clock
+            assert service.captains.check() == 0
+        clock.advance(20.5)
+        assert one.captains.check() + two.captains.check() == 1
+        assert one.captains.check() + two.captains.check() == 0
+        assert one.state(wid).captain(red).id == two.state(wid).captain(red).id == "bob"
+        assert Store(engines[1]).load(wid)[0].teams[red].captain_id == "bob"  # stored
+    finally:
+        for engine in engines:
+            engine.dispose()

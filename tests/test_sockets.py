@@ -383,3 +383,97 @@ def test_an_open_round_from_drafts_to_the_spotlight(app, client):
     ok(facilitator, "publish_scores", {"round": 0})
     assert last_state(cas)["score"]["total"] == 14
 
+
+
+# --- captaincy -------------------------------------------------------------------------------------------------
+
+
+def captain_name(view):
+    """The name of the member a team's view marks as captain."""
+    return next(m["name"] for m in view["team"]["members"] if m["captain"])
+
+
+def three_in_red(room):
+    """Ann, Bob and Cas in team Red, in that order; Dee alone in Blue. Returns the phones and Red's id."""
+    ann, joined = room.phone("Ann")
+    room.ann_token = joined["token"]
+    red = ok(ann, "create_team", {"name": "Red"})["team_id"]
+    bob, _ = room.phone("Bob")
+    ok(bob, "join_team", {"team_id": red})
+    cas, _ = room.phone("Cas")
+    ok(cas, "join_team", {"team_id": red})
+    dee, _ = room.phone("Dee")
+    ok(dee, "create_team", {"name": "Blue"})
+    return ann, bob, cas, dee, red
+
+
+def test_the_console_makes_anyone_captain_and_a_phone_cannot(app, room):
+    ann, bob, cas, dee, red = three_in_red(room)
+    f = room.facilitator
+    view = last_state(ann)
+    assert captain_name(view) == "Ann"
+    cas_id = member_id(view, "Cas")
+    # a participant's socket is refused, for another player and for themselves
+    assert ack(bob, "make_captain", {"player_id": member_id(view, "Bob")})["error"]["code"] == "forbidden"
+    assert ack(dee, "make_captain", {"player_id": cas_id})["error"]["code"] == "forbidden"
+    assert ack(room.screen, "make_captain", {"player_id": cas_id})["error"]["code"] == "forbidden"
+    assert room.state(room.workshop_id).captain(red).name == "Ann"  # nothing changed
+    assert ack(f, "make_captain", {"player_id": "nope"})["error"]["code"] == "no_such_player"
+    assert ack(f, "make_captain", {"player_id": cas_id, "team_id": red})["error"]["code"] == "invalid"
+    ok(f, "make_captain", {"player_id": cas_id})
+    assert captain_name(last_state(cas)) == "Cas"
+    assert [m["captain"] for m in next(t for t in last_state(f)["teams"] if t["id"] == red)["members"]] == [
+        False, False, True]
+    ok(f, "deal_card", {"round": 0})
+    ids = [r["id"] for r in last_state(cas)["card"]["responses"]]
+    assert ack(ann, "lock_in", {"round": 0, "response_id": ids[0]})["error"]["code"] == "not_captain"
+    ok(cas, "lock_in", {"round": 0, "response_id": ids[0]})
+
+
+def test_captaincy_passes_after_20_seconds_away_to_the_earliest_connected_member(app, room, clock):
+    svc = app.extensions["aandacht"]
+    ann, bob, cas, _dee, _red = three_in_red(room)
+    ok(room.facilitator, "deal_card", {"round": 0})
+    ids = [r["id"] for r in last_state(cas)["card"]["responses"]]
+    ok(ann, "submit_pick", {"round": 0, "response_id": ids[0]})
+    ann.disconnect()  # the captain's phone goes away (a dead battery) ...
+    bob.disconnect()  # ... and so does Bob's, the next to join
+    assert svc.captains.check() == 0
+    clock.advance(19)
+    assert svc.captains.check() == 0  # 19 s: Ann may still come back
+    assert captain_name(last_state(cas)) == "Ann"
+    clock.advance(1.5)
+    assert svc.captains.check() == 1
+    view = last_state(cas)
+    assert captain_name(view) == "Cas"  # the earliest to join among the connected
+    assert svc.captains.check() == 0  # passed once
+    ok(cas, "submit_pick", {"round": 0, "response_id": ids[1]})
+    ok(room.facilitator, "lock_round", {"round": 0})  # the new captain's pick is the team's answer
+    assert last_state(cas)["answer"]["response_id"] == ids[1]
+
+
+def test_a_captain_back_within_20_seconds_keeps_it_and_a_removed_captain_hands_over_to_a_connected_member(
+        app, room, clock):
+    svc = app.extensions["aandacht"]
+    ann, bob, cas, _dee, _red = three_in_red(room)
+    view = last_state(ann)
+    ann_id, bob_id = member_id(view, "Ann"), member_id(view, "Bob")
+    ok(room.facilitator, "deal_card", {"round": 0})
+    ann.disconnect()
+    svc.captains.check()
+    clock.advance(15)
+    svc.captains.check()
+    ann_again = socketio.test_client(app, auth={"role": "player", "code": room.code, "token": room.ann_token})
+    assert ann_again.is_connected()
+    clock.advance(15)
+    assert svc.captains.check() == 0
+    assert captain_name(last_state(cas)) == "Ann"
+    # Bob's phone is away; the facilitator removes Ann: the rules hand over to Bob, whose phone is away,
+    # so captaincy moves on to Cas at once
+    bob.disconnect()
+    svc.captains.check()
+    ok(room.facilitator, "remove_player", {"player_id": ann_id})
+    assert captain_name(last_state(cas)) == "Bob"
+    assert svc.captains.check() == 1
+    assert captain_name(last_state(cas)) == "Cas"
+    assert bob_id in svc.state(room.workshop_id).players

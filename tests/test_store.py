@@ -208,6 +208,8 @@ def test_the_facilitators_time_zone_is_kept_with_the_workshop(store, state):
         session.execute(text("UPDATE workshops SET settings = :s WHERE id = :w"),
                         {"s": json.dumps(old), "w": final.workshop.id})
     assert store.load(final.workshop.id)[0].workshop.settings.time_zone == ""
+
+
 def test_the_chosen_join_address_is_kept_with_the_workshop(store, state):
     final, version = play(state, store)
     wid = final.workshop.id
@@ -219,3 +221,49 @@ def test_the_chosen_join_address_is_kept_with_the_workshop(store, state):
     assert store.set_join_base(wid, None) is True
     assert again.join_base(wid) is None
     assert store.set_join_base("nope", "http://10.0.0.5") is False
+
+
+def test_a_captain_is_stored_and_a_leaving_captain_clears_it(store, state):
+    final, version = play(state, store)
+    steps = [
+        (GUEST, c.JoinWorkshop("cas", "Cas")),
+        (Actor(Role.PLAYER, "cas"), c.JoinTeam("red")),
+        (FACILITATOR, c.MakeCaptain("cas")),
+    ]
+    for i, (actor, command) in enumerate(steps):
+        new = apply(final, actor, command, 9000.0 + i)
+        with store.transaction() as session:
+            version = store.save(session, final, new, version, {"cas": "token-cas"} if i == 0 else None)
+        final = new
+    loaded = Store(store.engine).load(final.workshop.id)[0]
+    assert loaded == final and loaded.teams["red"].captain_id == "cas" and loaded.captain("red").id == "cas"
+    new = apply(final, FACILITATOR, c.RemovePlayer("cas"), 9100.0)
+    with store.transaction() as session:
+        store.save(session, final, new, version)
+    loaded = Store(store.engine).load(final.workshop.id)[0]
+    assert loaded.teams["red"].captain_id is None and loaded.captain("red").id == "ann"
+
+
+def test_teams_from_before_captains_were_stored_keep_the_earliest_as_captain(tmp_path):
+    from alembic import command
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'captains.sqlite3'}")
+    cfg = db.alembic_config(str(engine.url))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0007")
+        conn.exec_driver_sql(
+            "INSERT INTO workshops (id, code, facilitator_key_hash, screen_key_hash, title, deck_id, cards, settings,"
+            " phase, round_index, leaderboard_visible, created_at, version)"
+            " VALUES ('w0', 'QQQQQQ', 'f', 's', 'Old', 'd', '[]', '{}', 'lobby', -1, 1, 1.0, 0)"
+        )
+        conn.exec_driver_sql("INSERT INTO teams (id, workshop_id, name, created_at) VALUES ('t', 'w0', 'Red', 1.0)")
+        for pid, at in (("bob", 3.0), ("ann", 2.0)):
+            conn.exec_driver_sql(
+                "INSERT INTO players (id, workshop_id, token_hash, name, team_id, joined_at, team_joined_at)"
+                f" VALUES ('{pid}', 'w0', 'h-{pid}', '{pid.title()}', 't', {at}, {at})"
+            )
+    db.upgrade(engine)
+    loaded = Store(engine).load("w0")[0]
+    assert loaded.teams["t"].captain_id is None and loaded.captain("t").id == "ann"
+    engine.dispose()

@@ -136,6 +136,28 @@ class AllowBack(Command):
 
 
 @dataclass(frozen=True)
+class MakeCaptain(Command):
+    """The facilitator makes a player the captain of their team."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+    player_id: str
+
+
+@dataclass(frozen=True)
+class PassCaptaincy(Command):
+    """The server saw the captain's phone away (see ``game.captaincy``): captaincy passes to a connected member.
+
+    Refused unless ``from_id`` is still the team's captain, so a second process that saw the same absence (or a
+    facilitator who chose meanwhile) changes nothing.
+    """
+
+    ROLES = frozenset({Role.SYSTEM})
+    team_id: str
+    from_id: str
+    to_id: str
+
+
+@dataclass(frozen=True)
 class DealCard(Command):
     """Deal the next card; ``round`` is the index of the round this opens."""
 
@@ -171,7 +193,8 @@ class StopTimer(Command):
 
 @dataclass(frozen=True)
 class LockRound(Command):
-    """Close the round: every team that has not locked in is locked on its last pick."""
+    """Close the round: every team that has not locked in is locked on its captain's pick, else on the pick most
+    of its members chose (see ``rules.team_choice``)."""
 
     ROLES = frozenset({Role.FACILITATOR})
     round: int
@@ -274,6 +297,8 @@ COMMANDS = {
         MovePlayer,
         RemovePlayer,
         AllowBack,
+        MakeCaptain,
+        PassCaptaincy,
         DealCard,
         StartTimer,
         ExtendTimer,

@@ -181,6 +181,20 @@ def _team_has_room(state: State, team_id: str) -> None:
         raise GameError("team_full", f"That team is full ({size} players).")
 
 
+def _set_captain(state: State, team: Team, player_id: str | None) -> State:
+    """Return the state with the team's captain set (None: the earliest member)."""
+    return replace(state, teams=_with(state.teams, team.id, replace(team, captain_id=player_id)))
+
+
+def _leave_captaincy(state: State, player: Player) -> State:
+    """A captain who leaves their team (moved or removed) stops being its captain: the earliest member left takes
+    over, and a player moved back later is not captain again by an old choice."""
+    team = state.teams.get(player.team_id or "")
+    if team is None or team.captain_id != player.id:
+        return state
+    return _set_captain(state, team, None)
+
+
 # --- participants ---------------------------------------------------------------
 
 
@@ -211,6 +225,7 @@ def join_team(state: State, actor: Actor, cmd: c.JoinTeam, now: float) -> State:
     if player.team_id is not None and state.phase is not Phase.LOBBY:
         raise GameError("team_fixed", "Teams are fixed once the first card is dealt; ask the facilitator to move you.")
     _team_has_room(state, team.id)
+    state = _leave_captaincy(state, player)
     moved = replace(player, team_id=team.id, team_joined_at=now)
     return replace(state, players=_with(state.players, player.id, moved))
 
@@ -227,6 +242,7 @@ def create_team(state: State, actor: Actor, cmd: c.CreateTeam, now: float) -> St
     if cmd.team_id in state.teams:
         raise GameError("invalid", "That team already exists.")
     team = Team(id=cmd.team_id, name=_team_name(state, cmd.name), created_at=now)
+    state = _leave_captaincy(state, player)
     moved = replace(player, team_id=team.id, team_joined_at=now)
     return replace(
         state,
@@ -352,22 +368,25 @@ def _in_workshop(state: State, player_id: str) -> Player:
 
 @rule(c.MovePlayer)
 def move_player(state: State, actor: Actor, cmd: c.MovePlayer, now: float) -> State:
-    """The facilitator moves a player; their pick in an open round stays with the old team."""
+    """The facilitator moves a player; their pick in an open round stays with the old team, and a captain hands
+    over to the earliest member left (``game.captaincy`` passes it on when that one's phone is away)."""
     player = _in_workshop(state, cmd.player_id)
     if cmd.team_id is not None:
         _team(state, cmd.team_id)
         if player.team_id == cmd.team_id:
             return state
         _team_has_room(state, cmd.team_id)
+    state = _leave_captaincy(state, player)
     moved = replace(player, team_id=cmd.team_id, team_joined_at=now if cmd.team_id else None)
     return replace(state, players=_with(state.players, player.id, moved))
 
 
 @rule(c.RemovePlayer)
 def remove_player(state: State, actor: Actor, cmd: c.RemovePlayer, now: float) -> State:
-    """The facilitator removes a player; their team's locked answers stay. Their phone cannot join again
-    (under any name) until the facilitator allows it back."""
+    """The facilitator removes a player; their team's locked answers stay, and a captain hands over. Their phone
+    cannot join again (under any name) until the facilitator allows it back."""
     player = _in_workshop(state, cmd.player_id)
+    state = _leave_captaincy(state, player)
     picks = {k: v for k, v in state.picks.items() if v.player_id != cmd.player_id}
     return replace(
         state,
@@ -384,6 +403,33 @@ def allow_back(state: State, actor: Actor, cmd: c.AllowBack, now: float) -> Stat
     if cmd.player_id not in state.removed:
         raise GameError("no_such_player", "That participant is not on the list of removed participants.")
     return replace(state, removed=_with(state.removed, cmd.player_id, None))
+
+
+@rule(c.MakeCaptain)
+def make_captain(state: State, actor: Actor, cmd: c.MakeCaptain, now: float) -> State:
+    """The facilitator makes a player their team's captain: from now on they lock in for the team."""
+    player = _in_workshop(state, cmd.player_id)
+    if player.team_id is None:
+        raise GameError("no_team", "That player is not in a team yet.")
+    if state.captain(player.team_id).id == player.id:
+        return state
+    return _set_captain(state, state.teams[player.team_id], player.id)
+
+
+@rule(c.PassCaptaincy)
+def pass_captaincy(state: State, actor: Actor, cmd: c.PassCaptaincy, now: float) -> State:
+    """The captain's phone has been away: a connected member (the server chose) becomes captain. Refused when the
+    captain changed meanwhile, so the same absence seen twice (by two processes) passes captaincy once."""
+    team = _team(state, cmd.team_id)
+    captain = state.captain(team.id)
+    if captain is None or captain.id != cmd.from_id:
+        raise GameError("stale", "The team's captain has changed meanwhile.")
+    successor = state.players.get(cmd.to_id)
+    if successor is None or successor.team_id != team.id:
+        raise GameError("no_such_player", "That player is not in this team.")
+    if successor.id == captain.id:
+        return state
+    return _set_captain(state, team, successor.id)
 
 
 # --- facilitator: the round -----------------------------------------------------------
@@ -441,18 +487,43 @@ def stop_timer(state: State, actor: Actor, cmd: c.StopTimer, now: float) -> Stat
     return _set_round(state, replace(rnd, deadline=None))
 
 
+def team_choice(state: State, rnd: Round, team_id: str) -> Pick | None:
+    """The pick a team that did not lock in is locked on when the round closes (never simply the last tap):
+
+    1. its captain's pick (on an open card: the captain's draft), if the captain picked;
+    2. else the response most of the team picks: each person counts once, for their current pick (one who
+       changed their mind counts for their latest choice). On an open card drafts count as the same answer when
+       their words are the same, as when team-mates take a draft over ("use this"). A tie goes to the
+       response (or draft) first chosen earliest among the current picks;
+    3. None when nobody picked: the team gives no answer.
+
+    A pick counts for the team it was made for, also when the facilitator moved its maker on since.
+    """
+    picks = [p for p in state.picks.values()
+             if p.round == rnd.index and p.team_id == team_id and (p.response_id or p.text)]
+    if not picks:
+        return None
+    captain = state.captain(team_id)
+    for pick in picks:
+        if captain is not None and pick.player_id == captain.id:
+            return pick
+    chosen: dict[tuple[str, str], list[Pick]] = {}
+    for pick in sorted(picks, key=lambda p: (p.at, p.player_id)):
+        chosen.setdefault((pick.response_id, pick.text), []).append(pick)
+    most = min(chosen.values(), key=lambda same: (-len(same), same[0].at, same[0].player_id))
+    return most[0]
+
+
 def _lock(state: State, rnd: Round, now: float, by: str) -> State:
-    """Close a round: a team that did not lock in is locked on its latest pick, if it made one."""
+    """Close a round: a team that did not lock in is locked on ``team_choice``, if it picked at all."""
     answers = dict(state.answers)
     for team in state.active_teams():
         if (rnd.index, team.id) in answers:
             continue
-        picks = [p for p in state.picks.values()
-                 if p.round == rnd.index and p.team_id == team.id and (p.response_id or p.text)]
-        if picks:
-            last = max(picks, key=lambda p: (p.at, p.player_id))
+        pick = team_choice(state, rnd, team.id)
+        if pick is not None:
             answers[(rnd.index, team.id)] = Answer(
-                rnd.index, team.id, last.response_id, "", last.player_id, now, True, text=last.text
+                rnd.index, team.id, pick.response_id, "", pick.player_id, now, True, text=pick.text
             )
     state = replace(state, answers=frozen_map(answers))
     deadline = None if rnd.deadline is None else min(rnd.deadline, now)

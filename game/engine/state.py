@@ -104,6 +104,7 @@ class Team:
     id: str
     name: str
     created_at: float
+    captain_id: str | None = None  # None (or someone no longer in the team): the earliest member is captain
 
 
 @dataclass(frozen=True)
@@ -248,9 +249,29 @@ class State:
         return sorted(found, key=lambda p: (p.team_joined_at or 0.0, p.id))
 
     def captain(self, team_id: str) -> Player | None:
-        """The member who locks in for the team: the earliest to join it."""
+        """The member who locks in for the team: the one made captain (``Team.captain_id``) while they are in
+        it, else the earliest to join it."""
+        team = self.teams.get(team_id)
+        chosen = self.players.get(team.captain_id or "") if team is not None else None
+        if chosen is not None and chosen.team_id == team_id:
+            return chosen
         members = self.members(team_id)
         return members[0] if members else None
+
+    def captains(self) -> dict[str, Player]:
+        """Every occupied team's captain (see ``captain``), in one pass over the players."""
+        earliest: dict[str, Player] = {}
+        chosen: dict[str, Player] = {}
+        for p in self.players.values():
+            team = self.teams.get(p.team_id or "")
+            if team is None:
+                continue
+            if team.captain_id == p.id:
+                chosen[team.id] = p
+            first = earliest.get(team.id)
+            if first is None or (p.team_joined_at or 0.0, p.id) < (first.team_joined_at or 0.0, first.id):
+                earliest[team.id] = p
+        return {**earliest, **chosen}
 
     def teams_in_order(self) -> list[Team]:
         """Teams in the order they were made."""

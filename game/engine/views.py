@@ -183,18 +183,19 @@ def _timer(rnd: Round | None, phase: Phase, now: float) -> dict:
 
 
 def _members_by_team(state: State) -> dict[str, list[dict]]:
-    """Every team's members, captain (the earliest to join) first, in one pass over the players."""
+    """Every team's members, the earliest to join first, with its captain marked (``State.captain``: the one made
+    captain, else the earliest), in one pass over the players."""
     grouped: dict[str, list] = {t: [] for t in state.teams}
     for p in state.players.values():
         if p.team_id in grouped:
             grouped[p.team_id].append(p)
-    return {
-        team_id: [
-            {"id": p.id, "name": p.name, "captain": i == 0}
-            for i, p in enumerate(sorted(players, key=lambda p: (p.team_joined_at or 0.0, p.id)))
-        ]
-        for team_id, players in grouped.items()
-    }
+    out = {}
+    for team_id, players in grouped.items():
+        players.sort(key=lambda p: (p.team_joined_at or 0.0, p.id))
+        chosen = state.players.get(state.teams[team_id].captain_id or "")
+        captain = chosen.id if chosen is not None and chosen.team_id == team_id else players[0].id if players else None
+        out[team_id] = [{"id": p.id, "name": p.name, "captain": p.id == captain} for p in players]
+    return out
 
 
 def _workshop(state: State, lang: str) -> dict:

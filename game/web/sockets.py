@@ -270,6 +270,7 @@ EVENTS: dict[str, Event] = {
     ),
     "remove_player": Event(c.RemovePlayer, {"player_id": ID}, lambda d: c.RemovePlayer(d["player_id"])),
     "allow_back": Event(c.AllowBack, {"player_id": ID}, lambda d: c.AllowBack(d["player_id"])),
+    "make_captain": Event(c.MakeCaptain, {"player_id": ID}, lambda d: c.MakeCaptain(d["player_id"])),
     "deal_card": Event(c.DealCard, {"round": ROUND}, lambda d: c.DealCard(d["round"])),
     "start_timer": Event(
         c.StartTimer,

@@ -246,6 +246,11 @@
       command("remove_player", { player_id: remove.dataset.playerId }, remove).catch(ignore);
       return;
     }
+    var captain = event.target.closest("button.captain-btn");
+    if (captain) {
+      command("make_captain", { player_id: captain.dataset.playerId }, captain).catch(ignore);
+      return;
+    }
     var rename = event.target.closest("button.rename-btn");
     if (rename) {
       $("rename-team-select").value = rename.dataset.teamId;
@@ -594,6 +599,13 @@
         dataset: { playerId: m.id, current: teamId || "", focusKey: "move-" + m.id },
         attrs: { "aria-label": _("Move {name} to team", { name: m.name }) }
       }, options),
+      teamId && !captain ? el("button", {
+        type: "button",
+        class: "btn btn-ghost btn-small captain-btn",
+        text: _("Make captain"),
+        dataset: { playerId: m.id, focusKey: "captain-" + m.id, testid: "captain-btn" },
+        attrs: { "aria-label": _("Make captain: {name}", { name: m.name }) }
+      }) : null,
       el("button", {
         type: "button",
         class: "btn btn-ghost btn-small rename-player-btn",

@@ -46,7 +46,8 @@
     removed: false, // the facilitator removed this phone and has not allowed it back
     ended: false, // the workshop was deleted: nothing more to connect to
     ownTeamChoice: false, // this phone asked to join or start a team and has not seen the answer yet
-    movedTo: null // the team the facilitator moved this player to, until its view arrives and the phone says so
+    movedTo: null, // the team the facilitator moved this player to, until its view arrives and the phone says so
+    captainWas: null // {team, mine}: whether I was my team's captain in the last view (to tell a new captain)
   };
   var memToken = null; // in case localStorage is unavailable (private mode)
   var socket = null;
@@ -443,6 +444,16 @@
     return null;
   }
 
+  /* Tell a player who has just become their team's captain: the facilitator chose them, or the captain's phone
+   * was away and captaincy passed to them (or the captain left the team). */
+  function noteCaptain(view) {
+    var captain = view.role === "team" && state.me ? captainOf(view.team) : null;
+    var mine = !!(captain && captain.id === state.me.id);
+    var was = state.captainWas;
+    state.captainWas = view.role === "team" && state.me ? { team: view.team.id, mine: mine } : null;
+    if (mine && was && was.team === view.team.id && !was.mine) A.alerts.show(t("now_captain"), "info");
+  }
+
   function nameOf(team, playerId) {
     if (state.me && playerId === state.me.id) return t("you");
     for (var i = 0; i < team.members.length; i++) if (team.members[i].id === playerId) return team.members[i].name;
@@ -611,6 +622,7 @@
       lockedIn,
       answered ? null : el("p", { class: "hint", text: t("choose_hint") }),
       list,
+      answered ? null : el("p", { class: "hint team-rule", id: "team-rule", attrs: { "data-testid": "team-rule" }, text: t("team_rule") }),
       lockBox
     ]);
 
@@ -797,7 +809,7 @@
       el("p", { class: "locked-label", text: t("locked_in") }),
       el("p", { class: "locked-text", text: view.answer.text }),
       view.answer.why ? el("p", { class: "locked-why", text: "“" + view.answer.why + "”" }) : null,
-      view.answer.auto ? el("p", { class: "hint", text: t("locked_auto") }) : null,
+      view.answer.auto ? el("p", { class: "hint", text: t("locked_auto_open") }) : null,
       el("p", { class: "waiting" }, [el("span", { class: "pulse-dot", attrs: { "aria-hidden": "true" } }), t("locked_wait")])
     ]) : null;
     var node = el("div", { class: ["stack", "collecting", "is-open-card", answered ? "is-answered" : ""], id: "round", dataset: { round: round } }, [
@@ -807,6 +819,7 @@
       el("p", { class: "question", id: "question", text: card.question }),
       lockedIn,
       form,
+      answered ? null : el("p", { class: "hint team-rule", id: "team-rule", attrs: { "data-testid": "team-rule" }, text: t("team_rule_open") }),
       answered ? null : draftsBox
     ]);
     var lastDrafts = null;
@@ -928,7 +941,7 @@
           el("p", { class: "locked-label", text: t("locked_in") }),
           el("p", { class: "locked-text", text: chosen.text }),
           answer.why ? el("p", { class: "locked-why", text: "“" + answer.why + "”" }) : null,
-          answer.auto ? el("p", { class: "hint", text: t("locked_auto") }) : null
+          answer.auto ? el("p", { class: "hint", text: t(answer.text ? "locked_auto_open" : "locked_auto") }) : null
         ]) : el("p", { class: "notice", text: t("no_answer_team") }),
         el("p", { class: "waiting" }, [el("span", { class: "pulse-dot", attrs: { "aria-hidden": "true" } }), t("round_closed_hint")])
       ]),
@@ -1296,6 +1309,7 @@
           (view.role === "team" && state.me && view.picks && view.picks[state.me.id] === p.responseId))) {
         clearPendingPick(); // it arrived, or its round is over
       }
+      noteCaptain(state.view);
       render();
       tellMove(state.view);
       resendPick();
