@@ -135,10 +135,12 @@ class DeckProblem:
 
 
 class DeckError(ValueError):
-    """One or more deck files are invalid; ``problems`` lists every problem found."""
+    """One or more deck files are invalid; ``problems`` lists the problems found (a long list ends with a line
+    that counts the rest), ``total`` is how many there are."""
 
-    def __init__(self, problems: Iterable[DeckProblem]):
+    def __init__(self, problems: Iterable[DeckProblem], total: int | None = None):
         self.problems = list(problems)
+        self.total = len(self.problems) if total is None else total
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -495,14 +497,17 @@ def _check_plain(text: str, filename: str) -> None:
 
     libyaml reads a line ahead and stops at 1,000 levels of nesting with an error of its own, before the event
     that would have shown the depth; PyYAML's pure-Python parser has no such limit and does not recurse. So when
-    the C parser fails, the pure-Python one reads the file again: it finds the depth problem, or the syntax error
-    (in the words the problem reports), and stops there. Raise DeckError, or yaml.YAMLError for a syntax error."""
+    the C parser fails (other than with its depth error), the pure-Python one reads the file again: it finds the
+    depth problem, or the syntax error (in the words the problem reports), and stops there. Raise DeckError, or
+    yaml.YAMLError for a syntax error."""
     loader = _safe_loader()
     try:
         _check_events(yaml.parse(text, Loader=loader), filename)
-    except yaml.YAMLError:
+    except yaml.YAMLError as exc:
         if loader is yaml.SafeLoader:
             raise
+        if "nesting depth" in str(getattr(exc, "problem", "")):  # libyaml's own limit, in its words (0.2.5)
+            raise _too_deep(filename) from None  # what the slower reading below would find
         _check_events(yaml.parse(text, Loader=yaml.SafeLoader), filename)
         raise  # both parsers read the file but the C one refused it: report its error
 
@@ -583,7 +588,7 @@ def parse_deck(text: str, filename: str) -> Deck:
     except RecursionError:
         raise _too_deep(filename) from None
     if checker.found or deck is None:
-        raise DeckError(checker.report())
+        raise DeckError(checker.report(), checker.found)
     return deck
 
 

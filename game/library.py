@@ -47,11 +47,16 @@ class Conflict(Exception):
 
 
 class _Dumper(yaml.SafeDumper):
-    """Block style, with lists indented under their key as in the deck files."""
+    """Block style, with lists indented under their key as in the deck files, and no anchors or aliases (a deck
+    file may not have them): a value used twice is written out twice."""
 
     def increase_indent(self, flow: bool = False, indentless: bool = False):
         """Indent list items under their key."""
         return super().increase_indent(flow, False)
+
+    def ignore_aliases(self, data) -> bool:
+        """Never write an anchor or an alias."""
+        return True
 
 
 def _text(value: Text) -> dict:

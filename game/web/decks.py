@@ -344,13 +344,14 @@ def _summary(deck: Deck, builtin: bool) -> dict:
     }
 
 
-def _list_page(problems: list[DeckProblem] | None = None, status: int = 200, notice: str | None = None):
-    """The deck list, with the problems of a refused upload."""
+def _list_page(problems: list[DeckProblem] | None = None, status: int = 200, notice: str | None = None,
+               total: int | None = None):
+    """The deck list, with the problems of a refused upload (``total``: how many there are, listed or not)."""
     lib = library()
     decks = [_summary(d, d.id in lib.builtin) for d in lib.values()]
     rows = [{"file": p.file, "card": p.card, "field": p.field, "message": p.text(_)} for p in problems or []]
     return render_template("decks.html", decks=decks, problems=rows, csrf_token=csrf_token(),
-                           notice=notice or _notice()), status
+                           problem_count=len(rows) if total is None else total, notice=notice or _notice()), status
 
 
 def _notice() -> str | None:
@@ -391,7 +392,7 @@ def import_deck():
     try:
         deck = library().create(text, filename, replace=request.form.get("replace") == "on")
     except DeckError as exc:
-        return _list_page(exc.problems, 400)
+        return _list_page(exc.problems, 400, total=exc.total)
     return redirect(url_for("decks.deck_page", deck_id=deck.id, done="imported"), code=303)
 
 
@@ -510,7 +511,7 @@ def duplicate_deck(deck_id: str):
     try:
         deck = library().create(library().dump(data), f"{data['id']}.yaml")
     except DeckError as exc:
-        return _list_page(exc.problems, 400)
+        return _list_page(exc.problems, 400, total=exc.total)
     return redirect(url_for("decks.deck_page", deck_id=deck.id, done="duplicated"), code=303)
 
 
