@@ -14,6 +14,7 @@ from game.decks import parse_deck
 from game.library import DeckLibrary, deck_to_data, dump_deck
 
 from .conftest import LiveServer, create_live_workshop, create_workshop
+from .test_decks import parser  # noqa: F401 (a fixture: with libyaml, then with PyYAML's pure-Python parser)
 
 BUILTIN = "aandacht-basis"
 TOKEN = "deck-token"
@@ -508,6 +509,7 @@ def test_deck_problems_come_in_the_facilitators_language(client, app):
     assert field_errors(response.get_data(as_text=True))["title.en"] == ["must be non-empty text, not blank"]
 
 
+@pytest.mark.usefixtures("parser")
 def test_a_hostile_upload_is_refused_with_its_clear_problem_on_a_short_page(client, app):
     """1,001 nested [ (libyaml stops at 1,000; the pure-Python loader recursed until the server answered 500) and
     10,000 empty cards (70 KB: once an 11 MB page of 90,000 problems) are each one clear problem; a file with
