@@ -649,3 +649,55 @@ def test_phones_keep_getting_answers_while_bad_decks_are_uploaded(tmp_path):
             if client is not None:
                 client.disconnect()
         server.stop()
+
+
+def test_every_deck_text_is_read_and_written_through_the_librarys_offload(client, app, monkeypatch):
+    """The eventlet server gives the library an ``offload`` that runs in a worker thread (game.server); so the YAML
+    work of every page that reads or writes a deck must go through it, never on the request's own thread. Here
+    ``offload`` runs each job in a thread of its own, and the YAML loading and writing note where they ran."""
+    import game.decks
+    import game.library
+
+    lib, request_thread, ran = library(app), threading.current_thread(), []
+
+    def offload(function, *args):
+        box = []
+
+        def job():
+            try:
+                box.append((True, function(*args)))
+            except BaseException as exc:  # handed back to the caller, as eventlet's tpool does
+                box.append((False, exc))
+
+        worker = threading.Thread(target=job)
+        worker.start()
+        worker.join()
+        ok, value = box[0]
+        if not ok:
+            raise value
+        return value
+
+    def noting(name, original):
+        def wrapper(*args, **kwargs):
+            ran.append((name, threading.current_thread() is request_thread))
+            return original(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(lib, "offload", offload)
+    monkeypatch.setattr(game.decks, "_load", noting("read", game.decks._load))
+    monkeypatch.setattr(game.library, "dump_deck", noting("write", game.library.dump_deck))
+    deck_id = make_deck(client)
+    client.post(f"/decks/{deck_id}", data={"csrf_token": TOKEN, "version": version(app, deck_id),
+                                            "deck.title.nl": "Nieuw", "deck.title.en": "New",
+                                            "deck.description.nl": "D", "deck.description.en": "D"})
+    client.post(f"/decks/{deck_id}/cards/new", data={**card_form("second-card"), "version": version(app, deck_id)})
+    client.post(f"/decks/{deck_id}/cards/second-card/move", data={"csrf_token": TOKEN, "direction": "up",
+                                                                  "version": version(app, deck_id)})
+    client.post(f"/decks/{deck_id}/duplicate", data={"csrf_token": TOKEN})
+    client.post("/decks/preview", data={**card_form("draft"), "to": "phone:en:question"})
+    client.post("/decks/import", data={"csrf_token": TOKEN, "file": (_file("[" * 1001), "deep.yaml")},
+                content_type="multipart/form-data")
+    assert [c.id for c in library(app)[deck_id].cards] == ["second-card", "late-parcel"]
+    assert library(app)[deck_id].title.en == "New" and len(library(app)) == 3
+    assert {name for name, _here in ran} == {"read", "write"} and len(ran) >= 12
+    assert not [name for name, here in ran if here], ran
