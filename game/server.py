@@ -71,8 +71,8 @@ def worker_thread(limit: int = 1):
     calling green thread waits cooperatively, ``limit`` at a time.
 
     Reading a deck's YAML and checking it is CPU work during which no green thread yields: on the event loop, a
-    large deck (about 50 ms with libyaml, half a second without) would hold every phone of every workshop that
-    long. In a thread it holds the GIL only in turns (Python hands it over every 5 ms), so the loop keeps
+    large deck (a hundred milliseconds with libyaml, half a second without) would hold every phone of every workshop
+    that long. In a thread it holds the GIL only in turns (Python hands it over every 5 ms), so the loop keeps
     answering. One at a time, so that a burst of uploads queues up instead of adding threads that the loop must
     take turns with; uploads are rare, phones are many."""
     from eventlet import tpool
