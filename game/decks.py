@@ -33,6 +33,20 @@ CARD_LIMITS = {"title": 80, "situation": 700, "question": 200, "lesson": 360, "d
 NOTES_LIMIT = 600
 RESPONSE_LIMITS = {"text": 220, "feedback": 320}
 
+# What a file may hold at most. One pass over its YAML events checks these before anything is built from it, so
+# that no file, hostile or mistaken, makes reading it recursive or slow: the server's green threads do not yield
+# during this work, and while a deck is read no phone is answered.
+# - MAX_DEPTH: lists and mappings inside each other. A deck nests 6 deep (deck, cards, card, responses, response,
+#   key); PyYAML's loader recurses once per level (libyaml stops at 1,000, the pure-Python one at RecursionError).
+# - MAX_CARDS: a workshop plays 5-15 cards, a whole day about 40, which is also about what 200 KB of real cards
+#   holds; 100 leaves room for short cards, and a file of 10,000 empty ones (70 KB) is refused at card 101.
+# - MAX_NODES: values, lists and mappings; a card has about 150, so 100 full cards fit.
+# - MAX_PROBLEMS: problems listed; the rest are counted in one last line, so a refusal stays a short page.
+MAX_DEPTH = 12
+MAX_CARDS = 100
+MAX_NODES = 20_000
+MAX_PROBLEMS = 50
+
 DECK_FIELDS = ("id", "title", "description", "cards")
 CARD_FIELDS = ("id", "story", "sensitive", "title", "situation", "question", "lesson", "debrief")
 CARD_OPTIONAL = ("kind", "responses", "notes")  # responses: required on a choice card, absent on an open one
@@ -121,10 +135,12 @@ class DeckProblem:
 
 
 class DeckError(ValueError):
-    """One or more deck files are invalid; ``problems`` lists every problem found."""
+    """One or more deck files are invalid; ``problems`` lists the problems found (a long list ends with a line
+    that counts the rest), ``total`` is how many there are."""
 
-    def __init__(self, problems: Iterable[DeckProblem]):
+    def __init__(self, problems: Iterable[DeckProblem], total: int | None = None):
         self.problems = list(problems)
+        self.total = len(self.problems) if total is None else total
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -173,11 +189,28 @@ class _Checker:
     def __init__(self, filename: str):
         """Start with no problems for ``filename``."""
         self.file = filename
-        self.problems: list[DeckProblem] = []
+        self.problems: list[DeckProblem] = []  # the first MAX_PROBLEMS
+        self.found = 0  # every problem, listed or not
+
+    @property
+    def full(self) -> bool:
+        """Whether the next problem is only counted, not listed."""
+        return self.found >= MAX_PROBLEMS
 
     def add(self, card: str | None, path: Location, message: Msg) -> None:
-        """Record one problem at ``path`` inside ``card`` (or the deck when card is None)."""
-        self.problems.append(DeckProblem(self.file, card, _dotted(path) or None, message))
+        """Record one problem at ``path`` inside ``card`` (or the deck when card is None); past MAX_PROBLEMS it
+        is only counted."""
+        if not self.full:
+            self.problems.append(DeckProblem(self.file, card, _dotted(path) or None, message))
+        self.found += 1
+
+    def report(self) -> list[DeckProblem]:
+        """The problems listed, and a last line that counts the ones left out."""
+        left_out = self.found - len(self.problems)
+        if not left_out:
+            return self.problems
+        return [*self.problems, DeckProblem(self.file, None, None, N_(
+            "and {count} more problems, not listed here; fix the ones above first", count=left_out))]
 
     def mapping(self, data: Any, card: str | None, path: Location, required: tuple, optional: tuple = (),
                 unknown: str | None = None) -> bool:
@@ -189,6 +222,9 @@ class _Checker:
         allowed = (*required, *optional)
         for name in data:
             if name not in allowed:
+                if self.full:  # only counted: spare the hint's work (a file can have thousands of unknown keys)
+                    self.found += 1
+                    continue
                 close = difflib.get_close_matches(str(name), allowed, n=1)
                 hint = (N_("did you mean '{name}'?", name=close[0]) if close
                         else N_("allowed here: {fields}", fields=", ".join(allowed)))
@@ -203,7 +239,7 @@ class _Checker:
         if not isinstance(data, dict):
             self.add(card, path, N_("must be a text with nl and en (a mapping), not {got}", got=_kind(data)))
             return None
-        before = len(self.problems)
+        before = self.found
         self.mapping(data, card, path, LANGUAGES, unknown=N_("unknown language; a text has exactly nl and en"))
         values = {}
         for language in LANGUAGES:
@@ -221,7 +257,7 @@ class _Checker:
                 self.add(card, [*path, language], N_("is {length} characters long; the limit is {limit}",
                                                      length=len(value), limit=limit))
             values[language] = value
-        return Text(**values) if len(self.problems) == before and len(values) == len(LANGUAGES) else None
+        return Text(**values) if self.found == before and len(values) == len(LANGUAGES) else None
 
     def identifier(self, value: Any, card: str | None, path: Location, pattern: re.Pattern, example: str,
                    rule: Msg) -> str | None:
@@ -249,7 +285,7 @@ class _Checker:
         """Check a rubric key: the five dimensions as whole numbers 0-3, and an optional flag."""
         if not self.mapping(data, card, path, DIMENSIONS, KEY_OPTIONAL):
             return None
-        before = len(self.problems)
+        before = self.found
         points = {}
         for dimension in DIMENSIONS:
             if dimension not in data:
@@ -262,7 +298,7 @@ class _Checker:
                 continue
             points[dimension] = value
         flag = self.flag(data["flag"], card, [*path, "flag"]) if "flag" in data else False
-        if len(self.problems) > before or len(points) < len(DIMENSIONS):
+        if self.found > before or len(points) < len(DIMENSIONS):
             return None
         return RubricKey(**points, flag=bool(flag))
 
@@ -270,7 +306,7 @@ class _Checker:
         """Check one response; return it when valid."""
         if not self.mapping(data, card, path, RESPONSE_REQUIRED, RESPONSE_OPTIONAL):
             return None
-        before = len(self.problems)
+        before = self.found
         response_id = (self.identifier(data["id"], card, [*path, "id"], RESPONSE_ID, "a", RESPONSE_ID_RULE)
                        if "id" in data else None)
         best = self.flag(data["best"], card, [*path, "best"]) if "best" in data else False
@@ -278,7 +314,7 @@ class _Checker:
         key = self.key(data["key"], card, [*path, "key"]) if "key" in data else None
         feedback = (self.text(data["feedback"], card, [*path, "feedback"], RESPONSE_LIMITS["feedback"])
                     if "feedback" in data else None)
-        if len(self.problems) > before or None in (response_id, text, key, feedback, best):
+        if self.found > before or None in (response_id, text, key, feedback, best):
             return None
         return Response(id=response_id, text=text, key=key, feedback=feedback, best=best)
 
@@ -288,7 +324,7 @@ class _Checker:
             self.add(card, ["responses"], N_("must be a list of {min}-{max} responses, not {got}",
                                              min=MIN_RESPONSES, max=MAX_RESPONSES, got=_kind(data)))
             return None
-        before = len(self.problems)
+        before = self.found
         if not MIN_RESPONSES <= len(data) <= MAX_RESPONSES:
             self.add(card, ["responses"], N_("has {count} responses; a card needs {min} to {max}",
                                              count=len(data), min=MIN_RESPONSES, max=MAX_RESPONSES))
@@ -313,7 +349,7 @@ class _Checker:
                                              count=len(marked), labels=labels))
         if len(marked) == 1:
             self._best_scores_highest(parsed, marked[0], card)
-        if len(self.problems) > before or None in parsed:
+        if self.found > before or None in parsed:
             return None
         return tuple(parsed)
 
@@ -339,7 +375,7 @@ class _Checker:
         label = _card_label(data, index)
         if not self.mapping(data, label, [], CARD_FIELDS, CARD_OPTIONAL):
             return None
-        before = len(self.problems)
+        before = self.found
         kind = data.get("kind", "choice")
         if kind not in KINDS:
             self.add(label, ["kind"], N_("must be 'choice' (teams pick a response) or 'open' (teams write their "
@@ -364,7 +400,7 @@ class _Checker:
                 self.add(label, ["responses"], N_("is missing; a choice card needs {min} to {max} responses",
                                                   min=MIN_RESPONSES, max=MAX_RESPONSES))
         notes = self.text(data["notes"], label, ["notes"], NOTES_LIMIT) if "notes" in data else None
-        if len(self.problems) > before or None in (card_id, story, sensitive, responses, kind, *texts.values()):
+        if self.found > before or None in (card_id, story, sensitive, responses, kind, *texts.values()):
             return None
         return Card(id=card_id, story=story, sensitive=sensitive, responses=responses, kind=kind, notes=notes,
                     **texts)
@@ -401,17 +437,93 @@ class _Checker:
                         else:
                             seen[cid] = i
                 cards = [self.card(item, i) for i, item in enumerate(raw)]
-        if self.problems:
+        if self.found:
             return None
         return Deck(id=deck_id, cards=tuple(cards), **texts)
 
 
-def _duplicate_keys(text: str) -> list[tuple[Location, str, int]]:
-    """Find keys that appear twice in one YAML mapping (safe_load would silently keep the last)."""
+def _safe_loader() -> type:
+    """PyYAML's safe loader: the C one (libyaml) when PyYAML was built with it (about ten times faster), else the
+    pure-Python one. Both build the same values; looked up on each use, so a test can take the C one away."""
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _too_deep(filename: str) -> DeckError:
+    """The problem of a file that nests deeper than a deck can."""
+    return DeckError([DeckProblem(filename, None, None, N_("nests lists and mappings more than {max} deep; a deck "
+                                                           "needs 6", max=MAX_DEPTH))])
+
+
+def _check_events(events: Iterable[yaml.Event], filename: str) -> None:
+    """Refuse what no deck needs and a hostile file could use, reading YAML events as they come (nothing is built,
+    nothing recurses): anchors and aliases (a few lines of them expand into millions of nodes), nesting deeper than
+    MAX_DEPTH, more than MAX_CARDS cards or more than MAX_NODES nodes. Raise DeckError at the first one found."""
+    stack: list[list] = []  # per open list or mapping: [nodes in it so far, is a mapping, last key, is the cards]
+    nodes = 0
+    for event in events:
+        if isinstance(event, yaml.CollectionEndEvent):
+            stack.pop()
+            continue
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise DeckError([DeckProblem(filename, None, None, N_("uses YAML anchors or aliases (& or *); write "
+                                                                  "every card out in full"))])
+        if not isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
+            continue  # the stream's and the document's start and end
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise DeckError([DeckProblem(filename, None, None, N_(
+                "is too large: it holds more than {max} values, lists and mappings (a card has about 150)",
+                max=MAX_NODES))])
+        key = None  # the key this node is the value of, in the deck's own mapping
+        if stack:
+            parent = stack[-1]
+            parent[0] += 1
+            if parent[3] and parent[0] > MAX_CARDS:
+                raise DeckError([DeckProblem(filename, None, "cards", N_(
+                    "has more than {max} cards; a deck can have at most {max}", max=MAX_CARDS))])
+            if parent[1] and parent[0] % 2:  # a mapping's nodes alternate: key, value, key, value...
+                parent[2] = event.value if isinstance(event, yaml.ScalarEvent) else None
+            elif parent[1]:
+                key = parent[2]
+        if isinstance(event, yaml.CollectionStartEvent):
+            cards = len(stack) == 1 and key == "cards" and isinstance(event, yaml.SequenceStartEvent)
+            stack.append([0, isinstance(event, yaml.MappingStartEvent), None, cards])
+            if len(stack) > MAX_DEPTH:
+                raise _too_deep(filename)
+
+
+def _check_plain(text: str, filename: str) -> None:
+    """Check the file's shape (``_check_events``) before it is loaded, whichever parser PyYAML has.
+
+    libyaml reads a line ahead and stops at 1,000 levels of nesting with an error of its own, before the event
+    that would have shown the depth; PyYAML's pure-Python parser has no such limit and does not recurse. So when
+    the C parser fails (other than with its depth error), the pure-Python one reads the file again: it finds the
+    depth problem, or the syntax error (in the words the problem reports), and stops there. Raise DeckError, or
+    yaml.YAMLError for a syntax error."""
+    loader = _safe_loader()
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return []  # safe_load reports the syntax error
+        _check_events(yaml.parse(text, Loader=loader), filename)
+    except yaml.YAMLError as exc:
+        if loader is yaml.SafeLoader:
+            raise
+        if "nesting depth" in str(getattr(exc, "problem", "")):  # libyaml's own limit, in its words (0.2.5)
+            raise _too_deep(filename) from None  # what the slower reading below would find
+        _check_events(yaml.parse(text, Loader=yaml.SafeLoader), filename)
+        raise  # both parsers read the file but the C one refused it: report its error
+
+
+def _load(text: str) -> tuple[yaml.Node | None, Any]:
+    """The file's node tree (its keys keep their lines) and the values built from it, in one parse."""
+    loader = _safe_loader()(text)
+    try:
+        root = loader.get_single_node()
+        return root, (loader.construct_document(root) if root is not None else None)
+    finally:
+        loader.dispose()
+
+
+def _duplicate_keys(root: yaml.Node | None) -> list[tuple[Location, str, int]]:
+    """Find keys that appear twice in one YAML mapping (loading would silently keep the last)."""
     found: list[tuple[Location, str, int]] = []
 
     def walk(node: yaml.Node, path: Location) -> None:
@@ -441,30 +553,42 @@ def _locate(path: Location, data: Any) -> tuple[str | None, Location]:
     return None, path
 
 
+def _syntax_problem(exc: yaml.YAMLError, filename: str) -> DeckProblem:
+    """A YAML syntax error as a problem with its line and column."""
+    mark = getattr(exc, "problem_mark", None)
+    where = (N_("line {line}, column {column}", line=mark.line + 1, column=mark.column + 1)
+             if mark is not None else N_("an unknown line"))
+    detail = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
+    if context and context_mark is not None and mark is not None and context_mark.line != mark.line:
+        context = N_("{context} that starts at line {line}", context=context, line=context_mark.line + 1)
+    detail = N_("{detail} ({context})", detail=detail, context=context) if context else detail
+    return DeckProblem(filename, None, None, N_("YAML syntax error at {where}: {detail}", where=where, detail=detail))
+
+
 def parse_deck(text: str, filename: str) -> Deck:
-    """Parse and validate one deck from YAML ``text``; raise DeckError listing every problem."""
+    """Parse and validate one deck from YAML ``text``; raise DeckError listing its problems (the first
+    MAX_PROBLEMS, and how many more there are).
+
+    The file's shape is checked first (no anchors, depth, cards, size: ``_check_plain``), so the work that
+    follows is bounded by MAX_NODES whatever the file holds; a RecursionError, should one still happen, is the
+    file's problem too."""
     checker = _Checker(filename)
     try:
-        data = yaml.safe_load(text)
+        _check_plain(text, filename)
+        root, data = _load(text)
+        for path, name, line in _duplicate_keys(root):
+            card, inner = _locate(path, data)
+            checker.add(card, inner, N_("'{name}' appears twice in the same place (line {line}); YAML would "
+                                        "silently keep only the last one", name=name, line=line))
+        deck = checker.deck(data)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = (N_("line {line}, column {column}", line=mark.line + 1, column=mark.column + 1)
-                 if mark is not None else N_("an unknown line"))
-        detail = getattr(exc, "problem", None) or str(exc)
-        context = getattr(exc, "context", None)
-        context_mark = getattr(exc, "context_mark", None)
-        if context and context_mark is not None and mark is not None and context_mark.line != mark.line:
-            context = N_("{context} that starts at line {line}", context=context, line=context_mark.line + 1)
-        detail = N_("{detail} ({context})", detail=detail, context=context) if context else detail
-        raise DeckError([DeckProblem(filename, None, None, N_("YAML syntax error at {where}: {detail}", where=where,
-                                                              detail=detail))]) from None
-    for path, name, line in _duplicate_keys(text):
-        card, inner = _locate(path, data)
-        checker.add(card, inner, N_("'{name}' appears twice in the same place (line {line}); YAML would silently "
-                                    "keep only the last one", name=name, line=line))
-    deck = checker.deck(data)
-    if checker.problems or deck is None:
-        raise DeckError(checker.problems)
+        raise DeckError([_syntax_problem(exc, filename)]) from None
+    except RecursionError:
+        raise _too_deep(filename) from None
+    if checker.found or deck is None:
+        raise DeckError(checker.report(), checker.found)
     return deck
 
 

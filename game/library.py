@@ -6,16 +6,21 @@ pages and the service all ask it. Stored decks are read fresh from the database 
 question (only the id and version of each; a deck is parsed again only when its version
 moved), so every process sees the same decks. Every stored deck passes exactly the
 validation of a deck file (``game.decks.parse_deck``) before it is written.
+
+Reading and writing a deck's YAML is CPU work that takes from a few to a few hundred
+milliseconds (a large deck, PyYAML without libyaml). It runs through ``offload``: directly by
+default, in a worker thread on the eventlet server (``game.server``), so the green threads of
+every phone keep running meanwhile.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any
 
 import yaml
 
@@ -42,11 +47,16 @@ class Conflict(Exception):
 
 
 class _Dumper(yaml.SafeDumper):
-    """Block style, with lists indented under their key as in the deck files."""
+    """Block style, with lists indented under their key as in the deck files, and no anchors or aliases (a deck
+    file may not have them): a value used twice is written out twice."""
 
     def increase_indent(self, flow: bool = False, indentless: bool = False):
         """Indent list items under their key."""
         return super().increase_indent(flow, False)
+
+    def ignore_aliases(self, data) -> bool:
+        """Never write an anchor or an alias."""
+        return True
 
 
 def _text(value: Text) -> dict:
@@ -99,28 +109,9 @@ def dump_deck(data: dict) -> str:
                               default_flow_style=False)
 
 
-MAX_DEPTH = 12  # a deck nests 6 deep (deck, cards, card, responses, response, key); PyYAML's loader recurses
-
-
-def _plain_yaml(text: str, filename: str) -> None:
-    """Refuse what a deck never needs and a hostile file could use: anchors and aliases (a few lines of them
-    expand into millions of nodes) and deep nesting (the loader recurses)."""
-    depth = 0
-    try:
-        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # the C parser if built
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise DeckError([DeckProblem(filename, None, None, N_("uses YAML anchors or aliases (& or *); "
-                                                                      "write every card out in full"))])
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise DeckError([DeckProblem(filename, None, None, N_("nests lists and mappings more than "
-                                                                          "{max} deep; a deck needs 6",
-                                                                          max=MAX_DEPTH))])
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    except yaml.YAMLError:
-        return  # parse_deck reports the syntax error with its line
+def _run_here(function: Callable[..., Any], *args: Any) -> Any:
+    """Run ``function`` in the calling thread (the default ``offload``)."""
+    return function(*args)
 
 
 def slugify(title: str) -> str:
@@ -146,6 +137,8 @@ class DeckLibrary(Mapping):
         self.scenarios = Path(scenarios)
         self.store = store
         self.clock = clock
+        # runs the CPU work on a deck's text: offload(function, *args) returns its result or raises its exception
+        self.offload: Callable[..., Any] = _run_here
         self.builtin: dict[str, Deck] = {}
         self._files: dict[str, Path] = {}
         problems: list[DeckProblem] = []
@@ -183,7 +176,7 @@ class DeckLibrary(Mapping):
         stale = [k for k, v in stamps.items() if self._parsed.get(k, (None,))[0] != v]
         for row in self.store.deck_rows(stale) if stale else []:
             try:
-                deck = parse_deck(row.yaml, f"{row.id}.yaml")
+                deck = self.parse(row.yaml, f"{row.id}.yaml")
             except DeckError:  # cannot happen for text this library stored; never let one bad row hide the rest
                 with self._lock:
                     self._parsed.pop(row.id, None)
@@ -247,14 +240,21 @@ class DeckLibrary(Mapping):
 
     # --- changing stored decks ------------------------------------------------------------
 
+    def parse(self, text: str, filename: str) -> Deck:
+        """``parse_deck`` through ``offload``."""
+        return self.offload(parse_deck, text, filename)
+
+    def dump(self, data: dict) -> str:
+        """``dump_deck`` through ``offload``."""
+        return self.offload(dump_deck, data)
+
     def check(self, text: str, filename: str) -> Deck:
-        """Validate a deck's YAML text as a file and as a stored deck; raise DeckError with every problem."""
+        """Validate a deck's YAML text as a file and as a stored deck; raise DeckError with its problems."""
         if len(text) > MAX_DECK_CHARS:
             raise DeckError([DeckProblem(filename, None, None, N_("is {length} characters long; a deck can be at "
                                                                   "most {max}", length=len(text),
                                                                   max=MAX_DECK_CHARS))])
-        _plain_yaml(text, filename)
-        return parse_deck(text, filename)
+        return self.parse(text, filename)
 
     def create(self, text: str, filename: str, replace: bool = False) -> Deck:
         """Store a new deck from valid YAML text; with ``replace`` an own deck with the same id is overwritten.

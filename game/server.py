@@ -40,6 +40,8 @@ def serve(argv: list[str], mode: str) -> int:
     app = create_app({"ASYNC_MODE": mode})
     tune_gc(int(os.environ.get("AANDACHT_GC_THRESHOLD", "5000")))
     service = app.extensions["aandacht"]
+    if mode == "eventlet":
+        service.decks.offload = worker_thread()
     retention = app.config["RETENTION_DAYS"] * 86400
     cluster = service.publisher.cluster
     reload = 2.0 if cluster is not None else None  # several processes: pick up countdowns started elsewhere
@@ -60,6 +62,27 @@ def serve(argv: list[str], mode: str) -> int:
     else:
         socketio.run(app, host=args.host, port=args.port, log_output=False, allow_unsafe_werkzeug=True)
     return 0
+
+
+def worker_thread(limit: int = 1):
+    """An ``offload`` for the deck library: run a function in one of eventlet's OS threads (``tpool``) while the
+    calling green thread waits cooperatively, ``limit`` at a time.
+
+    Reading a deck's YAML and checking it is CPU work during which no green thread yields: on the event loop, a
+    large deck (a hundred milliseconds with libyaml, half a second without) would hold every phone of every workshop
+    that long. In a thread it holds the GIL only in turns (Python hands it over every 5 ms), so the loop keeps
+    answering. One at a time, so that a burst of uploads queues up instead of adding threads that the loop must
+    take turns with; uploads are rare, phones are many."""
+    from eventlet import tpool
+    from eventlet.semaphore import Semaphore
+
+    turns = Semaphore(limit)
+
+    def offload(function, *args):
+        with turns:
+            return tpool.execute(function, *args)
+
+    return offload
 
 
 def tune_gc(threshold: int) -> None:

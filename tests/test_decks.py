@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from game import decks as decks_module
 from game.decks import (
     DeckError,
     DeckProblem,
@@ -549,3 +550,120 @@ def test_a_problem_is_english_by_default_and_translated_where_it_is_shown():
              "a whole number ({value})": "een geheel getal ({value})"}
     assert problem.text(lambda s: dutch.get(s, s)) == "moet een tekst zijn, niet een geheel getal (3)"
     assert str(problem) == "d.yaml: title: " + problem.message
+
+
+# --- files no deck looks like: bounded work and one clear problem, whichever YAML parser is installed ---------
+
+
+@pytest.fixture(params=["libyaml", "pure-python"])
+def parser(request, monkeypatch):
+    """Run a test with PyYAML's C parser (libyaml, in PyPI's wheels), and again without it, as on a PyYAML built
+    without libyaml: the pure-Python parser then reads every file."""
+    if request.param == "libyaml":
+        if not getattr(yaml, "__with_libyaml__", False):
+            pytest.skip("this PyYAML was built without libyaml")
+    else:
+        monkeypatch.delattr(yaml, "CSafeLoader")
+    return request.param
+
+
+DEEP = {
+    "1,001 nested [": "[" * 1001,
+    "5,000 nested lists": "a: " + "[" * 5000 + "]" * 5000,
+    "2,000 nested mappings": "{a: " * 2000 + "}" * 2000,
+    "1,500 nested block lists": "- " * 1500 + "x\n",
+    "13 levels, indented": "".join("  " * i + "a:\n" for i in range(13)) + "  " * 13 + "x\n",
+}
+
+
+@pytest.mark.parametrize("text", DEEP.values(), ids=DEEP.keys())
+def test_deep_nesting_is_the_decks_clear_problem_whichever_parser_reads_it(parser, text):
+    """libyaml stops at 1,000 levels with an error of its own, the pure-Python loader recurses until RecursionError:
+    either way the file's problem is that it nests too deep."""
+    with pytest.raises(DeckError) as info:
+        parse_deck(text, FILE)
+    [problem] = info.value.problems
+    assert (problem.file, problem.card, problem.field) == (FILE, None, None)
+    assert problem.message == "nests lists and mappings more than 12 deep; a deck needs 6"
+
+
+def test_a_recursion_error_is_still_the_files_problem(monkeypatch):
+    """The last line of defence: were the depth check ever to let a file through, the loader's RecursionError is
+    the file's problem, not the server's."""
+    monkeypatch.delattr(yaml, "CSafeLoader")
+    monkeypatch.setattr(decks_module, "MAX_DEPTH", 100_000)
+    with pytest.raises(DeckError) as info:
+        parse_deck("a: " + "[" * 5000 + "]" * 5000, FILE)
+    assert "more than 100000 deep" in info.value.problems[0].message
+
+
+def test_syntax_errors_and_valid_decks_read_the_same_whichever_parser(parser):
+    assert parse_deck(dump(deck()), FILE) == parse_deck(dump(deck()), FILE.replace("test", "again"))
+    assert parse_deck(dump(deck()), FILE).cards[0].best_response().id == "b"
+    with pytest.raises(DeckError) as info:
+        parse_deck("id: test-deck\ncards:\n  - id: x\n    story: [unclosed\n    sensitive: false\n", FILE)
+    [problem] = info.value.problems
+    assert problem.message.startswith("YAML syntax error at line 5")
+    assert "that starts at line 4" in problem.message
+    with pytest.raises(DeckError) as info:
+        parse_deck("a: 1\n---\nb: 2\n", FILE)
+    assert "YAML syntax error at line 2" in info.value.problems[0].message
+
+
+def test_anchors_and_aliases_are_refused(parser):
+    with pytest.raises(DeckError) as info:
+        parse_deck("a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n", FILE)
+    [problem] = info.value.problems
+    assert "anchors or aliases" in problem.message
+
+
+def empty_cards(count: int) -> str:
+    """A deck file with ``count`` empty cards (``- {}``), as an upload of 70 KB can hold 10,000."""
+    return dump({**deck(), "cards": []}).replace("cards: []\n", "cards:\n" + "- {}\n" * count)
+
+
+def test_a_deck_of_more_cards_than_any_deck_has_is_one_problem_found_before_a_card_is_checked(parser):
+    with pytest.raises(DeckError) as info:
+        parse_deck(empty_cards(10_000), FILE)
+    [problem] = info.value.problems
+    assert (problem.card, problem.field) == (None, "cards")
+    assert problem.message == "has more than 100 cards; a deck can have at most 100"
+    data = deck()
+    data["cards"] = [card(f"card-{i}") for i in range(100)]
+    assert len(parse_deck(dump(data), FILE).cards) == 100
+    data["cards"].append(card("one-too-many"))
+    with pytest.raises(DeckError) as info:
+        parse_deck(dump(data), FILE)
+    assert [p.message for p in info.value.problems] == ["has more than 100 cards; a deck can have at most 100"]
+
+
+def test_a_file_larger_than_any_deck_is_refused_before_it_is_built(parser):
+    """30,000 empty responses on one card (90 KB): one problem, not 120,000."""
+    text = dump(deck()).replace("responses:\n", "responses: [" + "{}, " * 30_000 + "]\nx:\n", 1)
+    with pytest.raises(DeckError) as info:
+        parse_deck(text, FILE)
+    [problem] = info.value.problems
+    assert problem.message.startswith("is too large: it holds more than 20000 values, lists and mappings")
+
+
+def test_the_first_fifty_problems_are_listed_and_the_rest_counted(monkeypatch):
+    text = empty_cards(30)  # every empty card has 9 problems
+    with pytest.raises(DeckError) as capped:
+        parse_deck(text, FILE)
+    monkeypatch.setattr(decks_module, "MAX_PROBLEMS", 10_000)
+    with pytest.raises(DeckError) as every:
+        parse_deck(text, FILE)
+    listed, all_of_them = capped.value.problems, every.value.problems
+    assert len(all_of_them) == 30 * 9
+    assert len(listed) == 51 and listed[:50] == all_of_them[:50]
+    assert (listed[50].card, listed[50].field) == (None, None)
+    assert listed[50].message == "and 220 more problems, not listed here; fix the ones above first"
+
+
+def test_thousands_of_unknown_fields_are_counted_without_a_hint_each():
+    text = dump(deck()).replace("  lesson:", "".join(f"  field{i}: 0\n" for i in range(5000)) + "  lesson:", 1)
+    with pytest.raises(DeckError) as info:
+        parse_deck(text, FILE)
+    problems = info.value.problems
+    assert len(problems) == 51 and problems[0].message.startswith("unknown field")
+    assert problems[-1].message.startswith("and 4950 more problems")

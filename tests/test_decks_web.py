@@ -5,13 +5,16 @@ saved deck that a workshop is created from."""
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
+import requests
 
 from game.decks import parse_deck
 from game.library import DeckLibrary, deck_to_data, dump_deck
 
-from .conftest import create_workshop
+from .conftest import LiveServer, create_live_workshop, create_workshop
+from .test_decks import parser  # noqa: F401 (a fixture: with libyaml, then with PyYAML's pure-Python parser)
 
 BUILTIN = "aandacht-basis"
 TOKEN = "deck-token"
@@ -504,3 +507,197 @@ def test_deck_problems_come_in_the_facilitators_language(client, app):
     client.get("/decks?lang=en")
     response = client.post("/decks/new", data=deck_form(**{"title.en": ""}))
     assert field_errors(response.get_data(as_text=True))["title.en"] == ["must be non-empty text, not blank"]
+
+
+@pytest.mark.usefixtures("parser")
+def test_a_hostile_upload_is_refused_with_its_clear_problem_on_a_short_page(client, app):
+    """1,001 nested [ (libyaml stops at 1,000; the pure-Python loader recursed until the server answered 500) and
+    10,000 empty cards (70 KB: once an 11 MB page of 90,000 problems) are each one clear problem; a file with
+    hundreds of problems lists the first fifty and counts the rest."""
+    def upload(text: str):
+        return client.post("/decks/import", data={"csrf_token": TOKEN, "file": (_file(text), "deck.yaml")},
+                           content_type="multipart/form-data")
+
+    plain = len(client.get("/decks").data)
+    nested = upload("[" * 1001)
+    assert nested.status_code == 400
+    assert "nests lists and mappings more than 12 deep; a deck needs 6" in nested.get_data(as_text=True)
+    header = "id: deck-x\ntitle: {nl: a, en: b}\ndescription: {nl: a, en: b}\ncards:\n"
+    cards = upload(header + "- {}\n" * 10_000)
+    assert cards.status_code == 400
+    assert "has more than 100 cards; a deck can have at most 100" in cards.get_data(as_text=True)
+    many = upload(header + "- {}\n" * 30)
+    html = many.get_data(as_text=True)
+    rows = re.findall(r'<tr class="problem">', html)
+    assert many.status_code == 400 and len(rows) == 51
+    assert "Nothing was imported: 270 problems." in html
+    assert "and 220 more problems, not listed here; fix the ones above first" in html
+    assert all(len(r.data) < plain + 20_000 for r in (nested, cards, many))
+    assert list(library(app)) == [BUILTIN]
+
+
+WAIT = 60.0  # seconds to wait for an answer: a bound, not a speed check
+
+
+def heavy_bad_deck() -> str:
+    """The most work a deck file within every limit can ask of the server: 100 cards (about 14,000 values, lists
+    and mappings, 130 KB), each with a problem, so every card is built and checked before the upload is refused."""
+    import copy
+
+    from game.decks import default_scenarios_dir, load_deck
+
+    data = deck_to_data(load_deck(default_scenarios_dir() / f"{BUILTIN}.yaml"))
+
+    def short(value):
+        if isinstance(value, dict):
+            return {k: "tekst" if k in ("nl", "en") else short(v) for k, v in value.items()}
+        return [short(v) for v in value] if isinstance(value, list) else value
+
+    cards = [short(c) for c in data["cards"]]
+    data["cards"] = []
+    for i in range(100):
+        card = copy.deepcopy(cards[i % len(cards)])
+        card.update(id=f"card-{i}", story="not-a-story")
+        data["cards"].append(card)
+    return dump_deck(data)
+
+
+def post_upload(port: int, cookie: str, token: str, text: str, log: list) -> tuple[int, str]:
+    """Upload a deck file over a connection of its own, the whole request written at once; log "sent" when the
+    server has all of it and "answered" when the first bytes of its answer arrive. Return the status and the page."""
+    import socket
+
+    boundary = "deck-upload-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"deck.yaml\"\r\n"
+            f"Content-Type: application/yaml\r\n\r\n{text}\r\n--{boundary}--\r\n").encode()
+    head = (f"POST /decks/import HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as conn:
+        conn.sendall(head + body)
+        log.append("sent")
+        answer = conn.recv(65536)
+        log.append("answered")
+        while chunk := conn.recv(65536):
+            answer += chunk
+    status = int(answer.split(b" ", 2)[1])
+    return status, answer.split(b"\r\n\r\n", 1)[1].decode(errors="replace")
+
+
+@pytest.mark.server
+def test_phones_keep_getting_answers_while_bad_decks_are_uploaded(tmp_path):
+    """On the real server (eventlet): a phone asks again and again while a facilitator uploads bad decks one after
+    the other. Its question (a ``sync`` with a field the server does not know) is refused at once without the
+    database, so its answers count the turns of the event loop. Each upload is checked in a worker thread, so the
+    answers keep coming between the moment the server has the whole upload and the moment its answer arrives;
+    when the check ran on the event loop, none came then but for one racing the check's start and one its answer.
+    Counted, not timed: the heaviest deck within the limits takes many of the loop's turns to check, on any
+    machine."""
+    import socketio
+
+    server = LiveServer(tmp_path)
+    console = phone = None
+    try:
+        key = create_live_workshop(server.url, timeout=WAIT)
+        console = socketio.SimpleClient()
+        console.connect(server.url, auth={"role": "facilitator", "key": key}, transports=["websocket"],
+                        wait_timeout=WAIT)
+        event, view = console.receive(timeout=WAIT)
+        while event != "game_state":
+            event, view = console.receive(timeout=WAIT)
+        phone = socketio.SimpleClient()
+        phone.connect(server.url, auth={"role": "player", "code": view["workshop"]["code"], "token": None},
+                      transports=["websocket"], wait_timeout=WAIT)
+        with requests.Session() as http:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', http.get(server.url + "/decks").text).group(1)
+            cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
+        heavy, uploads, answered, log = heavy_bad_deck(), 6, [], []
+        done = threading.Event()
+
+        def ask() -> None:
+            while not done.is_set():
+                answer = phone.call("sync", {"probe": 1}, timeout=WAIT)
+                assert answer["error"]["code"] == "invalid", answer
+                log.append("phone")
+
+        asking = threading.Thread(target=ask)
+        asking.start()
+        try:
+            for _ in range(uploads):
+                answered.append(post_upload(server.port, cookie, token, heavy, log))
+            for text in ("[" * 1001, "cards:\n" + "- {}\n" * 10_000):  # the other two kinds, for their answers
+                answered.append(post_upload(server.port, cookie, token, text, []))
+        finally:
+            done.set()
+            asking.join(WAIT)
+        in_flight, during = False, []
+        for entry in log:
+            if entry == "sent":
+                in_flight, during = True, [*during, 0]
+            elif entry == "answered":
+                in_flight = False
+            elif in_flight:
+                during[-1] += 1
+        assert sum(during) > 2 * uploads, during  # holding the loop, at most 2: one racing its start, one its answer
+        assert [status for status, _page in answered] == [400] * (uploads + 2)
+        assert all("and 50 more problems" in page for _status, page in answered[:uploads])
+        assert "more than 12 deep" in answered[-2][1] and "more than 100 cards" in answered[-1][1]
+        assert phone.call("sync", {}, timeout=WAIT)["ok"]
+    finally:
+        for client in (phone, console):
+            if client is not None:
+                client.disconnect()
+        server.stop()
+
+
+def test_every_deck_text_is_read_and_written_through_the_librarys_offload(client, app, monkeypatch):
+    """The eventlet server gives the library an ``offload`` that runs in a worker thread (game.server); so the YAML
+    work of every page that reads or writes a deck must go through it, never on the request's own thread. Here
+    ``offload`` runs each job in a thread of its own, and the YAML loading and writing note where they ran."""
+    import game.decks
+    import game.library
+
+    lib, request_thread, ran = library(app), threading.current_thread(), []
+
+    def offload(function, *args):
+        box = []
+
+        def job():
+            try:
+                box.append((True, function(*args)))
+            except BaseException as exc:  # handed back to the caller, as eventlet's tpool does
+                box.append((False, exc))
+
+        worker = threading.Thread(target=job)
+        worker.start()
+        worker.join()
+        ok, value = box[0]
+        if not ok:
+            raise value
+        return value
+
+    def noting(name, original):
+        def wrapper(*args, **kwargs):
+            ran.append((name, threading.current_thread() is request_thread))
+            return original(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(lib, "offload", offload)
+    monkeypatch.setattr(game.decks, "_load", noting("read", game.decks._load))
+    monkeypatch.setattr(game.library, "dump_deck", noting("write", game.library.dump_deck))
+    deck_id = make_deck(client)
+    client.post(f"/decks/{deck_id}", data={"csrf_token": TOKEN, "version": version(app, deck_id),
+                                            "deck.title.nl": "Nieuw", "deck.title.en": "New",
+                                            "deck.description.nl": "D", "deck.description.en": "D"})
+    client.post(f"/decks/{deck_id}/cards/new", data={**card_form("second-card"), "version": version(app, deck_id)})
+    client.post(f"/decks/{deck_id}/cards/second-card/move", data={"csrf_token": TOKEN, "direction": "up",
+                                                                  "version": version(app, deck_id)})
+    client.post(f"/decks/{deck_id}/duplicate", data={"csrf_token": TOKEN})
+    client.post("/decks/preview", data={**card_form("draft"), "to": "phone:en:question"})
+    client.post("/decks/import", data={"csrf_token": TOKEN, "file": (_file("[" * 1001), "deep.yaml")},
+                content_type="multipart/form-data")
+    assert [c.id for c in library(app)[deck_id].cards] == ["second-card", "late-parcel"]
+    assert library(app)[deck_id].title.en == "New" and len(library(app)) == 3
+    assert {name for name, _here in ran} == {"read", "write"} and len(ran) >= 12
+    assert not [name for name, here in ran if here], ran

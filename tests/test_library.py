@@ -91,3 +91,11 @@ def test_new_ids_are_slugs_that_are_free(lib):
     lib.create(own_copy(lib, "front-office"), "f.yaml")
     assert lib.free_id("Front office") == "front-office-2"
     assert lib.free_id("Aandacht basis") == "aandacht-basis-2"
+
+
+def test_a_value_used_twice_is_written_out_twice_not_as_an_alias_a_deck_may_not_have():
+    title = {"nl": "Zelfde", "en": "Same"}
+    data = deck_to_data(load_decks(default_scenarios_dir())["aandacht-basis"])
+    data.update(title=title, description=title)
+    text = dump_deck(data)
+    assert "&" not in text.split("cards:")[0] and parse_deck(text, "same.yaml").description.en == "Same"

@@ -15,9 +15,9 @@ import re
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..decks import CARD_LIMITS, DECK_LIMITS, NOTES_LIMIT, RESPONSE_LIMITS, DeckError, DeckProblem, Msg, parse_deck
+from ..decks import CARD_LIMITS, DECK_LIMITS, NOTES_LIMIT, RESPONSE_LIMITS, DeckError, DeckProblem, Msg
 from ..engine.cards import DIMENSIONS, KINDS, MAX_POINTS, Card, Deck
-from ..library import Conflict, DeckInfo, DeckLibrary, card_to_data, deck_to_data, dump_deck, slugify
+from ..library import Conflict, DeckInfo, DeckLibrary, card_to_data, deck_to_data, slugify
 from .i18n import N_, current_language, texts_in
 from .pages import _csrf_ok, csrf_token
 
@@ -344,13 +344,14 @@ def _summary(deck: Deck, builtin: bool) -> dict:
     }
 
 
-def _list_page(problems: list[DeckProblem] | None = None, status: int = 200, notice: str | None = None):
-    """The deck list, with the problems of a refused upload."""
+def _list_page(problems: list[DeckProblem] | None = None, status: int = 200, notice: str | None = None,
+               total: int | None = None):
+    """The deck list, with the problems of a refused upload (``total``: how many there are, listed or not)."""
     lib = library()
     decks = [_summary(d, d.id in lib.builtin) for d in lib.values()]
     rows = [{"file": p.file, "card": p.card, "field": p.field, "message": p.text(_)} for p in problems or []]
     return render_template("decks.html", decks=decks, problems=rows, csrf_token=csrf_token(),
-                           notice=notice or _notice()), status
+                           problem_count=len(rows) if total is None else total, notice=notice or _notice()), status
 
 
 def _notice() -> str | None:
@@ -391,7 +392,7 @@ def import_deck():
     try:
         deck = library().create(text, filename, replace=request.form.get("replace") == "on")
     except DeckError as exc:
-        return _list_page(exc.problems, 400)
+        return _list_page(exc.problems, 400, total=exc.total)
     return redirect(url_for("decks.deck_page", deck_id=deck.id, done="imported"), code=303)
 
 
@@ -426,7 +427,7 @@ def create_deck():
         meta["id"] = library().free_id(meta["title"]["en"] or meta["title"]["nl"] or "deck")
     card, slots = card_from_form(request.form)
     _card_id(card, set())
-    text = dump_deck({**meta, "cards": [card]})
+    text = library().dump({**meta, "cards": [card]})
     try:
         deck = library().create(text, f"{meta['id']}.yaml")
     except DeckError as exc:
@@ -466,7 +467,7 @@ def _deck_page(info: DeckInfo, values: dict, errors: dict, general: list[str], s
 
 def _save(info: DeckInfo, data: dict, version: int) -> Deck:
     """Validate and store a changed own deck (raises DeckError or Conflict)."""
-    return library().update(info.deck.id, dump_deck(data), version)
+    return library().update(info.deck.id, library().dump(data), version)
 
 
 @bp.post("/decks/<deck_id>")
@@ -508,9 +509,9 @@ def duplicate_deck(deck_id: str):
     data["id"] = library().free_id(f"{deck_id}-copy")
     data["title"] = {"nl": _suffix(info.deck.title.nl, " (kopie)"), "en": _suffix(info.deck.title.en, " (copy)")}
     try:
-        deck = library().create(dump_deck(data), f"{data['id']}.yaml")
+        deck = library().create(library().dump(data), f"{data['id']}.yaml")
     except DeckError as exc:
-        return _list_page(exc.problems, 400)
+        return _list_page(exc.problems, 400, total=exc.total)
     return redirect(url_for("decks.deck_page", deck_id=deck.id, done="duplicated"), code=303)
 
 
@@ -673,7 +674,7 @@ def preview_draft():
     title = {lang: meta["title"][lang] or "Aandacht" for lang in ("nl", "en")}
     data = {"id": "preview", "title": title, "description": title, "cards": [card]}
     try:
-        deck = parse_deck(dump_deck(data), "preview")
+        deck = library().parse(library().dump(data), "preview")
     except DeckError as exc:
         errors, general = sort_problems(exc.problems, _card_labels(card, 0), slots)
         problems = [f"{field_label(name)}: {'; '.join(messages)}" for name, messages in errors.items()]
