@@ -91,6 +91,8 @@ case "${1:-}" in
     setup_translations
     setup_chromium
     setup_nginx
+    say "lint: ruff check (the rules are in pyproject.toml)"
+    "$VENV/bin/ruff" check .
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
   cluster)

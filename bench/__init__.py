@@ -1,1 +1,2 @@
-"""The benchmark: bench/run.py drives the real server and bench/bare_server.py with bench/loadgen.mjs (README: Benchmark)."""
+"""The benchmark: bench/run.py drives the real server and bench/bare_server.py with bench/loadgen.mjs
+(README: Benchmark)."""

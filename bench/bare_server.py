@@ -69,7 +69,8 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS bench_rounds (run VARCHAR(32), idx INTEGER, card_id VARCHAR(64), "
     "phase VARCHAR(16), PRIMARY KEY (run, idx))",
     "CREATE TABLE IF NOT EXISTS bench_picks (run VARCHAR(32), round INTEGER, player_id VARCHAR(32), "
-    "team_id VARCHAR(32), response_id VARCHAR(8), pick_id VARCHAR(64), seq BIGINT, PRIMARY KEY (run, round, player_id))",
+    "team_id VARCHAR(32), response_id VARCHAR(8), pick_id VARCHAR(64), seq BIGINT,"
+    " PRIMARY KEY (run, round, player_id))",
 ]
 
 
@@ -149,7 +150,9 @@ def create(args) -> tuple[Flask, SocketIO]:
             join_room(role)
         else:
             raise ConnectionRefusedError("refused", {"code": "bad_key", "message": "refused"})
-        socketio.emit("game_state", {"role": role, "workshop": {"code": code, "round": -1, "phase": "lobby"}}, to=request.sid)
+        socketio.emit(
+            "game_state", {"role": role, "workshop": {"code": code, "round": -1, "phase": "lobby"}}, to=request.sid
+        )
 
     @socketio.on("disconnect")
     def disconnect(reason=None):
@@ -225,11 +228,17 @@ def create(args) -> tuple[Flask, SocketIO]:
             ):
                 members.setdefault(team_id, []).append(name)
         for team_id, name in teams:
-            socketio.emit("game_state", team_view(index, team_id, name, members.get(team_id, []), {}), to=f"team:{team_id}")
+            socketio.emit(
+                "game_state", team_view(index, team_id, name, members.get(team_id, []), {}), to=f"team:{team_id}"
+            )
         for role in ("facilitator", "screen"):
             socketio.emit(
                 "game_state",
-                {"role": role, "workshop": {"code": code, "round": index, "phase": "collecting"}, "card": card_view(index, "")},
+                {
+                    "role": role,
+                    "workshop": {"code": code, "round": index, "phase": "collecting"},
+                    "card": card_view(index, ""),
+                },
                 to=role,
             )
         return {"ok": True}
@@ -258,7 +267,10 @@ def create(args) -> tuple[Flask, SocketIO]:
             )
             picks = dict(
                 db.execute(
-                    text("SELECT player_id, response_id FROM bench_picks WHERE run = :run AND round = :round AND team_id = :team"),
+                    text(
+                        "SELECT player_id, response_id FROM bench_picks"
+                        " WHERE run = :run AND round = :round AND team_id = :team"
+                    ),
                     {"run": run, "round": index, "team": team_id},
                 ).all()
             )
@@ -270,7 +282,11 @@ def create(args) -> tuple[Flask, SocketIO]:
 
     def set_phase(phase: str):
         def handler(payload):
-            write("UPDATE bench_rounds SET phase = :phase WHERE run = :run AND idx = :idx", phase=phase, idx=int(payload["round"]))
+            write(
+                "UPDATE bench_rounds SET phase = :phase WHERE run = :run AND idx = :idx",
+                phase=phase,
+                idx=int(payload["round"]),
+            )
             return {"ok": True}
 
         return handler
@@ -295,7 +311,7 @@ def main() -> int:
     parser.add_argument("--backlog", type=int, default=2048)
     args = parser.parse_args()
     raise_open_files_limit()
-    app, socketio = create(args)
+    app, _socketio = create(args)
     print(f"bare server on http://{args.host}:{args.port}/", flush=True)
     serve_eventlet(app, args.host, args.port, args.max_connections, args.backlog)  # the game's listener settings
     return 0

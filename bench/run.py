@@ -249,7 +249,8 @@ class Workers:
                     pass
         try:
             byes = self.collect("bye", 15)
-            summary = {"connected_at_end": sum(b["connected"] for b in byes), "disconnects": sum(b["disconnects"] for b in byes)}
+            summary = {"connected_at_end": sum(b["connected"] for b in byes),
+                       "disconnects": sum(b["disconnects"] for b in byes)}
         except RuntimeError as error:
             summary = {"error": str(error)}
         for proc in self.procs:
@@ -353,8 +354,19 @@ class Profiler:
                 (
                     path,
                     subprocess.Popen(
-                        [str(exe), "record", "--pid", str(pid), "--format", "raw", "--rate", "200", "--nonblocking",
-                         "--output", str(path)],
+                        [
+                            str(exe),
+                            "record",
+                            "--pid",
+                            str(pid),
+                            "--format",
+                            "raw",
+                            "--rate",
+                            "200",
+                            "--nonblocking",
+                            "--output",
+                            str(path),
+                        ],
                         stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL,
                     ),
@@ -389,7 +401,9 @@ def summarise_stacks(path: Path, top: int = 25) -> dict:
         own[frames[-1]] += n
         for frame in set(frames):
             inclusive[frame] += n
-    share = lambda c: [{"function": f, "samples": n, "percent": round(100 * n / total, 1)} for f, n in c.most_common(top)]  # noqa: E731
+    def share(c):
+        return [{"function": f, "samples": n, "percent": round(100 * n / total, 1)} for f, n in c.most_common(top)]
+
     return {"samples": total, "self": share(own), "inclusive": share(inclusive)}
 
 
@@ -428,7 +442,8 @@ def count_committed(kind: str, database_url: str, code: str, round_index: int) -
     try:
         with engine.connect() as db:
             if kind == "game":
-                sql = "SELECT count(*) FROM picks p JOIN workshops w ON w.id = p.workshop_id WHERE w.code = :code AND p.round = :r"
+                sql = ("SELECT count(*) FROM picks p JOIN workshops w ON w.id = p.workshop_id"
+                       " WHERE w.code = :code AND p.round = :r")
             else:
                 sql = "SELECT count(*) FROM bench_picks WHERE run = :code AND round = :r"
             return int(db.execute(text(sql), {"code": code, "r": round_index}).scalar())
@@ -474,8 +489,10 @@ def run_target(kind: str, args, stamp: str) -> dict:
             say(f"{kind}: {args.phones} phones join")
             workers.send({"cmd": "join"})
             joined = workers.collect("joined", args.timeout * 4)
-            say(f"{kind}: joined {sum(j['ok'] for j in joined)}, failed {sum(j['failed'] for j in joined)} "
-                f"{dict(sum((Counter(j['errors']) for j in joined), Counter())) or ''}")
+            say(
+                f"{kind}: joined {sum(j['ok'] for j in joined)}, failed {sum(j['failed'] for j in joined)} "
+                f"{dict(sum((Counter(j['errors']) for j in joined), Counter())) or ''}"
+            )
             ended = max(j["ended"] for j in joined) / 1000
             ok = sum(j["ok"] for j in joined)
             settled = None
@@ -531,7 +548,8 @@ def run_target(kind: str, args, stamp: str) -> dict:
                 committed = count_committed(kind, database_url, code, r)
                 shown = None
                 if kind == "game":
-                    every_pick = lambda v: sum(len(t["picks"]) for t in v.get("teams", [])) >= len(acks)  # noqa: E731
+                    want = len(acks)
+                    every_pick = lambda v, want=want: sum(len(t["picks"]) for t in v.get("teams", [])) >= want  # noqa: E731
                     at = console.wait(every_pick, args.timeout)
                     shown = (at - started) if at else None
                 rounds.append(
@@ -604,7 +622,8 @@ def figures(r: dict) -> dict[str, float | None]:
         "card broadcast, all have it (ms)": _ms(r["card_s"]["max"]),
         "picks: all acknowledged (s, worst round)": max(all_acked) if all_acked else None,
         "picks: all acknowledged (s, mean)": sum(all_acked) / len(all_acked) if all_acked else None,
-        "picks acknowledged / committed": f"{sum(x['picks_acked'] for x in rounds)} / {sum(x['picks_committed'] for x in rounds)}",
+        "picks acknowledged / committed": (f"{sum(x['picks_acked'] for x in rounds)} / "
+                                           f"{sum(x['picks_committed'] for x in rounds)}"),
         "picks shown on console (s, worst round)": max(
             (x["picks_on_console_s"] for x in rounds if x["picks_on_console_s"] is not None), default=None
         ),
@@ -629,7 +648,9 @@ def table(results: dict[str, dict]) -> tuple[str, dict]:
     b = figures(bare) if bare else {}
     lines = [f"{'':44} {'game':>12} {'bare':>12} {'ratio':>8}"]
     ratios = {}
-    fmt = lambda v: "-" if v is None else (v if isinstance(v, str) else f"{v:,.1f}" if isinstance(v, float) else f"{v:,}")  # noqa: E731
+    def fmt(v):
+        return "-" if v is None else (v if isinstance(v, str) else f"{v:,.1f}" if isinstance(v, float) else f"{v:,}")
+
     for name in rows:
         gv, bv = g.get(name), b.get(name)
         ratio = None
@@ -647,23 +668,42 @@ def verdicts(results: dict, ratios: dict) -> list[str]:
         return []
     f = figures(game)
     out = []
-    out.append(f"all {game['join']['phones']} phones join without failure: {'met' if f['phones failed'] == 0 and f['phones joined'] == game['join']['phones'] else 'NOT met'} ({f['phones failed']} failed)")
+    phones = game["join"]["phones"]
+    met = f["phones failed"] == 0 and f["phones joined"] == phones
+    out.append(f"all {phones} phones join without failure: {verdict(met)} ({f['phones failed']} failed)")
     r = ratios["card broadcast p99 (ms)"]
-    out.append(f"card broadcast p99 within {TARGETS['card_p99_ratio']}x bare: {'met' if r is not None and r <= TARGETS['card_p99_ratio'] else 'NOT met'} ({r and f'{r:.2f}x'})")
+    met = r is not None and r <= TARGETS["card_p99_ratio"]
+    out.append(f"card broadcast p99 within {TARGETS['card_p99_ratio']}x bare: {verdict(met)} ({r and f'{r:.2f}x'})")
     r = ratios["picks: all acknowledged (s, worst round)"]
     committed = all(x["picks_committed"] == x["picks_acked"] == game["join"]["ok"] for x in game["rounds"])
-    out.append(f"all picks acknowledged and committed within {TARGETS['picks_ratio']}x bare: {'met' if committed and r is not None and r <= TARGETS['picks_ratio'] else 'NOT met'} ({r and f'{r:.2f}x'}, every pick committed: {committed})")
+    met = committed and r is not None and r <= TARGETS["picks_ratio"]
+    out.append(f"all picks acknowledged and committed within {TARGETS['picks_ratio']}x bare: {verdict(met)} "
+               f"({r and f'{r:.2f}x'}, every pick committed: {committed})")
     # resident memory per phone while the phones stay connected: after the rounds (the join burst's freed
     # messages are given back to the system within seconds, see game/server.py MemoryTrimmer); both are shown
     kb, burst = f["RSS per phone, at rest after the rounds (KB)"], f["RSS per phone, 1 s after the join (KB)"]
     kb = burst if kb is None else kb
-    out.append(f"at most {TARGETS['rss_per_phone_kb']:.0f} KB resident per phone: {'met' if kb <= TARGETS['rss_per_phone_kb'] else 'NOT met'} ({kb:.1f} KB at rest after the rounds, phones connected; {burst:.1f} KB 1 s after the join burst)")
+    out.append(f"at most {TARGETS['rss_per_phone_kb']:.0f} KB resident per phone: "
+               f"{verdict(kb <= TARGETS['rss_per_phone_kb'])} ({kb:.1f} KB at rest after the rounds, phones connected; "
+               f"{burst:.1f} KB 1 s after the join burst)")
     return out
+
+
+def verdict(met: bool) -> str:
+    """How a target reads in the summary."""
+    return "met" if met else "NOT met"
 
 
 def machine() -> dict:
     """What the figures were measured on."""
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
     return {
         "cpus": os.cpu_count(),
@@ -680,19 +720,34 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--phones", type=int, default=1000, help="simulated phones (default 1000)")
     parser.add_argument("--team-size", type=int, default=5, help="players per team; phones form teams of this size")
     parser.add_argument("--rounds", type=int, default=3, help="cards dealt, each followed by every phone's pick")
-    parser.add_argument("--workers", type=int, default=0, help="Node load-generator processes (default: 1 per 500 phones)")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="Node load-generator processes (default: 1 per 500 phones)"
+    )
     parser.add_argument("--processes", type=int, default=1, help="server processes per target (phones spread, sticky)")
-    parser.add_argument("--database-url", default=None, help="passed to the servers (default: a fresh SQLite file each)")
+    parser.add_argument(
+        "--database-url", default=None, help="passed to the servers (default: a fresh SQLite file each)"
+    )
     parser.add_argument("--message-queue", default=None, help="a Redis URL for the servers' Socket.IO message queue")
     parser.add_argument("--targets", default="bare,game", help="which servers to measure, in order (default bare,game)")
     parser.add_argument("--ramp", type=float, default=0.0, help="spread the phones' arrivals over this many seconds")
-    parser.add_argument("--transport", choices=("websocket", "polling"), default="websocket",
-                        help="websocket only (default), or polling first then upgrade like a browser")
-    parser.add_argument("--no-deflate-offer", action="store_true",
-                        help="phones do not offer permessage-deflate (browsers do): the servers' memory without it")
+    parser.add_argument(
+        "--transport",
+        choices=("websocket", "polling"),
+        default="websocket",
+        help="websocket only (default), or polling first then upgrade like a browser",
+    )
+    parser.add_argument(
+        "--no-deflate-offer",
+        action="store_true",
+        help="phones do not offer permessage-deflate (browsers do): the servers' memory without it",
+    )
     parser.add_argument("--timeout", type=float, default=120.0, help="bound in seconds on each step of a phone")
-    parser.add_argument("--settle", type=float, default=6.0,
-                        help="seconds at rest after the last round before the memory is read (phones connected)")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=6.0,
+        help="seconds at rest after the last round before the memory is read (phones connected)",
+    )
     parser.add_argument("--profile", action="store_true", help="sample the game server with py-spy")
     parser.add_argument("--out", default=str(RESULTS), help="where the JSON goes (default bench-results/)")
     args = parser.parse_args(argv)

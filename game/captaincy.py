@@ -18,8 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .engine import GameError, Phase, State
-from .engine import commands as c
+from .engine import GameError, Phase, State, commands as c
 from .engine.state import SYSTEM
 
 if TYPE_CHECKING:

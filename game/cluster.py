@@ -25,7 +25,7 @@ import logging
 import threading
 import time
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 import redis
 
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 class _Reconnected:
     """Runs a PubSub's own re-subscription on a new connection, and tells the cluster it may have missed messages."""
 
-    def __init__(self, cluster: "Cluster", pubsub):
+    def __init__(self, cluster: Cluster, pubsub):
         self.cluster = cluster
         self.pubsub = pubsub
 

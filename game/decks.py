@@ -12,9 +12,10 @@ import difflib
 import os
 import re
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import yaml
 
@@ -68,7 +69,7 @@ class Msg:
     it); a parameter may be a Msg itself (a value's description, a rule, a hint), translated the same way.
     The engine and the command line use the English; the web pages pass Flask-Babel's ``gettext``."""
 
-    __slots__ = ("template", "params")
+    __slots__ = ("params", "template")
 
     def __init__(self, template: str, params: dict[str, Any]):
         self.template = template
@@ -92,7 +93,7 @@ class Msg:
         return hash(self.template)
 
 
-def N_(template: str, **params: Any) -> Msg:  # noqa: N802 (the name gettext tools look for)
+def N_(template: str, **params: Any) -> Msg:
     """Mark ``template`` for the message catalog and fill it with ``params`` when it is rendered."""
     return Msg(template, params)
 
@@ -124,7 +125,8 @@ class DeckProblem:
         """E.g. ``scenarios/x.yaml: card 'spilled-tea': responses[2].key.ease: must be ...``."""
         parts = [self.file]
         if self.card is not None:
-            parts.append(self.card if self.card.startswith("cards[") else N_("card '{id}'", id=self.card).render(translate))
+            own = self.card.startswith("cards[")
+            parts.append(self.card if own else N_("card '{id}'", id=self.card).render(translate))
         if self.field:
             parts.append(self.field)
         parts.append(self.text(translate))

@@ -117,7 +117,7 @@ def run(argv: list[str]) -> int:
     logs = {}
 
     def start(port: int) -> None:
-        logs[port] = open(run_dir / f"app-{port}.log", "ab")
+        logs[port] = open(run_dir / f"app-{port}.log", "ab")  # noqa: SIM115 (open for the process's whole life)
         procs[port] = subprocess.Popen(
             [sys.executable, "-m", "game", "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env, cwd=REPO, stdout=logs[port], stderr=subprocess.STDOUT,

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from .engine import State, Views
 from .engine.state import Player, Removed
@@ -64,7 +64,7 @@ class Snapshot:
     removed: Mapping[str, Removed] = field(default_factory=dict)  # player id -> removed, not allowed back
 
     @classmethod
-    def of(cls, state: State, views: Views, version: int | None) -> "Snapshot":
+    def of(cls, state: State, views: Views, version: int | None) -> Snapshot:
         return cls(state.workshop.id, version, views, state.players, state.removed)
 
 

@@ -14,8 +14,8 @@ import secrets
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .captaincy import CaptainWatch
 from .engine import (
@@ -28,8 +28,8 @@ from .engine import (
     Workshop,
     apply,
     build_views,
+    commands as c,
 )
-from .engine import commands as c
 from .engine.state import FACILITATOR, SYSTEM, Role
 from .publish import Snapshot
 from .store import StorageUnavailable, Store, storage_failure
@@ -85,7 +85,7 @@ class _Unchanged(Exception):
 class _Queued:
     """A command waiting for its turn in ``Service.execute``, and then its outcome."""
 
-    __slots__ = ("actor", "command", "tokens", "done", "lead", "finished", "state", "error")
+    __slots__ = ("actor", "command", "done", "error", "finished", "lead", "state", "tokens")
 
     def __init__(self, actor: Actor, command: c.Command, tokens: dict[str, str] | None):
         self.actor, self.command, self.tokens = actor, command, tokens
@@ -325,7 +325,7 @@ class Service:
             if item.finished:
                 return item.outcome()
 
-    def _run(self, workshop_id: str, batch: list["_Queued"]) -> None:
+    def _run(self, workshop_id: str, batch: list[_Queued]) -> None:
         """Apply a batch of commands in order and commit them as one new version; give each its outcome.
 
         When the database cannot store them (a full disk, a lost connection: ``storage_failure``) nothing of them
@@ -348,7 +348,7 @@ class Service:
             if not isinstance(error, Exception):
                 raise
 
-    def _run_locked(self, workshop_id: str, batch: list["_Queued"]) -> None:
+    def _run_locked(self, workshop_id: str, batch: list[_Queued]) -> None:
         for attempt in range(CATCH_UP_TRIES + 1):
             results: list = []
             try:

@@ -11,11 +11,10 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import (
     JSON,
@@ -216,7 +215,8 @@ _BY_CODE = select(WorkshopRow.id).where(WorkshopRow.code == bindparam("code"))
 _VERSION = select(WorkshopRow.version).where(WorkshopRow.id == bindparam("wid"))
 _TOKEN_OWNER = select(PlayerRow.workshop_id, PlayerRow.id).where(PlayerRow.token_hash == bindparam("token_hash"))
 _JOIN_BASE = select(WorkshopRow.join_base).where(WorkshopRow.id == bindparam("wid"))
-_BY_TOKEN = select(PlayerRow.id).where(PlayerRow.token_hash == bindparam("token_hash"), PlayerRow.workshop_id == bindparam("wid"))
+_BY_TOKEN = select(PlayerRow.id).where(PlayerRow.token_hash == bindparam("token_hash"),
+                                      PlayerRow.workshop_id == bindparam("wid"))
 
 
 class VersionConflict(Exception):
@@ -326,9 +326,8 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session whose work is committed at the end, or rolled back on error."""
-        with self.sessions() as session:
-            with session.begin():
-                yield session
+        with self.sessions() as session, session.begin():
+            yield session
 
     # --- creating and finding ------------------------------------------------
 
@@ -616,7 +615,7 @@ def _sync(session: Session, model, old, new, wid: str, key_columns: tuple[str, .
     gone = old.keys() - new.keys() if len(old) + len(inserts) != len(new) else ()
     for key in gone:
         parts = key if isinstance(key, tuple) else (key,)
-        where = [table.c.workshop_id == wid] + [table.c[k] == v for k, v in zip(key_columns, parts)]
+        where = [table.c.workshop_id == wid] + [table.c[k] == v for k, v in zip(key_columns, parts, strict=True)]
         session.execute(delete(table).where(*where))
 
 

@@ -45,7 +45,7 @@ class WordFilter:
                 self.words.add(_STRETCH.sub(r"\1", entry))
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike | None = None) -> "WordFilter":
+    def from_file(cls, path: str | os.PathLike | None = None) -> WordFilter:
         """Load a list: the given file, AANDACHT_BLOCKED_WORDS, or ours."""
         path = path or os.environ.get("AANDACHT_BLOCKED_WORDS") or DEFAULT_LIST
         return cls(Path(path).read_text(encoding="utf-8").splitlines())

@@ -9,7 +9,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from flask import Flask
 
 from game.web import assets as assets_module
@@ -142,7 +141,8 @@ def test_a_page_fetches_its_style_sheet_and_one_bundle_of_its_scripts(app, clien
         body = gzip.decompress(bundle.data)
         *shared, own = PAGE_SCRIPTS[page]
         parts = [SOCKET_IO_CLIENT, *(REPO / "static" / "js" / name for name in shared)]
-        pieces = [assets.get(p).body for p in parts] + [catalogs.get(page).body, assets.get(REPO / "static/js" / own).body]
+        pieces = [assets.get(p).body for p in parts]
+        pieces += [catalogs.get(page).body, assets.get(REPO / "static/js" / own).body]
         starts = [body.find(piece.split(b"//# sourceMappingURL=")[0].strip()) for piece in pieces]
         assert -1 not in starts and starts == sorted(starts), (page, starts)  # every part, in order
         assert b"sourceMappingURL" not in body  # the client's map is not served

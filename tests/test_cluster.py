@@ -242,7 +242,7 @@ def test_the_console_sees_phones_on_every_process_and_a_killed_process_s_phones_
     code = console.state()["workshop"]["code"]
     ann, ann_id = cluster.phone(cluster.b, code, "Ann")
     bob, bob_id = cluster.phone(cluster.b, code, "Bob")
-    carl, carl_id = cluster.phone(cluster.a, code, "Carl")
+    _carl, carl_id = cluster.phone(cluster.a, code, "Carl")
 
     console.online(lambda p: {ann_id, bob_id, carl_id} <= set(p["online"]))
 
@@ -358,11 +358,11 @@ def test_concurrent_commands_on_both_processes_are_neither_lost_nor_doubled(clus
     for console in (console_a, console_b):
         console.state(lambda v: console_picks(v) == expected)
     for name in names:
-        peer, player_id = phones[name]
+        peer, _player_id = phones[name]
         team_id = peer.state()["team"]["id"]
         mates = {pid: r for pid, r in expected.items() if pid in {p.id for p in players if p.team_id == team_id}}
         assert len(mates) == len(names) // 2
-        peer.state(lambda v: v["picks"] == mates)
+        peer.state(lambda v, mates=mates: v["picks"] == mates)
 
 
 # --- 5. a countdown outlives the process it was started on ---------------------------------------------------
@@ -373,7 +373,7 @@ def test_a_timer_started_on_a_killed_process_still_locks_the_round(cluster, data
     key = create_workshop(cluster.a.url, title="Countdown", timer=0)
     console = cluster.console(cluster.a, key, "console on A")
     code = console.state()["workshop"]["code"]
-    ann, ann_id = cluster.phone(cluster.b, code, "Ann")
+    ann, _ann_id = cluster.phone(cluster.b, code, "Ann")
     ann.ok("create_team", {"name": "Red"})
     console.ok("deal_card", {"round": 0})
     ann.state(in_round(0))

@@ -11,8 +11,7 @@ import pytest
 
 from game import db
 from game.decks import default_scenarios_dir, load_decks
-from game.engine import GameError, Settings
-from game.engine import commands as c
+from game.engine import GameError, Settings, commands as c
 from game.engine.state import FACILITATOR, GUEST, Actor, Role
 from game.service import Service
 from game.store import Store, make_engine
@@ -81,7 +80,7 @@ def test_a_burst_is_published_once_as_its_newest_state(service):
         service.execute(wid, GUEST, c.JoinWorkshop(f"p{i:02d}", f"P{i:02d}"), {f"p{i:02d}": f"t{i:02d}"})
     assert len(service.store.load(wid)[0].players) == 30  # every command was committed before execute returned
     assert recorder.sent == [(1, 1)] and len(tasks) == 1  # the rest wait for the one scheduled publication
-    state, views, version = service.current(wid)
+    state, _views, version = service.current(wid)
     assert (version, len(state.players)) == (1, 1)  # a page connecting now gets what its room got
 
     gate.set()
@@ -124,7 +123,7 @@ class CommandLog:
         from game.engine.commands import command_from_dict, command_to_dict
 
         as_json = json.loads(json.dumps([command_to_dict(command) for _actor, command in commands]))  # through Redis
-        crossed = [(actor, command_from_dict(data)) for (actor, _command), data in zip(commands, as_json)]
+        crossed = [(actor, command_from_dict(data)) for (actor, _command), data in zip(commands, as_json, strict=True)]
         self.sent.append((workshop_id, version, crossed, now))
 
 
@@ -194,7 +193,7 @@ def test_a_version_that_never_arrives_is_read_from_the_database(two):
     one.publisher.cluster.sent.clear()
     one.execute(wid, Actor(Role.PLAYER, "ann"), c.SubmitPick(0, "a", "x2", 2))
     one.execute(wid, Actor(Role.PLAYER, "cem"), c.SubmitPick(0, "c", "x3", 3))
-    lost, late = one.publisher.cluster.sent
+    _lost, late = one.publisher.cluster.sent
     other.apply_remote(*late)  # the one before it was lost: without a spawner it loads the stored state at once
     assert other._cache[wid] == (start + 2, one.state(wid))
     assert other.publisher.sent[-1][0] == start + 2

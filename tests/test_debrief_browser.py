@@ -88,7 +88,7 @@ def play_round(console, screen, phones, index: int):
         phase(page, "revealed")
     for team, points in SCORES[index].items():
         form = console.locator(".score-form").filter(has=console.locator(".score-team", has_text=team))
-        for dim, value in zip(DIMS, points):
+        for dim, value in zip(DIMS, points, strict=False):
             form.locator(f"fieldset[data-dim={dim}] label.seg-label >> text={value}").click()
         form.locator("input[name=flag]").set_checked((index, team) in FLAGS)
         form.locator(".score-save").click()
@@ -174,7 +174,8 @@ def test_debrief_profiles_and_commitments(live_server, browser):
     screen_teams = {}
     for team in ("Harbour", "Lighthouse"):
         row = screen.locator("#team-profiles .pt-row").filter(has_text=team)
-        cells = {c.get_attribute("data-dim"): float(c.get_attribute("data-value")) for c in row.locator("[data-dim]").all()}
+        cells = {c.get_attribute("data-dim"): float(c.get_attribute("data-value"))
+                 for c in row.locator("[data-dim]").all()}
         assert cells == team_profile(team)
         flags = row.locator(".pt-flags").inner_text().strip()
         screen_teams[team] = ([v.inner_text() for v in row.locator(".pt-value").all()], int(flags.lstrip("−") or 0))

@@ -63,7 +63,7 @@ def card_form(card_id: str = "late-parcel", **overrides) -> dict:
         form[f"r{slot}.id"] = "abcd"[slot]
         form[f"r{slot}.text.nl"], form[f"r{slot}.text.en"] = f"Antwoord {slot}", f"Response {slot}"
         form[f"r{slot}.feedback.nl"], form[f"r{slot}.feedback.en"] = f"Uitleg {slot}", f"Feedback {slot}"
-        for dim, p in zip(("attention", "ease", "resolution", "ownership", "proportion"), pts):
+        for dim, p in zip(("attention", "ease", "resolution", "ownership", "proportion"), pts, strict=False):
             form[f"r{slot}.key.{dim}"] = str(p)
     form.update({"r3.id": "d", "r3.key.attention": "0"})
     form.update(overrides)

@@ -131,7 +131,8 @@ def test_create_a_deck_fix_a_problem_preview_export_and_play_it(live_server, bro
     assert NOTES_EN not in phone.inner_text("body")
     assert phone.evaluate("getComputedStyle(document.querySelector('.response-btn')).borderRadius") != "0px"
     phone.screenshot(path=str(ARTIFACTS / "editor-3-preview-phone.png"), full_page=True)
-    screen = watch(browser.new_context(viewport={"width": 1920, "height": 1080}).new_page(), errors, "screen-preview", confirm="")
+    big = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    screen = watch(big, errors, "screen-preview", confirm="")
     screen.goto(base + desk.get_attribute("#card-late-parcel a:has-text('Screen')", "href"))
     assert screen.inner_text("#card-title") == "Het late pakket"
     assert screen.locator(".screen-responses li").count() == 3
@@ -154,16 +155,27 @@ def test_create_a_deck_fix_a_problem_preview_export_and_play_it(live_server, bro
     # a broken copy of it is refused with every problem listed; the same file imports as a new deck
     desk.goto(base + "/decks")
     broken = exported.replace("id: parcels", "id: parcels-two").replace("story: 000_ad21fe9a2b2a9b6c", "story: x")
-    desk.set_input_files("#deck-file", files=[{"name": "broken.yaml", "mimeType": "application/yaml",
-                                               "buffer": broken.encode()}])
+    desk.set_input_files(
+        "#deck-file", files=[{"name": "broken.yaml", "mimeType": "application/yaml", "buffer": broken.encode()}]
+    )
     desk.click("#import-btn")
     desk.wait_for_selector("#upload-problems")
     rows = desk.locator("#upload-problems tr.problem").all()
-    assert [r.inner_text().split("\t")[:3] for r in rows] == [["broken.yaml", "own-words", "story"],
-                                                             ["broken.yaml", "late-parcel", "story"]]
+    assert [r.inner_text().split("\t")[:3] for r in rows] == [
+        ["broken.yaml", "own-words", "story"],
+        ["broken.yaml", "late-parcel", "story"],
+    ]
     desk.screenshot(path=str(ARTIFACTS / "editor-6-upload-problems.png"), full_page=True)
-    desk.set_input_files("#deck-file", files=[{"name": "parcels-two.yaml", "mimeType": "application/yaml",
-                                               "buffer": exported.replace("id: parcels", "id: parcels-two").encode()}])
+    desk.set_input_files(
+        "#deck-file",
+        files=[
+            {
+                "name": "parcels-two.yaml",
+                "mimeType": "application/yaml",
+                "buffer": exported.replace("id: parcels", "id: parcels-two").encode(),
+            }
+        ],
+    )
     desk.click("#import-btn")
     desk.wait_for_url(re.compile(r"/decks/parcels-two"))
 

@@ -6,8 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from game.engine import GameError, Phase, Role, apply, build_views
-from game.engine import commands as c
+from game.engine import GameError, Phase, Role, apply, build_views, commands as c
 from game.engine.state import FACILITATOR, GUEST, SYSTEM, Actor, Settings, Workshop, new_state
 
 
@@ -75,14 +74,22 @@ def test_team_names_unique_and_team_size(teams):
 def test_teams_closed(state):
     from dataclasses import replace
 
-    closed = replace(state, workshop=replace(state.workshop, settings=replace(state.workshop.settings, teams_open=False)))
+    closed = replace(
+        state, workshop=replace(state.workshop, settings=replace(state.workshop.settings, teams_open=False))
+    )
     s = apply(closed, GUEST, c.JoinWorkshop("ann", "Ann"), 1.0)
     refused(s, player("ann"), c.CreateTeam("t", "Mine"), "teams_closed")
 
 
 def test_roles_hold(teams):
-    for command in (c.DealCard(0), c.Reveal(0), c.LockRound(0), c.AddTeam("x", "X"), c.EndWorkshop(),
-                    c.ScoreTeam(0, "red", 3, 3, 3, 3, 3)):
+    for command in (
+        c.DealCard(0),
+        c.Reveal(0),
+        c.LockRound(0),
+        c.AddTeam("x", "X"),
+        c.EndWorkshop(),
+        c.ScoreTeam(0, "red", 3, 3, 3, 3, 3),
+    ):
         refused(teams, player("ann"), command, "forbidden")
         refused(teams, GUEST, command, "forbidden")
     refused(teams, F, c.SubmitPick(0, "a"), "forbidden")
@@ -230,7 +237,9 @@ def test_reveal_drafts_scores_from_the_key_and_publish_moves_the_board(teams):
 
 
 def test_next_card_from_revealed_publishes_first_and_end_shows_podium(teams):
-    s = run(teams, (F, c.DealCard(0)), (player("ann"), c.LockIn(0, "b")), (F, c.LockRound(0)), (F, c.Reveal(0)), now=2000.0)
+    s = run(
+        teams, (F, c.DealCard(0)), (player("ann"), c.LockIn(0, "b")), (F, c.LockRound(0)), (F, c.Reveal(0)), now=2000.0
+    )
     s = apply(s, F, c.DealCard(1), 2100.0)
     assert s.rounds[0].scored_at == 2100.0 and s.phase is Phase.COLLECTING and s.workshop.round_index == 1
     s = run(s, (F, c.LockRound(1)), (F, c.Reveal(1)), (F, c.EndWorkshop()), now=2200.0)
@@ -244,7 +253,9 @@ def test_next_card_from_revealed_publishes_first_and_end_shows_podium(teams):
 def test_no_more_cards(teams):
     s = teams
     for i in range(3):
-        s = run(s, (F, c.DealCard(i)), (F, c.LockRound(i)), (F, c.Reveal(i)), (F, c.PublishScores(i)), now=2000.0 + 100 * i)
+        s = run(
+            s, (F, c.DealCard(i)), (F, c.LockRound(i)), (F, c.Reveal(i)), (F, c.PublishScores(i)), now=2000.0 + 100 * i
+        )
     refused(s, F, c.DealCard(3), "no_more_cards")
 
 
@@ -430,7 +441,9 @@ def test_commitments_need_the_end_and_the_facilitators_approval(teams):
     views = build_views(s, 5002.0)
     assert views.screen["commitments"] == []  # nothing on the screen before approval
     assert [x["text"] for x in views.facilitator["commitments"]] == [
-        "I will greet every guest by name", "Answer the phone before it rings twice"]
+        "I will greet every guest by name",
+        "Answer the phone before it rings twice",
+    ]
     assert [x["name"] for x in views.teams["red"]["commitments"]] == ["Ann"]  # a team sees its own
     s = apply(s, F, c.ReviewCommitment("ann", True), 5003.0)
     s = apply(s, F, c.ReviewCommitment("cas", False), 5004.0)
@@ -450,7 +463,7 @@ def open_round(teams):
 
     from .conftest import make_open_card
 
-    workshop = replace(teams.workshop, cards=(make_open_card("own"),) + teams.workshop.cards)
+    workshop = replace(teams.workshop, cards=(make_open_card("own"), *teams.workshop.cards))
     return run(replace(teams, workshop=workshop), (F, c.DealCard(0)), now=3000.0)
 
 
@@ -465,7 +478,11 @@ def test_an_open_card_takes_written_answers_not_response_ids(open_round):
     assert s.picks[(0, "bob")].text == "Ask what she needs" and s.picks[(0, "bob")].response_id == ""
     s = apply(s, player("ann"), c.LockIn(0, text="Walk over, help mop up, bring a dish", why="small gesture"), 3002.0)
     answer = s.answers[(0, "red")]
-    assert (answer.text, answer.response_id, answer.why) == ("Walk over, help mop up, bring a dish", "", "small gesture")
+    assert (answer.text, answer.response_id, answer.why) == (
+        "Walk over, help mop up, bring a dish",
+        "",
+        "small gesture",
+    )
 
 
 def test_a_choice_card_takes_no_written_answer(teams):
@@ -524,8 +541,9 @@ def test_the_facilitator_spotlights_one_answer_on_the_screen(open_round):
 
 
 def test_spotlight_is_only_for_open_cards(teams):
-    s = run(teams, (F, c.DealCard(0)), (player("ann"), c.LockIn(0, "b")), (F, c.LockRound(0)), (F, c.Reveal(0)),
-            now=3000.0)
+    s = run(
+        teams, (F, c.DealCard(0)), (player("ann"), c.LockIn(0, "b")), (F, c.LockRound(0)), (F, c.Reveal(0)), now=3000.0
+    )
     refused(s, F, c.Spotlight(0, "red"), "not_open", now=3010.0)
 
 
@@ -552,12 +570,20 @@ def test_a_phone_choosing_a_team_in_a_big_room_sees_the_first_teams_with_room():
     have hundreds of teams, and every phone without a team receives this view after every change)."""
     from game.engine.views import GUEST_TEAMS_MAX
 
-    s = new_state(Workshop(id="w1", code="ABCDEF", title="T", deck_id="d", cards=(),
-                           settings=Settings(language="en", timer_seconds=60, team_size=2, teams_open=True),
-                           created_at=1000.0))
+    s = new_state(
+        Workshop(
+            id="w1",
+            code="ABCDEF",
+            title="T",
+            deck_id="d",
+            cards=(),
+            settings=Settings(language="en", timer_seconds=60, team_size=2, teams_open=True),
+            created_at=1000.0,
+        )
+    )
     for i in range(GUEST_TEAMS_MAX + 10):
         s = apply(s, FACILITATOR, c.AddTeam(f"t{i:03d}", f"Team {i}"), 1000.0)
-    for i, pid in enumerate(("a", "b")):  # fill the first team
+    for pid in ("a", "b"):  # fill the first team
         s = apply(s, GUEST, c.JoinWorkshop(pid, pid.upper()), 1000.0)
         s = apply(s, Actor(Role.PLAYER, pid), c.JoinTeam("t000"), 1000.0)
     guests = build_views(s, 1000.0).guests

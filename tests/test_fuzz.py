@@ -43,11 +43,8 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pytest
-from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
-from socketio.exceptions import ConnectionRefusedError as SocketIOConnectionRefused
 
 from game.engine import DIMENSIONS, MAX_POINTS, Phase, Settings, State, build_views
 from game.publish import player_info
@@ -680,7 +677,7 @@ class WorkshopFuzz(RuleBasedStateMachine):
         self.facilitator = self.connect("facilitator", {"role": "facilitator", "key": self.facilitator_key}, "console")
         self.screen = self.connect("screen", {"role": "screen", "key": screen_key_from(self.facilitator_key)}, "screen")
         assert self.facilitator and self.screen
-        for i in range(setup["phones"]):
+        for _i in range(setup["phones"]):
             self.connect_phone()
         if setup["warm_up"]:  # two players in a team and one without, sent and checked like any other event
             a, b, c = self.phones[:3]
@@ -879,7 +876,8 @@ class WorkshopFuzz(RuleBasedStateMachine):
         phone = self.choose(data, self.joined("phone_team") if self.stray else self.captains(), "captain")
         why = data.draw(st.one_of(st.just(""), st.sampled_from(["Because", "x" * 140, "x" * 141]), texts), label="why")
         if self.open_card():
-            self.send(phone, "lock_in", {"round": self.round_now(), "text": data.draw(own_words, label="text"), "why": why})
+            text = data.draw(own_words, label="text")
+            self.send(phone, "lock_in", {"round": self.round_now(), "text": text, "why": why})
             return
         response = data.draw(st.sampled_from(self.response_ids()), label="response")
         self.send(phone, "lock_in", {"round": self.round_now(), "response_id": response, "why": why})
@@ -955,7 +953,7 @@ class WorkshopFuzz(RuleBasedStateMachine):
         team_ids = st.sampled_from([t.id for t in self.teams()] + ["nope", ""])
         removed_ids = [r.player_id for r in sorted(s.removed.values(), key=lambda r: (r.at, r.player_id))]
         player_ids = st.sampled_from([p.id for p in self.players()] + self.authors() + removed_ids + ["nope"])
-        responses = st.sampled_from(self.response_ids() + ["z", "A", "", "ab"])
+        responses = st.sampled_from([*self.response_ids(), "z", "A", "", "ab"])
         names = names_for(s)
         spec = {
             "join_workshop": {"name": names},
@@ -981,7 +979,7 @@ class WorkshopFuzz(RuleBasedStateMachine):
             "score_team": {
                 "round": rounds,
                 "team_id": team_ids,
-                **{d: points for d in DIMENSIONS},
+                **dict.fromkeys(DIMENSIONS, points),
                 "flag?": st.booleans(),
                 "bonus?": bonus,
             },
@@ -1213,8 +1211,12 @@ def test_regression_an_extra_argument_is_refused_with_an_acknowledgement(app):
 
 def test_regression_junk_characters_in_auth_refuse_the_connection_cleanly(app):
     room = Room(app)
-    for auth in ({"role": "player", "code": room.code, "token": "\ud800"}, {"role": "player", "code": "\ud800"},
-                 {"role": "facilitator", "key": "a\ud800"}, {"role": "player", "code": "AB\x00CD"}):
+    for auth in (
+        {"role": "player", "code": room.code, "token": "\ud800"},
+        {"role": "player", "code": "\ud800"},
+        {"role": "facilitator", "key": "a\ud800"},
+        {"role": "player", "code": "AB\x00CD"},
+    ):
         page = socketio.test_client(app, auth=auth)  # refused cleanly: no exception escapes the handler
         assert not page.is_connected()
 

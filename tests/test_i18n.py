@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from game.engine import apply, build_views
-from game.engine import commands as c
+from game.engine import apply, build_views, commands as c
 from game.engine.state import FACILITATOR, GUEST, Actor, Role
-from game.web.i18n import LANGUAGES, SOURCE_LANGUAGE, js_catalog, po_path
 from game.service import screen_key_from
+from game.web.i18n import LANGUAGES, SOURCE_LANGUAGE, js_catalog, po_path
 
 from .conftest import REPO, create_workshop
 from .test_fuzz import leaks

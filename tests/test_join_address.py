@@ -259,8 +259,7 @@ def test_every_process_of_a_cluster_sends_its_screens_the_new_join_link(tmp_path
 
     from .conftest import LiveServer
     from .test_cluster import REDIS_URL
-    from .test_resilience import WAIT, Peer
-    from .test_resilience import create_workshop as create_live
+    from .test_resilience import WAIT, Peer, create_workshop as create_live
 
     env = {"DATABASE_URL": database[0], "AANDACHT_MESSAGE_QUEUE": REDIS_URL, "AANDACHT_CHANNEL": redis_channel,
            "AANDACHT_PUBLIC_URL": ""}

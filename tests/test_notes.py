@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from game.engine import Phase, Text, Workshop, apply, build_views, new_state
-from game.engine import commands as c
-from game.engine.state import FACILITATOR, GUEST, Actor, Role
+from game.engine import Phase, Text, Workshop, apply, build_views, commands as c, new_state
 from game.engine.cards import Card
+from game.engine.state import FACILITATOR, GUEST, Actor, Role
 
 from .conftest import make_card
 

@@ -2,10 +2,10 @@
 server (eventlet, SQLite) in a subprocess.
 
 * The first load of the phone page, from the join link (or /play and a typed code) to a joined, connected player
-  in a team, transfers at most 60 KB on the wire (and coming back, no script or style sheet again): every HTML, CSS, JavaScript (the Socket.IO client included),
-  image and font response, headers included, as Chromium counts it (``Network.loadingFinished``'s
-  ``encodedDataLength``). Socket.IO's own traffic (the handshake and the game's state) is measured and printed,
-  but it is data, not page weight, and is not part of the budget.
+  in a team, transfers at most 60 KB on the wire (and coming back, no script or style sheet again): every HTML, CSS,
+  JavaScript (the Socket.IO client included), image and font response, headers included, as Chromium counts it
+  (``Network.loadingFinished``'s ``encodedDataLength``). Socket.IO's own traffic (the handshake and the game's
+  state) is measured and printed, but it is data, not page weight, and is not part of the budget.
 * On DevTools' "Slow 3G" profile a phone joins, picks a response and locks it in. Every wait is generous: this is
   a check that it works, never of how fast.
 """
@@ -81,7 +81,8 @@ class Wire:
     def _received(self, event):
         headers = {k.lower(): v for k, v in event["response"]["headers"].items()}
         self.requests.setdefault(event["requestId"], {}).update(
-            mime=event["response"]["mimeType"], status=event["response"]["status"],
+            mime=event["response"]["mimeType"],
+            status=event["response"]["status"],
             encoding=headers.get("content-encoding"),
         )
 

@@ -109,7 +109,9 @@ class Peer:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     last = source[-1] if source else None
-                    raise AssertionError(f"{self.name}: no {what} matching the condition within {WAIT} s; last: {last!r}")
+                    raise AssertionError(
+                        f"{self.name}: no {what} matching the condition within {WAIT} s; last: {last!r}"
+                    )
                 self.cond.wait(left)
 
     def state(self, predicate=lambda v: True) -> dict:
@@ -286,7 +288,9 @@ def stored_pick_id(server: LiveServer, player_id: str, round_index: int) -> str:
 
     path = server.env["DATABASE_URL"].split("///", 1)[1]
     with closing(sqlite3.connect(path)) as db:
-        row = db.execute("SELECT client_id FROM picks WHERE player_id = ? AND round = ?", (player_id, round_index)).fetchone()
+        row = db.execute(
+            "SELECT client_id FROM picks WHERE player_id = ? AND round = ?", (player_id, round_index)
+        ).fetchone()
     assert row is not None, "the pick is not in the database"
     return row[0]
 
@@ -374,7 +378,12 @@ def test_nothing_on_the_server_expires_a_phone_that_stays_away(game):
     new_ids = responses(again.state(in_round(1)))
     again.ok("lock_in", {"round": 1, "response_id": new_ids[0], "why": "back in time"})
     fac = f.state(lambda v: team_of(v, "Red")["answer"] is not None)
-    assert team_of(fac, "Red")["answer"] == {"response_id": new_ids[0], "text": "", "why": "back in time", "auto": False}
+    assert team_of(fac, "Red")["answer"] == {
+        "response_id": new_ids[0],
+        "text": "",
+        "why": "back in time",
+        "auto": False,
+    }
     assert fac["players_total"] == 2
 
 
@@ -424,7 +433,7 @@ def test_a_killed_server_comes_back_with_every_acknowledged_pick_lock_and_score(
         f.state(in_round(0, "locked"))
         f.ok("reveal", {"round": 0})
         drafted = f.state(in_round(0, "revealed"))
-        f.ok("score_team", {"round": 0, "team_id": red, **{d: 2 for d in DIMENSIONS}, "flag": False, "bonus": 2})
+        f.ok("score_team", {"round": 0, "team_id": red, **dict.fromkeys(DIMENSIONS, 2), "flag": False, "bonus": 2})
         f.ok("publish_scores", {"round": 0})
         scored = f.state(in_round(0, "scored"))
         assert next(r for r in scored["leaderboard"] if r["team_id"] == red)["points"] == 5 * 2 + 2
@@ -490,8 +499,18 @@ def test_a_killed_server_comes_back_with_every_acknowledged_pick_lock_and_score(
         ann2.ok("lock_in", {"round": 1, "response_id": red_ids[2], "why": "after the crash"})
         done = game.facilitator.state(in_round(1, "locked"))
         assert done["workshop"]["locked_by"] == "teams"
-        assert team_of(done, "Red")["answer"] == {"response_id": red_ids[2], "text": "", "why": "after the crash", "auto": False}
-        assert team_of(done, "Blue")["answer"] == {"response_id": blue_ids[0], "text": "", "why": "because they waited", "auto": False}
+        assert team_of(done, "Red")["answer"] == {
+            "response_id": red_ids[2],
+            "text": "",
+            "why": "after the crash",
+            "auto": False,
+        }
+        assert team_of(done, "Blue")["answer"] == {
+            "response_id": blue_ids[0],
+            "text": "",
+            "why": "because they waited",
+            "auto": False,
+        }
     finally:
         game.close()
 
@@ -530,7 +549,7 @@ def test_a_deadline_that_passes_while_the_server_is_down_is_honoured_after_the_r
 
 def test_team_mates_picking_at_the_same_moment_each_keep_exactly_their_own_last_pick(game):
     f = game.facilitator
-    (ann, bob), red = game.team("Red", "Ann", "Bob")
+    (ann, bob), _red = game.team("Red", "Ann", "Bob")
     f.ok("deal_card", {"round": 0})
     ids = responses(ann.state(in_round(0)))
     rounds = 25
@@ -543,7 +562,9 @@ def test_team_mates_picking_at_the_same_moment_each_keep_exactly_their_own_last_
             choice = ids[(n + offset) % len(ids)]
             barrier.wait(WAIT)  # both tap at the same moment
             sent[name].append(choice)
-            answers[name].append(peer.call("submit_pick", {"round": 0, "response_id": choice, "pick_id": f"{name}-{n}"}))
+            answers[name].append(
+                peer.call("submit_pick", {"round": 0, "response_id": choice, "pick_id": f"{name}-{n}"})
+            )
 
     with ThreadPoolExecutor(2) as pool:
         jobs = [pool.submit(member, "Ann", ann, 0), pool.submit(member, "Bob", bob, 1)]
@@ -558,8 +579,14 @@ def test_team_mates_picking_at_the_same_moment_each_keep_exactly_their_own_last_
     # a burst of different picks from one phone without waiting in between: exactly one survives
     burst = [ids[n % len(ids)] for n in range(12)]
     with ThreadPoolExecutor(12) as pool:
-        acks = list(pool.map(lambda pair: ann.call("submit_pick", {"round": 0, "response_id": pair[1],
-                                                                   "pick_id": f"burst-{pair[0]}"}), enumerate(burst)))
+        acks = list(
+            pool.map(
+                lambda pair: ann.call(
+                    "submit_pick", {"round": 0, "response_id": pair[1], "pick_id": f"burst-{pair[0]}"}
+                ),
+                enumerate(burst),
+            )
+        )
     assert all(a["ok"] for a in acks), acks
     final = team_of(f.fresh_state(), "Red")["picks"]
     assert set(final) == {game.ids["Ann"], game.ids["Bob"]} and final[game.ids["Ann"]] in burst
@@ -591,7 +618,9 @@ def test_a_late_repeat_of_an_older_pick_does_not_undo_a_newer_one(game):
     ids = responses(ann.state(in_round(0)))
     ann.ok("submit_pick", {"round": 0, "response_id": ids[0], "pick_id": "first", "seq": 1})
     ann.ok("submit_pick", {"round": 0, "response_id": ids[1], "pick_id": "second", "seq": 2})
-    ann.ok("submit_pick", {"round": 0, "response_id": ids[0], "pick_id": "first", "seq": 1})  # the first, delivered twice
+    ann.ok(
+        "submit_pick", {"round": 0, "response_id": ids[0], "pick_id": "first", "seq": 1}
+    )  # the first, delivered twice
     assert team_of(f.fresh_state(), "Red")["picks"] == {game.ids["Ann"]: ids[1]}
 
 
@@ -603,7 +632,7 @@ def test_two_facilitator_devices_dealing_at_once_deal_one_card(game):
     for index in (0, 1):  # from the lobby, and again from a scored round
         barrier = threading.Barrier(10)
 
-        def press(device: Peer):
+        def press(device: Peer, barrier=barrier, index=index):
             barrier.wait(WAIT)
             return device.call("deal_card", {"round": index})
 
@@ -669,14 +698,18 @@ def test_a_lock_in_racing_the_timer_ends_with_exactly_one_answer(live_server):
 def test_a_pick_or_lock_in_after_the_deadline_is_refused_even_before_the_ticker_runs(state):
     """Deterministic, at the rules: the real server accepted lock-ins sent 30-90 ms after the deadline
     (its ticker locks the round up to 250 ms late), so "time is up" depends on the ticker's phase."""
-    from game.engine import GameError, apply
-    from game.engine import commands as c
+    from game.engine import GameError, apply, commands as c
     from game.engine.state import FACILITATOR, GUEST, Actor, Role
 
     ann, bob = Actor(Role.PLAYER, "ann"), Actor(Role.PLAYER, "bob")
     s = state
-    for actor, command in [(GUEST, c.JoinWorkshop("ann", "Ann")), (GUEST, c.JoinWorkshop("bob", "Bob")),
-                           (ann, c.CreateTeam("red", "Red")), (bob, c.JoinTeam("red")), (FACILITATOR, c.DealCard(0))]:
+    for actor, command in [
+        (GUEST, c.JoinWorkshop("ann", "Ann")),
+        (GUEST, c.JoinWorkshop("bob", "Bob")),
+        (ann, c.CreateTeam("red", "Red")),
+        (bob, c.JoinTeam("red")),
+        (FACILITATOR, c.DealCard(0)),
+    ]:
         s = apply(s, actor, command, 2000.0)
     deadline = s.current_round.deadline
     s = apply(s, bob, c.SubmitPick(0, "a"), deadline - 1)
@@ -700,9 +733,15 @@ def test_a_command_for_the_previous_round_is_stale(game):
     seen = len(ann.states)
     assert ann.refused("submit_pick", {"round": 0, "response_id": old[0], "pick_id": "late"}) == "stale"
     assert ann.refused("lock_in", {"round": 0, "response_id": old[0], "why": "late"}) == "stale"
-    assert ann.state(lambda v: len(ann.states) > seen)["workshop"]["round"] == 1  # the stale phone is brought up to date
-    for event, payload in [("lock_round", {"round": 0}), ("reveal", {"round": 0}), ("extend_timer", {"round": 0, "seconds": 30}),
-                           ("deal_card", {"round": 1})]:
+    assert (
+        ann.state(lambda v: len(ann.states) > seen)["workshop"]["round"] == 1
+    )  # the stale phone is brought up to date
+    for event, payload in [
+        ("lock_round", {"round": 0}),
+        ("reveal", {"round": 0}),
+        ("extend_timer", {"round": 0, "seconds": 30}),
+        ("deal_card", {"round": 1}),
+    ]:
         assert f.refused(event, payload) == "stale", event
     view = f.fresh_state()
     assert team_of(view, "Red")["picks"] == {} and view["workshop"]["phase"] == "collecting"
@@ -723,7 +762,7 @@ FACILITATOR_EVENTS = {
     "stop_timer": {"round": 0},
     "lock_round": {"round": 0},
     "reveal": {"round": 0},
-    "score_team": {"round": 0, "team_id": "TEAM", **{d: 3 for d in DIMENSIONS}, "flag": False, "bonus": 2},
+    "score_team": {"round": 0, "team_id": "TEAM", **dict.fromkeys(DIMENSIONS, 3), "flag": False, "bonus": 2},
     "publish_scores": {"round": 0},
     "set_leaderboard": {"visible": False},
     "end_workshop": {},
@@ -757,7 +796,7 @@ def test_a_phone_cannot_run_the_round(game):
 def test_a_phone_only_ever_touches_its_own_teams_picks(game):
     f = game.facilitator
     ann = game.phone("Ann")
-    red = ann.ok("create_team", {"name": "Red"})["team_id"]
+    ann.ok("create_team", {"name": "Red"})["team_id"]
     bob = game.phone("Bob")
     blue = bob.ok("create_team", {"name": "Blue"})["team_id"]
     f.ok("deal_card", {"round": 0})
@@ -789,7 +828,7 @@ def test_a_phone_only_ever_touches_its_own_teams_picks(game):
 
 def test_a_moved_or_removed_player_acts_only_where_they_are_now(game):
     f = game.facilitator
-    (ann, bob), red = game.team("Red", "Ann", "Bob")
+    (ann, bob), _red = game.team("Red", "Ann", "Bob")
     cas = game.phone("Cas")
     blue = cas.ok("create_team", {"name": "Blue"})["team_id"]
     f.ok("deal_card", {"round": 0})
@@ -1012,8 +1051,10 @@ def test_the_console_shows_a_banner_while_storing_fails_and_the_lapsed_round_loc
             page.wait_for_selector("body[data-phase='collecting']", state="attached")
             pages[lang] = page
         en, nl = pages["en"], pages["nl"]
-        banner = {"en": "The server cannot save right now (is its disk full, or its database unreachable?)",
-                  "nl": "De server kan nu niets opslaan (is de schijf vol, of de database onbereikbaar?)"}
+        banner = {
+            "en": "The server cannot save right now (is its disk full, or its database unreachable?)",
+            "nl": "De server kan nu niets opslaan (is de schijf vol, of de database onbereikbaar?)",
+        }
         for page in (en, nl):
             assert page.get_attribute("#storage-banner", "role") == "alert"
             assert not page.locator("#storage-banner").is_visible()

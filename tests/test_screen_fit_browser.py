@@ -45,7 +45,7 @@ def scored_workshop(base: str, teams: int) -> tuple[str, list]:
     for event in ("deal_card", "lock_round", "reveal"):
         assert console.call(event, {"round": 0})["ok"], event
     for i, team_id in enumerate(team_ids):  # every team another total: 14, 13, ... (ties would do as well)
-        points = {d: 0 for d in DIMENSIONS} | {d: 3 for d in DIMENSIONS[: 4 - i % 5]}
+        points = dict.fromkeys(DIMENSIONS, 0) | dict.fromkeys(DIMENSIONS[:4 - i % 5], 3)
         score = {"round": 0, "team_id": team_id, **points, "flag": False, "bonus": i % 3}
         assert console.call("score_team", score)["ok"]
     assert console.call("publish_scores", {"round": 0})["ok"]

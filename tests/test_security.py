@@ -55,7 +55,10 @@ def test_names_pass_the_filter_on_every_way_in(app, client):
     assert phone.emit("create_team", {"name": "F u c k"}, callback=True)["error"]["code"] == "name_refused"
     assert facilitator.emit("add_team", {"name": "tyfus"}, callback=True)["error"]["code"] == "name_refused"
     team = phone.emit("create_team", {"name": "Koffie"}, callback=True)["team_id"]
-    assert facilitator.emit("rename_team", {"team_id": team, "name": "Kanker"}, callback=True)["error"]["code"] == "name_refused"
+    assert (
+        facilitator.emit("rename_team", {"team_id": team, "name": "Kanker"}, callback=True)["error"]["code"]
+        == "name_refused"
+    )
     with client.session_transaction() as sess:
         sess["csrf"] = "t"
     page = client.post("/workshops", data={"csrf_token": "t", "title": "x", "teams": "Rood\nhoer"})
@@ -77,8 +80,16 @@ def test_guess_limiter_counts_misses_in_a_window():
 def strict_app(tmp_path, clock):
     from game.web import create_app
 
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-                      "ASYNC_MODE": "threading", "SECRET_KEY": "x", "CLOCK": clock, "CODE_GUESS_LIMIT": 3})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "ASYNC_MODE": "threading",
+            "SECRET_KEY": "x",
+            "CLOCK": clock,
+            "CODE_GUESS_LIMIT": 3,
+        }
+    )
     yield app
     app.extensions["aandacht"].store.engine.dispose()
 
@@ -120,8 +131,9 @@ def at(app, address: str):
 
 def phone_at(app, address: str, code: str, token: str | None = None):
     """A phone's socket from ``address`` for a room code (and its token, coming back)."""
-    return socketio.test_client(app, auth={"role": "player", "code": code, "token": token},
-                                flask_test_client=at(app, address))
+    return socketio.test_client(
+        app, auth={"role": "player", "code": code, "token": token}, flask_test_client=at(app, address)
+    )
 
 
 REFUSED: list[str] = []  # the codes of the refused connections, newest last (the test client keeps no connect_error)
@@ -155,8 +167,10 @@ def room_code(app, key: str) -> str:
 
 def guess_wrong(app, address: str, times: int) -> list[str]:
     """``times`` wrong room codes from ``address``; the refusal codes."""
-    return [refusal(phone_at(app, address, f"ZZZ{i:03d}".translate(str.maketrans("0123456789", "ABCDEFGHJK"))))
-            for i in range(times)]
+    return [
+        refusal(phone_at(app, address, f"ZZZ{i:03d}".translate(str.maketrans("0123456789", "ABCDEFGHJK"))))
+        for i in range(times)
+    ]
 
 
 def test_the_right_code_from_a_limited_address_still_joins(app, client):

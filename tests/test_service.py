@@ -10,8 +10,7 @@ from sqlalchemy import event
 
 from game import db
 from game.decks import default_scenarios_dir, load_decks
-from game.engine import Actor, GameError, Role, Settings
-from game.engine import commands as c
+from game.engine import Actor, GameError, Role, Settings, commands as c
 from game.engine.state import FACILITATOR, GUEST
 from game.service import Service
 from game.store import Store, fail_commits_while, make_engine, storage_failure
@@ -35,7 +34,9 @@ class Silent:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url(request, tmp_path):
-    return f"sqlite:///{tmp_path / 'shared.sqlite3'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    return (
+        f"sqlite:///{tmp_path / 'shared.sqlite3'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    )
 
 
 def two_services(url):
@@ -49,8 +50,9 @@ def two_services(url):
 def test_concurrent_commands_across_two_services_are_neither_lost_nor_doubled(url):
     (one, two), engines = two_services(url)
     try:
-        created = one.create_workshop("Race", "aandacht-basis", ["spilled-tea", "crowded-train"],
-                                      Settings(team_size=50), ["Red"])
+        created = one.create_workshop(
+            "Race", "aandacht-basis", ["spilled-tea", "crowded-train"], Settings(team_size=50), ["Red"]
+        )
         wid = created.workshop.id
         red = next(iter(one.state(wid).teams))
         players = [f"p{i:02d}" for i in range(24)]
@@ -182,10 +184,19 @@ class Storage:
             admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
             try:
                 with admin.connect() as conn:
-                    conn.execute(text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = '
-                                      + ("on" if failing else "off")))
-                    conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                      "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+                    conn.execute(
+                        text(
+                            f'ALTER DATABASE "{name}" SET default_transaction_read_only = '
+                            + ("on" if failing else "off")
+                        )
+                    )
+                    conn.execute(
+                        text(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = :name AND pid <> pg_backend_pid()"
+                        ),
+                        {"name": name},
+                    )
             finally:
                 admin.dispose()
 
@@ -426,11 +437,22 @@ def test_the_pages_hear_storage_unavailable_and_the_consoles_see_it_until_a_chan
     assert storage(second.get_received()) == [{"failing": True}]
     with client.session_transaction() as sess:
         sess["csrf"] = "t"
-    page = client.post("/workshops?lang=nl", data={"csrf_token": "t", "title": "Vol", "deck_id": "aandacht-basis",
-                                                   "language": "nl", "card": ["spilled-tea"], "timer_seconds": "60",
-                                                   "team_size": "4", "teams_open": "on"})
+    page = client.post(
+        "/workshops?lang=nl",
+        data={
+            "csrf_token": "t",
+            "title": "Vol",
+            "deck_id": "aandacht-basis",
+            "language": "nl",
+            "card": ["spilled-tea"],
+            "timer_seconds": "60",
+            "team_size": "4",
+            "teams_open": "on",
+        },
+    )
     assert page.status_code == 400 and "De server kan nu niets opslaan; er is niets aangemaakt." in page.get_data(
-        as_text=True)
+        as_text=True
+    )
 
     full[0] = False
     assert phone.emit("create_team", {"name": "Red"}, callback=True)["ok"]  # the same command, sent again

@@ -93,7 +93,11 @@ def play_round(room, round_index, picks, locks):
     f = room.facilitator
     ok(f, "deal_card", {"round": round_index})
     for name, response in picks.items():
-        ok(room.phones[name], "submit_pick", {"round": round_index, "response_id": response, "pick_id": f"{name}-{round_index}"})
+        ok(
+            room.phones[name],
+            "submit_pick",
+            {"round": round_index, "response_id": response, "pick_id": f"{name}-{round_index}"},
+        )
     for name, (response, why) in locks.items():
         ok(room.phones[name], "lock_in", {"round": round_index, "response_id": response, "why": why})
 
@@ -156,10 +160,32 @@ def test_a_whole_workshop_three_teams_two_cards(app, room, clock):
     card_key = {r["id"]: r for r in fac["card"]["responses"]}
     assert scores[tea]["total"] == card_key[best]["total"]
     assert scores[green]["total"] == 0
-    ok(f, "score_team", {"round": 0, "team_id": green, "attention": 1, "ease": 0, "resolution": 0,
-                         "ownership": 0, "proportion": 0, "flag": False, "bonus": 0})
-    ok(f, "score_team", {"round": 0, "team_id": tea, **{d: card_key[best]["key"][d] for d in fac["dimensions"]},
-                         "flag": False, "bonus": 2})
+    ok(
+        f,
+        "score_team",
+        {
+            "round": 0,
+            "team_id": green,
+            "attention": 1,
+            "ease": 0,
+            "resolution": 0,
+            "ownership": 0,
+            "proportion": 0,
+            "flag": False,
+            "bonus": 0,
+        },
+    )
+    ok(
+        f,
+        "score_team",
+        {
+            "round": 0,
+            "team_id": tea,
+            **{d: card_key[best]["key"][d] for d in fac["dimensions"]},
+            "flag": False,
+            "bonus": 2,
+        },
+    )
     ok(f, "publish_scores", {"round": 0})
     board = last_state(screen)["leaderboard"]
     assert board[0]["team_id"] == tea and board[0]["points"] == card_key[best]["total"] + 2
@@ -173,7 +199,9 @@ def test_a_whole_workshop_three_teams_two_cards(app, room, clock):
     round2 = last_state(dee)["card"]
     ok(dee, "lock_in", {"round": 1, "response_id": round2["responses"][0]["id"]})
     ann.get_received()
-    assert ack(ann, "submit_pick", {"round": 0, "response_id": round2["responses"][0]["id"]})["error"]["code"] == "stale"
+    assert (
+        ack(ann, "submit_pick", {"round": 0, "response_id": round2["responses"][0]["id"]})["error"]["code"] == "stale"
+    )
     assert last_state(ann)["workshop"]["round"] == 1  # a stale sender gets its view brought up to date
     ok(f, "extend_timer", {"round": 1, "seconds": 30})
     ok(f, "lock_round", {"round": 1})
@@ -371,18 +399,33 @@ def test_an_open_round_from_drafts_to_the_spotlight(app, client):
     ok(facilitator, "reveal", {"round": 0})
     assert ack(cas, "spotlight", {"round": 0, "team_id": blue})["error"]["code"] == "forbidden"
     assert last_state(facilitator)["teams"][1]["score"]["attention"] == 0  # no key: nothing drafted
-    ok(facilitator, "score_team", {"round": 0, "team_id": blue, "attention": 3, "ease": 2, "resolution": 2,
-                                   "ownership": 3, "proportion": 3, "bonus": 1})
+    ok(
+        facilitator,
+        "score_team",
+        {
+            "round": 0,
+            "team_id": blue,
+            "attention": 3,
+            "ease": 2,
+            "resolution": 2,
+            "ownership": 3,
+            "proportion": 3,
+            "bonus": 1,
+        },
+    )
     ok(facilitator, "spotlight", {"round": 0, "team_id": blue})
     spot = last_state(screen)["reveal"]["spotlight"]
-    assert spot == {"team_id": blue, "name": "Blue", "text": "<script>alert(1)</script> Clear the floor, then tickets",
-                    "why": "act"}
+    assert spot == {
+        "team_id": blue,
+        "name": "Blue",
+        "text": "<script>alert(1)</script> Clear the floor, then tickets",
+        "why": "act",
+    }
     assert last_state(ann)["reveal"]["spotlight"] == spot
     ok(facilitator, "spotlight", {"round": 0, "team_id": None})
     assert last_state(screen)["reveal"]["spotlight"] is None
     ok(facilitator, "publish_scores", {"round": 0})
     assert last_state(cas)["score"]["total"] == 14
-
 
 
 # --- captaincy -------------------------------------------------------------------------------------------------
@@ -423,7 +466,10 @@ def test_the_console_makes_anyone_captain_and_a_phone_cannot(app, room):
     ok(f, "make_captain", {"player_id": cas_id})
     assert captain_name(last_state(cas)) == "Cas"
     assert [m["captain"] for m in next(t for t in last_state(f)["teams"] if t["id"] == red)["members"]] == [
-        False, False, True]
+        False,
+        False,
+        True,
+    ]
     ok(f, "deal_card", {"round": 0})
     ids = [r["id"] for r in last_state(cas)["card"]["responses"]]
     assert ack(ann, "lock_in", {"round": 0, "response_id": ids[0]})["error"]["code"] == "not_captain"
@@ -453,7 +499,8 @@ def test_captaincy_passes_after_20_seconds_away_to_the_earliest_connected_member
 
 
 def test_a_captain_back_within_20_seconds_keeps_it_and_a_removed_captain_hands_over_to_a_connected_member(
-        app, room, clock):
+    app, room, clock
+):
     svc = app.extensions["aandacht"]
     ann, bob, cas, _dee, _red = three_in_red(room)
     view = last_state(ann)

@@ -7,8 +7,7 @@ import pytest
 from sqlalchemy import inspect
 
 from game import db
-from game.engine import apply
-from game.engine import commands as c
+from game.engine import apply, commands as c
 from game.engine.state import FACILITATOR, GUEST, Actor, Role
 from game.store import Store, VersionConflict, make_engine
 
@@ -98,9 +97,8 @@ def test_lookups(store, state):
 def test_a_stale_version_is_refused_and_nothing_is_written(store, state):
     final, version = play(state, store)
     changed = apply(final, FACILITATOR, c.RenameTeam("red", "Rood"), 9000.0)
-    with pytest.raises(VersionConflict):
-        with store.transaction() as session:
-            store.save(session, final, changed, version - 1)
+    with pytest.raises(VersionConflict), store.transaction() as session:
+        store.save(session, final, changed, version - 1)
     assert store.load(final.workshop.id)[0].teams["red"].name == "Red"
 
 

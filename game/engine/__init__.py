@@ -5,7 +5,7 @@ every rule takes ``now`` (seconds since the epoch) as an argument.
 """
 
 from .cards import DIMENSIONS, LANGUAGES, MAX_POINTS, Card, Deck, Response, RubricKey, Text
-from .commands import *  # noqa: F401,F403 - the command vocabulary is the engine's public API
+from .commands import *  # noqa: F403 - the command vocabulary is the engine's public API
 from .commands import COMMANDS
 from .errors import GameError
 from .rules import apply

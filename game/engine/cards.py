@@ -26,7 +26,7 @@ class Text:
         return {"nl": self.nl, "en": self.en}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Text":
+    def from_dict(cls, data: dict) -> Text:
         """Build from the JSON-able form."""
         return cls(nl=data["nl"], en=data["en"])
 
@@ -55,7 +55,7 @@ class RubricKey:
         return {**self.points(), "flag": self.flag}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "RubricKey":
+    def from_dict(cls, data: dict) -> RubricKey:
         """Build from the JSON-able form."""
         return cls(**{d: int(data[d]) for d in DIMENSIONS}, flag=bool(data.get("flag", False)))
 
@@ -81,7 +81,7 @@ class Response:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Response":
+    def from_dict(cls, data: dict) -> Response:
         """Build from the JSON-able form."""
         return cls(
             id=data["id"],
@@ -146,7 +146,7 @@ class Card:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Card":
+    def from_dict(cls, data: dict) -> Card:
         """Build from the JSON-able form."""
         return cls(
             id=data["id"],

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import replace
 from types import MappingProxyType
-from typing import Callable
 
 from . import commands as c
 from .cards import DIMENSIONS, MAX_POINTS
@@ -451,7 +451,7 @@ def deal_card(state: State, actor: Actor, cmd: c.DealCard, now: float) -> State:
     seconds = state.workshop.settings.timer_seconds
     card = state.workshop.cards[cmd.round]
     rnd = Round(cmd.round, card.id, opened_at=now, deadline=now + seconds if seconds else None)
-    state = replace(state, rounds=state.rounds + (rnd,))
+    state = replace(state, rounds=(*state.rounds, rnd))
     return _set_workshop(state, phase=Phase.COLLECTING, round_index=rnd.index)
 
 
@@ -557,7 +557,7 @@ def reveal(state: State, actor: Actor, cmd: c.Reveal, now: float) -> State:
         answer = state.answers.get((rnd.index, team.id))
         chosen = card.response(answer.response_id) if answer and not card.is_open else None
         key = chosen.key if chosen else None  # an open answer has no key: the facilitator scores it
-        points = key.points() if key else {d: 0 for d in DIMENSIONS}
+        points = key.points() if key else dict.fromkeys(DIMENSIONS, 0)
         scores[(rnd.index, team.id)] = Score(rnd.index, team.id, **points, flag=bool(key and key.flag))
     state = replace(state, scores=frozen_map(scores))
     state = _set_round(state, replace(rnd, revealed_at=now))
@@ -655,4 +655,5 @@ def review_commitment(state: State, actor: Actor, cmd: c.ReviewCommitment, now: 
         raise GameError("invalid", "Approved must be true or false.")
     if commitment.approved is cmd.approved:
         return state
-    return replace(state, commitments=_with(state.commitments, cmd.player_id, replace(commitment, approved=cmd.approved)))
+    reviewed = replace(commitment, approved=cmd.approved)
+    return replace(state, commitments=_with(state.commitments, cmd.player_id, reviewed))

@@ -7,10 +7,10 @@ same object in the old and the new state has not changed and is not written.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Mapping
 
 from .cards import DIMENSIONS, Card
 
@@ -69,7 +69,7 @@ class Settings:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Settings":
+    def from_dict(cls, data: dict) -> Settings:
         """Build from the JSON-able form."""
         return cls(
             language=data.get("language", "nl"),

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import functools
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .cards import DIMENSIONS, Card
 from .state import Phase, Round, State
@@ -424,11 +424,13 @@ def build_views(state: State, now: float) -> Views:
                 "picks": team_views[t.id]["picks"],
                 "drafts": team_views[t.id]["drafts"],
                 "answer": team_views[t.id]["answer"],
-                "score": state.scores[(rnd.index, t.id)].to_dict() if rnd and (rnd.index, t.id) in state.scores else None,
+                "score": (state.scores[(rnd.index, t.id)].to_dict()
+                          if rnd and (rnd.index, t.id) in state.scores else None),
             }
             for t in teams
         ],
-        "unassigned": [{"id": p.id, "name": p.name} for p in sorted(state.players.values(), key=lambda p: p.joined_at) if p.team_id is None],
+        "unassigned": [{"id": p.id, "name": p.name}
+                       for p in sorted(state.players.values(), key=lambda p: p.joined_at) if p.team_id is None],
         "players_total": len(state.players),
         "removed": [{"id": r.player_id, "name": r.name, "at": r.at}
                     for r in sorted(state.removed.values(), key=lambda r: (r.at, r.player_id))],

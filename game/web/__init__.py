@@ -20,8 +20,11 @@ from ..publish import Publisher
 from ..service import Service
 from ..store import REPO, Store, database_url, fail_commits_while, make_engine
 from ..wordfilter import WordFilter
-from . import sockets  # noqa: F401 - registers the handlers before any init_app, so every app gets them
-from . import assets, i18n
+from . import (
+    assets,
+    i18n,
+    sockets,  # noqa: F401 - registers the handlers before any init_app, so every app gets them
+)
 from .decks import bp as decks_bp
 from .pages import SOCKET_IO_CLIENT, bp
 from .realtime import JsonPacket, socketio, without_websocket_compression
@@ -108,7 +111,9 @@ def create_app(config: dict | None = None) -> Flask:
         cluster.on_resubscribe = app.extensions["aandacht"].resync
         cluster.on_command = app.extensions["aandacht"].apply_remote
     interval = app.config["PUBLISH_INTERVAL"]
-    interval = float(interval) if interval not in (None, "") else (0.1 if app.config["ASYNC_MODE"] != "threading" else 0.0)
+    if interval in (None, ""):
+        interval = 0.1 if app.config["ASYNC_MODE"] != "threading" else 0.0
+    interval = float(interval)
     if interval > 0:  # under a burst of commands a workshop's views go out at most once per interval
         app.extensions["aandacht"].publish_every(interval, socketio.start_background_task, socketio.sleep)
     app.extensions["aandacht.guard"] = Guard(

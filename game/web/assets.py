@@ -4,8 +4,8 @@ gzipped pages, the icon inline.
 Phones reach the laptop over plain HTTP on the venue's Wi-Fi, where browsers offer only gzip and deflate (brotli and
 zstd only over HTTPS or to localhost), so gzip from the standard library is the one encoding. Each static file is
 prepared once per version (minified, gzipped, hashed) and served from memory: thousands of phones joining at once cost
-no compression work. A page's scripts come as one bundle, and the icon is part of the page: a phone fetches the page, its
-style sheet and its script, over two connections instead of six (each connection the server accepts leaves memory
+no compression work. A page's scripts come as one bundle, and the icon is part of the page: a phone fetches the page,
+its style sheet and its script, over two connections instead of six (each connection the server accepts leaves memory
 behind, see ``Bundle``). Socket.IO traffic never passes here: Flask-SocketIO's middleware answers ``/socket.io/`` before
 Flask does (and Engine.IO compresses its own long-polling responses). Only the pages named in ``init_app`` are
 gzipped: the phone's, which hold no secret. The facilitator's pages hold a form token or a secret link and are never

@@ -236,7 +236,7 @@ def card_values(card: Card | None) -> dict:
 
 def form_values(form) -> dict:
     """What was posted, to show it again after a problem (checkboxes as booleans)."""
-    values = {k: form.get(k, "") for k in form.keys()}
+    values = {k: form.get(k, "") for k in form}
     for name in ("sensitive", *(f"r{i}.key.flag" for i in range(SLOTS))):
         values[name] = form.get(name) == "on"
     values.setdefault("kind", "choice")

@@ -88,7 +88,7 @@ def texts_in(lang: str, msgids: dict[str, str], params: dict[str, dict] | None =
     with flask_babel.force_locale(lang if lang in LANGUAGES else SOURCE_LANGUAGE):
         texts = {key: flask_babel.gettext(msgid) for key, msgid in msgids.items()}
     for key, values in (params or {}).items():
-        texts[key] = re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), m.group(0))), texts[key])
+        texts[key] = re.sub(r"\{(\w+)\}", lambda m, values=values: str(values.get(m.group(1), m.group(0))), texts[key])
     return texts
 
 

@@ -7,6 +7,7 @@ import hmac
 import io
 import secrets
 
+import flask_babel
 import segno
 from babel import dates as babel_dates
 from flask import (
@@ -21,15 +22,13 @@ from flask import (
     session,
     url_for,
 )
-
-import flask_babel
 from flask_babel import gettext as _
 
 from ..engine import GameError, Settings
-from ..net import candidate_bases, is_loopback, reachable_base
 from ..engine.rules import NAME_MAX
-from ..service import CODE_ALPHABET, CODE_LENGTH, Service, normalise_code, screen_key_from
+from ..net import candidate_bases, is_loopback, reachable_base
 from ..report import csv_export, report_data, report_zone, valid_zone
+from ..service import CODE_ALPHABET, CODE_LENGTH, Service, normalise_code, screen_key_from
 from ..store import REPO
 from .i18n import N_, browser_language, chosen_language, page_language
 from .security import client_address, guard

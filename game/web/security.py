@@ -151,7 +151,8 @@ class Guard:
     def check_text(self, text, what: str = "answer") -> None:
         """Refuse a text the whole room may see (an open card's own answer) with a blocked word."""
         if isinstance(text, str) and not self.words.allows(text):
-            raise GameError("text_refused", f"Please rephrase your {what}: it contains a word that is not allowed here.")
+            raise GameError("text_refused",
+                            f"Please rephrase your {what}: it contains a word that is not allowed here.")
 
 
 def guard() -> Guard:

@@ -8,14 +8,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError
 
-from ..engine import Actor, GameError, Role, State
-from ..engine import commands as c
+from ..engine import Actor, GameError, Role, State, commands as c
 from ..engine.rules import REMOVED_MESSAGE
 from ..engine.state import FACILITATOR
 from ..publish import Connection, player_info
@@ -370,7 +369,9 @@ def _command_handler(name: str, event: Event):
             if actor is None or actor.role not in event.command.ROLES:
                 if actor is not None and actor.role is Role.GUEST and Role.PLAYER in event.command.ROLES:
                     raise GameError("not_joined", "Join the workshop with a name first.")
-                raise GameError("forbidden", "Only the facilitator can do that." if conn.role != "facilitator" else "That is for participants.")
+                if conn.role == "facilitator":
+                    raise GameError("forbidden", "That is for participants.")
+                raise GameError("forbidden", "Only the facilitator can do that.")
             data = check(_one(payload, extra), event.fields)
             if "name" in data:
                 guard().check_name(data["name"], "name" if event.command is c.RenamePlayer else "team name")

@@ -1,13 +1,12 @@
 """Initial schema: workshops, teams, players, rounds, picks, answers, scores.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 09:24:36.134358
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None
