@@ -40,8 +40,9 @@ DRAFTS = {  # an open card's drafts: long Dutch words beside long names
 
 # Every visible word of the page, where a word is a run of characters without a space: a word whose characters
 # sit on two lines is split, unless the line ends right after a printed hyphen (a hyphen or a soft hyphen, which
-# the browser prints when it breaks there). A word also must not run off the page's right edge (outside anything
-# that scrolls or clips on purpose). Returns one line per fault: the word, the text around it and its element.
+# the browser prints when it breaks there); a hyphenated word is squeezed if a line holds less than two of its
+# letters. A word also must not run off the page's right edge (outside anything that scrolls or clips on purpose).
+# Returns one line per fault: the word, the text around it and its element.
 SPLIT_WORDS = r"""() => {
   const SKIP = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "TEXTAREA", "INPUT", "SELECT", "OPTION"]);
   const HYPHENS = "-\u2010\u00ad";
@@ -79,17 +80,23 @@ SPLIT_WORDS = r"""() => {
       if (!rects.length) continue;  // not shown
       const top = rects[0].top, tol = rects[0].height / 2;
       if (rects.some((r) => Math.abs(r.top - top) > tol)) {
-        // the word covers two lines: find where, and whether a printed hyphen ends the first line
+        // the word covers two lines: find where, and whether a printed hyphen ends each line but the last
+        const breaks = [];
         let prevTop = null;
         for (let i = start; i < end; i++) {
           const char = rectsOf(node, i, i + 1).pop();  // a character after a soft hyphen's break also covers the hyphen
           if (!char) continue;
-          if (prevTop !== null && Math.abs(char.top - prevTop) > tol && !HYPHENS.includes(node.data[i - 1])) {
-            faults.push(`split "${word}" as "${node.data.slice(start, i)}|${node.data.slice(i, end)}" in ` +
-              `<${where(el)}> "${node.data.trim().slice(0, 60)}"`);
-            break;
-          }
+          if (prevTop !== null && Math.abs(char.top - prevTop) > tol) breaks.push(i);
           prevTop = char.top;
+        }
+        const cut = breaks.find((i) => !HYPHENS.includes(node.data[i - 1]));
+        const pieces = [start, ...breaks, end].slice(1).map((b, k, all) =>
+          node.data.slice(k ? all[k - 1] : start, b).replace(/[-\u2010\u00ad]/gu, ""));
+        if (cut !== undefined) {
+          faults.push(`split "${word}" as "${node.data.slice(start, cut)}|${node.data.slice(cut, end)}" in ` +
+            `<${where(el)}> "${node.data.trim().slice(0, 60)}"`);
+        } else if (pieces.some((piece) => piece.length < 2)) {  // hyphenated, but a letter or so per line
+          faults.push(`squeezed "${word}" as "${pieces.join("-|")}" in <${where(el)}>`);
         }
       }
       const right = Math.max(...rects.map((r) => r.right));
@@ -256,14 +263,17 @@ def test_no_word_is_split_on_the_console_the_screen_or_a_phone(live_server, brow
 
 
 def test_the_check_sees_a_word_split_mid_word(browser):
-    """The check itself: a word broken by ``overflow-wrap: anywhere`` is found, a break at a space or after a
-    printed hyphen is not."""
+    """The check itself: a word broken by ``overflow-wrap: anywhere`` is found, and one hyphenated a letter per
+    line; a break at a space or after a printed hyphen is not."""
     page = browser.new_page(viewport={"width": 400, "height": 300})
     page.set_content("""<body style="font: 16px sans-serif">
       <p id="cut" style="width: 60px; overflow-wrap: anywhere">Housekeeping</p>
       <p id="fine" style="width: 60px">Receptie en Reserveringen</p>
       <p id="soft" style="width: 60px">Klanten\u00adservice\u00admede\u00adwerkers</p>
-      <p id="hyphen" style="width: 60px">Anne-Sophie</p></body>""")
+      <p id="hyphen" style="width: 60px">Anne-Sophie</p>
+      <p id="squeezed" style="width: 10px">A\u00ada\u00adn\u00add</p></body>""")
     faults = page.evaluate(SPLIT_WORDS)
     page.close()
-    assert len(faults) == 1 and re.match(r'split "Housekeeping" as "\w+\|\w+" in <p#cut>', faults[0]), faults
+    assert len(faults) == 2, faults
+    assert re.match(r'split "Housekeeping" as "\w+\|\w+" in <p#cut>', faults[0]), faults
+    assert faults[1].startswith('squeezed "A\u00ada\u00adn\u00add" as "A-|a-|n-|d" in <p#squeezed>'), faults

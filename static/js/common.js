@@ -361,14 +361,16 @@
     return out;
   }
 
-  function letterBreaks(word) {
-    return word.split("").join(SOFT_HYPHEN);
+  function letterBreaks(word) { // two letters at least on either side of a break
+    if (word.length < 4) return word;
+    return word.slice(0, 2) + word.slice(2, -2).split("").map(function (c) { return SOFT_HYPHEN + c; }).join("") +
+      SOFT_HYPHEN + word.slice(-2);
   }
 
-  /** Whether the text in `range` runs out of the box of one of its ancestors (up to `root`), stopping at one that
-   * scrolls or clips on purpose (a table that scrolls sideways, a name with an ellipsis). */
-  function runsOut(range, element, root) {
-    var rect = range.getBoundingClientRect();
+  /** Whether `rect` runs out of the content box of one of the ancestors from `element` up to `root` (only the
+   * first box: `nearest`), stopping at one that scrolls or clips on purpose (a table that scrolls sideways, a name
+   * with an ellipsis). */
+  function runsOut(rect, element, root, nearest) {
     if (!rect.width) return false; // not shown
     for (var e = element; e && e !== root.parentElement; e = e.parentElement) {
       var style = getComputedStyle(e);
@@ -378,6 +380,7 @@
       var left = box.left + e.clientLeft + parseFloat(style.paddingLeft);
       var right = box.left + e.clientLeft + e.clientWidth - parseFloat(style.paddingRight);
       if (rect.left < left - 1 || rect.right > right + 1) return true;
+      if (nearest) return false;
     }
     return false;
   }
@@ -405,7 +408,7 @@
       while ((match = LONG_WORD.exec(text))) {
         range.setStart(textNode, match.index);
         range.setEnd(textNode, match.index + match[0].length);
-        if (runsOut(range, element, root)) wide.push(match);
+        if (runsOut(range.getBoundingClientRect(), element, root, false)) wide.push(match);
       }
       if (!wide.length) return;
       var out = "";
@@ -416,7 +419,9 @@
       });
       textNode.data = out + text.slice(at);
       hyphenated.push([textNode, text]);
-      // a word whose syllables are still too long (or that has none) may break between any two letters
+      // a word with a syllable still wider than its own box (or without syllables) may break between any letters;
+      // only its own box counts now: a table too wide for its frame because of its other columns would else
+      // squeeze the name to a letter per line without fitting any better
       var again = [];
       LONG_WORD.lastIndex = 0;
       var data = textNode.data;
@@ -425,7 +430,7 @@
         range.setEnd(textNode, match.index + match[0].length);
         var rects = range.getClientRects();
         for (var r = 0; r < rects.length; r++) {
-          if (runsOut(rangeOf(rects[r]), element, root)) { again.push(match); break; }
+          if (runsOut(rects[r], element, root, true)) { again.push(match); break; }
         }
       }
       if (!again.length) return;
@@ -437,10 +442,6 @@
       });
       textNode.data = out + data.slice(at);
     });
-  }
-
-  function rangeOf(rect) { // runsOut() takes anything with getBoundingClientRect()
-    return { getBoundingClientRect: function () { return rect; } };
   }
 
   /** Keep every word of the page whole: hyphenate a word wider than its box after each change of the page (a new
