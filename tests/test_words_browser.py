@@ -170,6 +170,8 @@ def test_no_word_is_split_on_the_console_the_screen_or_a_phone(live_server, brow
         phone.click("#code-btn")
         phone.fill("#name-input", PHONE_NAME)
         phone.click("#join-btn")
+        phone.wait_for_selector(".team-option")
+        check({"phone": phone}, "team-choice", faults)
         phone.click(f".team-option >> text={TEAMS[1]}")
         phone.wait_for_selector("#team-lobby")
         bots = {}

@@ -345,7 +345,8 @@
   var VOWEL = /[aeiouyàáâäèéêëìíîïòóôöùúûü]/i;
   var CONSONANT = /[bcdfghjklmnpqrstvwxzç]/i;
   var LONG_WORD = /\S{8,}/g; // a shorter word fits any box on these pages
-  var hyphenated = []; // [text node, its own text] for every node given soft hyphens, to undo before measuring again
+  var ADDRESS = /[\/@]|\w\.\w/; // a link or an address: a hyphen in it would be typed (app.css lets it break)
+  var hyphenated = []; // [text node, its own text, with the hyphens] for every node given soft hyphens, undone first
 
   function syllableBreaks(word) {
     var out = "";
@@ -385,10 +386,28 @@
     return false;
   }
 
+  /** Give soft hyphens to the words of `textNode` listed in `words` (matches), breaking them with `breaks`; returns
+   * where each of them is in the new text. */
+  function insertBreaks(textNode, words, breaks) {
+    var text = textNode.data;
+    var out = "";
+    var at = 0;
+    var spans = words.map(function (m) {
+      out += text.slice(at, m.index);
+      var broken = breaks(m[0].split(SOFT_HYPHEN).join(""));
+      var span = { index: out.length, length: broken.length };
+      out += broken;
+      at = m.index + m[0].length;
+      return span;
+    });
+    textNode.data = out + text.slice(at);
+    return spans;
+  }
+
   function hyphenateWhereNeeded(root) {
     hyphenated = hyphenated.filter(function (entry) {
       if (!root.contains(entry[0])) return entry[0].isConnected;
-      entry[0].data = entry[1];
+      if (entry[0].data === entry[2]) entry[0].data = entry[1]; // unless the page wrote a new text into it since
       return false;
     });
     var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
@@ -408,39 +427,27 @@
       while ((match = LONG_WORD.exec(text))) {
         range.setStart(textNode, match.index);
         range.setEnd(textNode, match.index + match[0].length);
-        if (runsOut(range.getBoundingClientRect(), element, root, false)) wide.push(match);
+        if (!ADDRESS.test(match[0]) && runsOut(range.getBoundingClientRect(), element, root, false)) wide.push(match);
       }
       if (!wide.length) return;
-      var out = "";
-      var at = 0;
-      wide.forEach(function (m) {
-        out += text.slice(at, m.index) + syllableBreaks(m[0]);
-        at = m.index + m[0].length;
-      });
-      textNode.data = out + text.slice(at);
-      hyphenated.push([textNode, text]);
+      var entry = [textNode, text, null];
+      hyphenated.push(entry);
+      var spans = insertBreaks(textNode, wide, syllableBreaks);
       // a word with a syllable still wider than its own box (or without syllables) may break between any letters;
       // only its own box counts now: a table too wide for its frame because of its other columns would else
       // squeeze the name to a letter per line without fitting any better
-      var again = [];
-      LONG_WORD.lastIndex = 0;
-      var data = textNode.data;
-      while ((match = LONG_WORD.exec(data))) {
-        range.setStart(textNode, match.index);
-        range.setEnd(textNode, match.index + match[0].length);
-        var rects = range.getClientRects();
-        for (var r = 0; r < rects.length; r++) {
-          if (runsOut(rects[r], element, root, true)) { again.push(match); break; }
-        }
-      }
-      if (!again.length) return;
-      out = "";
-      at = 0;
-      again.forEach(function (m) {
-        out += data.slice(at, m.index) + letterBreaks(m[0].split(SOFT_HYPHEN).join(""));
-        at = m.index + m[0].length;
+      var again = wide.filter(function (m, i) {
+        range.setStart(textNode, spans[i].index);
+        range.setEnd(textNode, spans[i].index + spans[i].length);
+        return Array.prototype.some.call(range.getClientRects(), function (rect) {
+          return runsOut(rect, element, root, true);
+        });
+      }).map(function (m) {
+        var i = wide.indexOf(m);
+        return { index: spans[i].index, 0: textNode.data.substr(spans[i].index, spans[i].length) };
       });
-      textNode.data = out + data.slice(at);
+      if (again.length) insertBreaks(textNode, again, letterBreaks);
+      entry[2] = textNode.data;
     });
   }
 
