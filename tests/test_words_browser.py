@@ -118,13 +118,14 @@ def settle(page) -> None:
 def check(pages: dict, label: str, faults: list[str]) -> None:
     """Look for split words on every page at every size; screenshot each."""
     for width, height in SIZES:
-        for name, page in pages.items():
+        for page in pages.values():
             page.set_viewport_size({"width": width, "height": height})
         for name, page in pages.items():
             settle(page)
             found = page.evaluate(SPLIT_WORDS)
             faults += [f"[{label}, {name} {width}x{height}] {fault}" for fault in found]
-            page.screenshot(path=str(ARTIFACTS / f"words-{label}-{name}-{width}x{height}.png"), full_page=name != "screen")
+            shot = ARTIFACTS / f"words-{label}-{name}-{width}x{height}.png"
+            page.screenshot(path=str(shot), full_page=name != "screen")  # the projector cannot scroll
 
 
 def bot(base: str, code: str, name: str, team_id: str) -> tuple[socketio.Client, list]:
