@@ -12,6 +12,7 @@
  *   buildChart / buildLeaderboard / buildPodium   shared result widgets
  *   buildProfile / buildProfileTable / profileExtremes / formatScore   the debrief's
  *                     profile over the rubric dimensions (inline SVG, no library)
+ *   keepWordsWhole    a word wider than its box is hyphenated, never cut
  */
 (function (global) {
   "use strict";
@@ -329,6 +330,158 @@
     return String(value).replace(/["\\]/g, "\\$&");
   }
   A.cssEscape = cssEscape;
+
+  /* ---- long words: never cut, hyphenated only when wider than their box --------------------- */
+
+  // Text wraps only at its spaces (app.css sets no overflow-wrap: anywhere, which let a squeezed flex item cut
+  // "Housekeeping" into "Housekeepi/ng"). A single word wider than the whole box it sits in (a 30-letter Dutch
+  // compound in a podium step on a phone, a pasted link in an answer) would run out of it instead: that word, and
+  // only that word, gets soft hyphens, so the browser breaks it with a printed hyphen where it must. Break points
+  // are before a consonant that starts a syllable ("Klan-ten-ser-vi-ce-me-de-wer-kers"), between any two letters
+  // for a word without any. CSS `hyphens: auto` cannot do this: it needs the browser's dictionary for the language
+  // (a projector's Chromium on Linux often has none) and it hyphenates ordinary words at every line end as well.
+  // The text in the page's data is never changed; the words are measured again after every change and resize.
+  var SOFT_HYPHEN = "\u00ad";
+  var VOWEL = /[aeiouyàáâäèéêëìíîïòóôöùúûü]/i;
+  var CONSONANT = /[bcdfghjklmnpqrstvwxzç]/i;
+  var LONG_WORD = /\S{8,}/g; // a shorter word fits any box on these pages
+  var ADDRESS = /[\/@]|\w\.\w/; // a link or an address: a hyphen in it would be typed (app.css lets it break)
+  var hyphenated = []; // [text node, its own text, with the hyphens] for every node given soft hyphens, undone first
+
+  function syllableBreaks(word) {
+    var out = "";
+    var vowelSeen = false;
+    for (var i = 0; i < word.length; i++) {
+      var c = word.charAt(i);
+      var next = word.charAt(i + 1);
+      if (vowelSeen && i >= 2 && i <= word.length - 2 && CONSONANT.test(c) && VOWEL.test(next) &&
+          !(c.toLowerCase() === "h" && word.charAt(i - 1).toLowerCase() === "c")) out += SOFT_HYPHEN;
+      out += c;
+      if (VOWEL.test(c)) vowelSeen = true;
+    }
+    return out;
+  }
+
+  function letterBreaks(word) { // two letters at least on either side of a break
+    if (word.length < 4) return word;
+    return word.slice(0, 2) + word.slice(2, -2).split("").map(function (c) { return SOFT_HYPHEN + c; }).join("") +
+      SOFT_HYPHEN + word.slice(-2);
+  }
+
+  /** Whether `rect` runs out of the content box of one of the ancestors from `element` up to `root` (only the
+   * first box: `nearest`), stopping at one that scrolls or clips on purpose (a table that scrolls sideways, a name
+   * with an ellipsis). */
+  function runsOut(rect, element, root, nearest) {
+    if (!rect.width) return false; // not shown
+    for (var e = element; e && e !== root.parentElement; e = e.parentElement) {
+      var style = getComputedStyle(e);
+      if (style.overflowX !== "visible") return false;
+      if (style.display === "inline" || style.display === "contents") continue;
+      var box = e.getBoundingClientRect();
+      var left = box.left + e.clientLeft + parseFloat(style.paddingLeft);
+      var right = box.left + e.clientLeft + e.clientWidth - parseFloat(style.paddingRight);
+      if (rect.left < left - 1 || rect.right > right + 1) return true;
+      if (nearest) return false;
+    }
+    return false;
+  }
+
+  /** Give soft hyphens to the words of `textNode` listed in `words` (matches), breaking them with `breaks`; returns
+   * where each of them is in the new text. */
+  function insertBreaks(textNode, words, breaks) {
+    var text = textNode.data;
+    var out = "";
+    var at = 0;
+    var spans = words.map(function (m) {
+      out += text.slice(at, m.index);
+      var broken = breaks(m[0].split(SOFT_HYPHEN).join(""));
+      var span = { index: out.length, length: broken.length };
+      out += broken;
+      at = m.index + m[0].length;
+      return span;
+    });
+    textNode.data = out + text.slice(at);
+    return spans;
+  }
+
+  function hyphenateWhereNeeded(root) {
+    hyphenated = hyphenated.filter(function (entry) {
+      if (!root.contains(entry[0])) return entry[0].isConnected;
+      if (entry[0].data === entry[2]) entry[0].data = entry[1]; // unless the page wrote a new text into it since
+      return false;
+    });
+    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    var range = document.createRange();
+    var nodes = [];
+    for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+      var parent = node.parentElement;
+      if (parent && node.data.length >= 8 && !parent.closest("script, style, textarea, select, svg")) nodes.push(node);
+    }
+    nodes.forEach(function (textNode) {
+      var text = textNode.data;
+      var element = textNode.parentElement;
+      if (/^(nowrap|pre)$/.test(getComputedStyle(element).whiteSpace)) return;
+      var wide = [];
+      var match;
+      LONG_WORD.lastIndex = 0;
+      while ((match = LONG_WORD.exec(text))) {
+        range.setStart(textNode, match.index);
+        range.setEnd(textNode, match.index + match[0].length);
+        if (!ADDRESS.test(match[0]) && runsOut(range.getBoundingClientRect(), element, root, false)) wide.push(match);
+      }
+      if (!wide.length) return;
+      var entry = [textNode, text, null];
+      hyphenated.push(entry);
+      var spans = insertBreaks(textNode, wide, syllableBreaks);
+      // a word with a syllable still wider than its own box (or without syllables) may break between any letters;
+      // only its own box counts now: a table too wide for its frame because of its other columns would else
+      // squeeze the name to a letter per line without fitting any better
+      var again = wide.filter(function (m, i) {
+        range.setStart(textNode, spans[i].index);
+        range.setEnd(textNode, spans[i].index + spans[i].length);
+        return Array.prototype.some.call(range.getClientRects(), function (rect) {
+          return runsOut(rect, element, root, true);
+        });
+      }).map(function (m) {
+        var i = wide.indexOf(m);
+        return { index: spans[i].index, 0: textNode.data.substr(spans[i].index, spans[i].length) };
+      });
+      if (again.length) insertBreaks(textNode, again, letterBreaks);
+      entry[2] = textNode.data;
+    });
+  }
+
+  /** Keep every word of the page whole: hyphenate a word wider than its box after each change of the page (a new
+   * state, a panel shown) and each resize; the countdown's ticks are no change. Every page calls it once. */
+  A.keepWordsWhole = function (root) {
+    root = root || document.body;
+    var pending = false;
+    var observer = new MutationObserver(function (records) {
+      var real = records.some(function (r) {
+        var target = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+        return !(target && target.closest("[role=timer]"));
+      });
+      if (real) schedule();
+    });
+    var options = { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ["hidden", "class", "data-fit"] };
+    function run() {
+      pending = false;
+      observer.disconnect();
+      try {
+        hyphenateWhereNeeded(root);
+      } finally {
+        observer.observe(root, options);
+      }
+    }
+    function schedule() {
+      if (pending) return;
+      pending = true;
+      window.requestAnimationFrame(run);
+    }
+    window.addEventListener("resize", schedule);
+    observer.observe(root, options);
+    schedule();
+  };
 
   /* ---- connection indicator --------------------------------------------------------- */
 

@@ -12,6 +12,7 @@
 
   var A = window.Aandacht;
   var el = A.el;
+  A.keepWordsWhole(document.body); // a word too long for its box is hyphenated, never cut (common.js)
   var cfg = A.config();
   var $ = function (id) { return document.getElementById(id); };
   // The console's own words are in the facilitator's language (the page's <html lang>: the start page's or the

@@ -21,6 +21,7 @@
 
   var A = window.Aandacht;
   var el = A.el;
+  A.keepWordsWhole(document.body); // a word too long for its box is hyphenated, never cut (common.js)
   var cfg = A.config();
   var code = (cfg.code || "").trim().toUpperCase();
   var LANG_KEY = "aandacht:lang"; // the language this phone's player chose (header switch), over the workshop's

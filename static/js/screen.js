@@ -15,6 +15,7 @@
 
   var A = window.Aandacht;
   var el = A.el;
+  A.keepWordsWhole(document.body); // a word too long for its box is hyphenated, never cut (common.js)
   var cfg = A.config();
   var lang = document.documentElement.lang === "nl" ? "nl" : "en"; // the workshop's, as the page was served
   var stage = document.getElementById("stage");
