@@ -761,13 +761,14 @@ class WorkshopFuzz(RuleBasedStateMachine):
         if phase is not Phase.FINISHED:
             options += [("board", 1), ("rename", 1 if s.teams else 0), ("rename_player", 1 if s.players else 0)]
             options += [("captain", 1 if any(p.team_id for p in s.players.values()) else 0)]
+            options += [("allow_back", 3 if s.removed else 0)]  # the facilitator may allow back at any time
         if phase is Phase.LOBBY:
             options += [("add_team", 1), ("move", 1 if s.players else 0), ("deal", 6 if s.active_teams() else 0)]
             options += [("join_address", 1)]
         elif phase is Phase.COLLECTING:
             options += [("pick", 6 if self.joined("phone_team") else 0), ("lock_in", 3 if self.captains() else 0)]
             options += [("lock_round", 1), ("timer", 3), ("expire", 1 if s.current_round.deadline else 0)]
-            options += [("move", 1), ("remove", 1 if s.players else 0), ("allow_back", 2 if s.removed else 0)]
+            options += [("move", 1), ("remove", 1 if s.players else 0)]
         elif phase is Phase.LOCKED:
             options += [("reveal", 6), ("sync", 1)]
         elif phase is Phase.REVEALED:

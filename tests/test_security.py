@@ -205,6 +205,31 @@ def test_a_phone_with_its_valid_token_is_never_limited(app, client):
     assert refusal(phone_at(app, VENUE, other, "forged-token")) == "rate_limited"
 
 
+def test_the_phones_of_a_deleted_workshop_coming_back_are_no_guesses(app, client):
+    """A workshop is deleted while its 40 phones at the venue sleep; each comes back with its token, twice, and
+    reloads its room's page: they are told the room is gone (a 404 that names the code, so the page says "this
+    workshop has ended"), and none of it counts as a wrong guess: the venue's address is never limited by its own
+    room. A code that was never found there still counts."""
+    key = create_workshop(client)
+    code = room_code(app, key)
+    tokens = []
+    for n in range(40):
+        phone = phone_at(app, VENUE, code)
+        tokens.append(phone.emit("join_workshop", {"name": f"P{n}"}, callback=True)["token"])
+        phone.disconnect()
+    with client.session_transaction() as sess:
+        sess["csrf"] = "t"
+    assert client.post(f"/f/{key}/delete", data={"csrf_token": "t"}).status_code == 303
+    limiter = app.extensions["aandacht.guard"].limiter
+    for token in tokens * 2:
+        assert refusal(phone_at(app, VENUE, code, token)) == "no_such_workshop"
+    for _ in range(40):
+        page = at(app, VENUE).get(f"/j/{code}")
+        assert page.status_code == 404 and f'data-missing="{code}"'.encode() in page.data
+    assert not limiter.blocked(VENUE)
+    assert guess_wrong(app, VENUE, 31) == ["no_such_workshop"] * 30 + ["rate_limited"]
+
+
 def test_wrong_codes_from_a_limited_address_stay_refused_unseen(app, client):
     """The 31st wrong guess is refused, and so is every one after it, also after the room's own code joined from
     there; one code that is not known there is looked up every 10 s at most, and refused the same way when wrong:

@@ -427,10 +427,11 @@ def room(code: str):
     workshop_id = svc.workshop_by_code(normal) if normal else None
     state = svc.state(workshop_id, recent=True) if workshop_id else None
     if state is None:
-        was_limited = limiter.blocked(address)  # a limited address's spare look-up: wrong is refused like the rest
-        limiter.miss(address)
-        if was_limited:
-            return render_template("play.html", code="", error=limited), 429
+        if normal is None or not limiter.knows(address, normal):  # a guess (a known code's workshop was deleted)
+            was_limited = limiter.blocked(address)  # a limited address's spare look-up: refused like the rest
+            limiter.miss(address)
+            if was_limited:
+                return render_template("play.html", code="", error=limited), 429
         # the code itself too: a phone that took part under it (it still holds a token) was in a deleted workshop
         missing = normal or ""
         error = _("There is no workshop with this room code.")

@@ -109,6 +109,12 @@ class GuessLimiter:
                 return True
             return False
 
+    def knows(self, address: str, code: str) -> bool:
+        """Whether this address showed it knows this room code (``vouch``). A known code that is no longer found (its
+        workshop was deleted) is no guess: its phones coming back are told so and never count as misses."""
+        with self._lock:
+            return self._known.get(address, {}).get(code, 0.0) > self.clock()
+
     def miss(self, address: str) -> None:
         """Record a failed look-up."""
         with self._lock:

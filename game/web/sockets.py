@@ -141,6 +141,8 @@ def _find_room(svc: Service, code: str, token: str | None) -> tuple[str, str | N
     if not limiter.allows(address, code):
         _refuse("rate_limited", "Too many wrong room codes from this network; wait a minute and try again.")
     workshop_id = svc.workshop_by_code(code)
+    if workshop_id is None and limiter.knows(address, code):  # its workshop was deleted: no guess, no miss
+        _refuse("no_such_workshop", "There is no workshop with this room code.")
     if workshop_id is None:
         limited = limiter.blocked(address)  # a limited address's spare look-up: wrong is refused like the rest
         limiter.miss(address)
