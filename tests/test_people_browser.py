@@ -116,6 +116,8 @@ def test_a_deleted_workshop_ends_on_every_phone_within_seconds(live_server, brow
     console, code, anna = room(browser, base, errors)
     cas_context = browser.new_context(**PHONE)
     cas = phone(browser, base, code, "Cas", errors, context=cas_context)
+    # the team options can show before the join's acknowledgement stores the token: close only once it is kept
+    cas.wait_for_function("code => !!localStorage.getItem('aandacht:' + code)", arg=code)
     cas.close()  # Cas's phone is off while the workshop is deleted; its token stays on the phone
     screen = watch(browser.new_context(viewport={"width": 1920, "height": 1080}).new_page(), errors, "screen")
     screen.goto(base + console.get_attribute("#open-screen", "href"))
