@@ -179,6 +179,34 @@ CHROMIUM_FLAGS = [
 ]
 
 
+SHOT_SIZES = ((390, 844), (1280, 800), (1920, 1080))  # a phone, a laptop console, a projector (the issue's set)
+
+
+def shoot(page, name: str, full_page: bool = True):
+    """Save a screenshot of ``page`` as test-artifacts/<name>-<width>x<height>.png and return its path: the
+    shared set of screenshots people look at after a browser test (the projector cannot scroll: pass
+    ``full_page=False`` for the big screen)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    size = page.viewport_size or {"width": 0, "height": 0}
+    path = ARTIFACTS / f"{name}-{size['width']}x{size['height']}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def shoot_sizes(pages: dict, label: str, sizes=SHOT_SIZES) -> None:
+    """Screenshot every page of ``pages`` (name -> page; "screen" is the projector) at every size, then put each
+    page back at its own size."""
+    before = {name: page.viewport_size for name, page in pages.items()}
+    for width, height in sizes:
+        for page in pages.values():
+            page.set_viewport_size({"width": width, "height": height})
+        for name, page in pages.items():
+            page.wait_for_timeout(250)  # the pages' own fitting after a resize
+            shoot(page, f"{label}-{name}", full_page=name != "screen")
+    for name, page in pages.items():
+        page.set_viewport_size(before[name])
+
+
 def release(client) -> None:
     """Close the sockets a python-socketio client leaves open.
 
