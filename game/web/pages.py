@@ -30,6 +30,7 @@ from ..net import candidate_bases, is_loopback, reachable_base
 from ..report import csv_export, report_data, report_zone, valid_zone
 from ..service import CODE_ALPHABET, CODE_LENGTH, Service, normalise_code, screen_key_from
 from ..store import REPO
+from ..stories import story_name
 from .i18n import N_, browser_language, chosen_language, page_language
 from .security import client_address, guard
 
@@ -110,7 +111,8 @@ def _deck_choices() -> list[dict]:
             "title": deck.title.get(lang),
             "description": deck.description.get(lang),
             "cards": [
-                {"id": c.id, "title": c.title.get(lang), "sensitive": c.sensitive, "story": c.story} for c in deck.cards
+                {"id": c.id, "title": c.title.get(lang), "sensitive": c.sensitive, "story": story_name(c.story, _)}
+                for c in deck.cards
             ],
         }
         for deck in service().decks.values()
