@@ -34,6 +34,14 @@ DIMENSION_NAMES = {  # in English, the catalog's source language; the report sho
     "proportion": N_("Proportion"),
 }
 
+DIMENSION_SHORT = {  # the column labels the console's key table uses; the report explains them in a legend
+    "attention": N_("Att"),
+    "ease": N_("Ease"),
+    "resolution": N_("Res"),
+    "ownership": N_("Own"),
+    "proportion": N_("Prop"),
+}
+
 
 ZONE_NAME_MAX = 64
 
@@ -158,7 +166,7 @@ def report_data(
         "finished": zone.when(state.workshop.finished_at),
         "time_zone": zone.name,
         "players": len(state.players),
-        "dimensions": [{"id": d, "name": names[d]} for d in DIMENSIONS],
+        "dimensions": [{"id": d, "name": names[d], "short": tr.gettext(DIMENSION_SHORT[d])} for d in DIMENSIONS],
         "room": summary["room"],
         "teams": summary["teams"],
         "leaderboard": leaderboard(state),
