@@ -43,6 +43,32 @@ DIMENSION_SHORT = {  # the column labels the console's key table uses; the repor
 }
 
 
+SOFT_HYPHEN = "\u00ad"
+LONG_WORD = re.compile(r"[^\W\d_]{14,}")  # a word this long may be wider than a column of the printed table
+VOWEL = re.compile(r"[aeiouyàáâäèéêëìíîïòóôöùúûü]", re.IGNORECASE)
+CONSONANT = re.compile(r"[bcdfghjklmnpqrstvwxzç]", re.IGNORECASE)
+
+
+def soft_hyphens(text: str | None) -> str:
+    """``text`` with soft hyphens in its long words, before each consonant that starts a syllable (the rule of
+    static/js/common.js's keepWordsWhole): a table column too narrow for such a word on a printed page breaks it
+    there with a printed hyphen instead of pushing the rubric columns off the paper. Soft hyphens show only where a
+    line breaks; the page's other words are untouched."""
+
+    def breaks(match: re.Match) -> str:
+        word, out, vowel_seen = match.group(0), [], False
+        for i, c in enumerate(word):
+            after = word[i + 1] if i + 1 < len(word) else ""
+            if (vowel_seen and 2 <= i <= len(word) - 2 and CONSONANT.match(c) and VOWEL.match(after)
+                    and not (c.lower() == "h" and word[i - 1].lower() == "c")):
+                out.append(SOFT_HYPHEN)
+            out.append(c)
+            vowel_seen = vowel_seen or bool(VOWEL.match(c))
+        return "".join(out)
+
+    return LONG_WORD.sub(breaks, text or "")
+
+
 ZONE_NAME_MAX = 64
 
 

@@ -370,3 +370,14 @@ def test_the_start_page_lists_a_workshop_at_its_facilitators_time(app, client, c
     local = datetime.fromtimestamp(clock.now, tz=UTC).astimezone(ZoneInfo("Asia/Tokyo"))
     home = client.get("/").get_data(as_text=True)
     assert f"{local.hour:02d}:{local.minute:02d} Asia/Tokyo" in home and " UTC" not in home
+
+
+def test_soft_hyphens_only_in_long_words_and_the_text_reads_the_same():
+    from game.report import SOFT_HYPHEN, soft_hyphens
+
+    text = "Nachtportiersdienstverleningen: koffie & thee, 20240101123456789 of Klantvriendelijkheidsonderzoek"
+    out = soft_hyphens(text)
+    assert out.replace(SOFT_HYPHEN, "") == text
+    assert out.split(SOFT_HYPHEN)[:2] == ["Nacht", "por"]  # before a consonant that starts a syllable
+    assert "koffie & thee, 20240101123456789 of " in out  # short words and numbers untouched
+    assert soft_hyphens(None) == ""

@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from ..engine import GameError, Settings
 from ..engine.rules import NAME_MAX
 from ..net import candidate_bases, is_loopback, reachable_base
-from ..report import csv_export, report_data, report_zone, valid_zone
+from ..report import csv_export, report_data, report_zone, soft_hyphens, valid_zone
 from ..service import CODE_ALPHABET, CODE_LENGTH, Service, normalise_code, screen_key_from
 from ..store import REPO
 from ..stories import story_name
@@ -342,6 +342,9 @@ def console(key: str):
         retention_days=f"{current_app.config['RETENTION_DAYS']:g}",
         **_join_links(w.code, public_url(w.id)),
     )
+
+
+bp.app_template_filter("soft_hyphens")(soft_hyphens)  # the report's table: long words break with a hyphen
 
 
 @bp.get("/f/<key>/report")
