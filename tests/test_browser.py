@@ -196,7 +196,8 @@ def test_publish_saves_the_scores_shown_on_the_console_first(live_server, browse
 
     # a save the server refuses (a value no form offers): nothing is published, the alert says which team
     # (changed and chosen in one task: a new view arriving in between would rebuild the form with the real radio)
-    bad = form("Harbour").locator("input[name=attention][value='3']")
+    # (a radio not chosen yet: the server's draft for the response Harbour picked, shuffled per team, may hold any)
+    bad = form("Harbour").locator("input[name=attention]:not(:checked)").first
     bad.evaluate("input => { input.value = '9'; input.click(); }")
     form("Harbour").locator(".score-status >> text=Not saved yet").wait_for()
     console.click("#publish-btn")
