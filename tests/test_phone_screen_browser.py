@@ -17,6 +17,7 @@ import requests
 import socketio
 
 from .conftest import ARTIFACTS, create_live_workshop, release
+from .test_a11y_browser import Audit
 from .test_browser import PHONE, phase, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -156,6 +157,9 @@ def test_phone_header_is_one_row_and_the_time_left_stays_in_sight(live_server, b
             if not (seen["seen"] and seen["top"] >= seen["headerBottom"] - 1 and seen["bottom"] <= seen["height"]):
                 faults.append(f"{size}: the countdown is out of sight after scrolling to the last response: {seen}")
             phone.screenshot(path=str(ARTIFACTS / f"screens-countdown-phone-{size['width']}x{size['height']}.png"))
+        audit = Audit()
+        audit(phone, "countdown-in-sight")
+        audit.assert_clean("countdown-in-sight")
         phone.evaluate("() => window.scrollTo(0, 0)")
         shoot({"console": room.console, "screen": room.screen, "phone": phone}, "collecting")
         assert not faults, "\n".join(faults)
@@ -256,6 +260,9 @@ def test_the_team_panel_has_a_legend_of_its_colours(finished):
             getComputedStyle(document.querySelector(`#team-profiles .pt-cell.is-${kind} .pt-value`)).color,
             getComputedStyle(document.querySelector(`.pt-legend-item.is-${kind} .pt-mark`)).color]""", [kind])
         assert colours[0] == colours[1], colours
+    audit = Audit()
+    audit(screen, "team-legend", projector=True)
+    audit.assert_clean("team-legend")
     shoot({"console": room.console, "screen": screen}, "finished-teams")
 
 
@@ -283,9 +290,14 @@ def test_a_team_name_shows_its_limit_while_typing(live_server, browser):
             assert left.text_content() == "Tekens over: 0"
             described = page.get_attribute(field, "aria-describedby").split()
             assert page.locator(f"#{described[-1]}").inner_text() == "30/30"
-            page.fill(field, "")
-            assert shown.inner_text() == "0/30"
+        audit = Audit()
+        audit(phone, "team-name-limit-phone")
+        audit(console, "team-name-limit-console")
+        audit.assert_clean("team-name-limit")
         shoot({"console": console, "screen": room.screen, "phone": phone}, "team-name-limit")
+        for page, field in ((phone, "#new-team-name"), (console, "#add-team-name")):
+            page.fill(field, "")
+            assert page.locator(f"[data-testid={field[1:]}-count] .limit-count-n").inner_text() == "0/30"
         console.fill("#add-team-name", "Nachtportiers")
         console.click("#add-team-btn")
         console.wait_for_selector(".team-card-name >> text=Nachtportiers")
@@ -310,6 +322,9 @@ def test_back_to_play_offers_to_continue_as_the_same_player(live_server, browser
         button.wait_for()
         assert button.inner_text().strip() == "Verder als Gijs in Receptie en Reserveringen"
         assert phone.locator("#resume-other").inner_text().strip() == "Meedoen als iemand anders"
+        audit = Audit()
+        audit(phone, "resume")
+        audit.assert_clean("resume")
         shoot({"console": room.console, "screen": room.screen, "phone": phone}, "resume")
         button.click()
         phone.wait_for_url(f"{room.base}/j/{room.code}")
