@@ -24,7 +24,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from ..engine import GameError, Settings
+from ..engine import GameError, Phase, Settings
 from ..engine.rules import NAME_MAX
 from ..net import candidate_bases, is_loopback, reachable_base
 from ..report import csv_export, report_data, report_zone, soft_hyphens, valid_zone
@@ -407,6 +407,39 @@ def play():
     """The phone's start page: type the room code."""
     page_language(browser_language())
     return render_template("play.html", code="")
+
+
+RESUME_MAX = 8  # the rooms a phone asks about at once: a phone takes part in a few workshops, not hundreds
+
+
+@bp.post("/play/resume")
+def play_resume():
+    """Which of the phone's stored tokens still lets it in: ``{"tokens": {code: token}}`` (JSON) answers
+    ``{"rooms": [{"code", "name", "team"}]}``, newest workshop first, for the tokens that belong to a player still in
+    an unfinished workshop with that code. The start page offers "Continue as <name> in <team>" from it.
+
+    Only the token (192 random bits) opens a room here: a code without its token tells nothing and is never looked
+    up, so this is no room-code guess and the ``GuessLimiter`` is not asked."""
+    data = request.get_json(silent=True)
+    tokens = data.get("tokens") if isinstance(data, dict) else None
+    if not isinstance(tokens, dict):
+        return {"error": "invalid"}, 400
+    svc, rooms = service(), []
+    for code, token in list(tokens.items())[:RESUME_MAX]:
+        if not isinstance(code, str) or not isinstance(token, str) or not token or len(token) > 100:
+            continue
+        owner = svc.store.token_owner(token)
+        if owner is None or svc.workshop_by_code(normalise_code(code)) != owner[0]:
+            continue
+        state = svc.state(owner[0], recent=True)
+        player = state.players.get(owner[1]) if state is not None else None
+        if player is None or state.phase is Phase.FINISHED:
+            continue
+        team = state.teams.get(player.team_id) if player.team_id else None
+        rooms.append((state.workshop.created_at,
+                      {"code": state.workshop.code, "name": player.name, "team": team.name if team else None}))
+    rooms.sort(key=lambda room: room[0], reverse=True)
+    return {"rooms": [room for _created, room in rooms]}
 
 
 @bp.get("/join")

@@ -10,6 +10,7 @@
  *   store             localStorage that never throws
  *   watchConnection   the small "connecting…/offline" indicator
  *   buildChart / buildLeaderboard / buildPodium   shared result widgets
+ *   limitCounter      a live "n/max" count under a text field with a length limit
  *   buildProfile / buildProfileTable / profileExtremes / formatScore   the debrief's
  *                     profile over the rubric dimensions (inline SVG, no library)
  *   keepWordsWhole    a word wider than its box is hyphenated, never cut
@@ -787,6 +788,31 @@
    * lowest and highest cell marked. rows: [{team_id, name, rank, points, profile or null, flags}].
    * options: {dims, label(dim), id, headers: {rank, team, points, flags}, points(n), highlightTeamId}
    */
+  /**
+   * A live "n/max" count under a text field with a length limit (its maxLength), so the limit shows while typing
+   * instead of cutting the text silently. The field is described by the count; a polite status tells a screen
+   * reader how many characters are left once five or fewer are (`left(n)` gives its words), not at every key.
+   * Call `.update()` on the returned element after changing the field's value from code.
+   */
+  A.limitCounter = function (input, left) {
+    var max = input.maxLength;
+    var shown = A.el("span", { id: input.id + "-count", class: "limit-count-n" });
+    var said = A.el("span", { class: "sr-only", attrs: { "aria-live": "polite", "data-testid": input.id + "-left" } });
+    var box = A.el("span", { class: "hint limit-count", attrs: { "data-testid": input.id + "-count" } }, [shown, said]);
+    var described = input.getAttribute("aria-describedby");
+    input.setAttribute("aria-describedby", (described ? described + " " : "") + shown.id);
+    box.update = function () {
+      var n = input.value.length;
+      shown.textContent = n + "/" + max;
+      box.classList.toggle("is-full", n >= max);
+      var words = max - n <= 5 ? left(max - n) : "";
+      if (said.textContent !== words) said.textContent = words;
+    };
+    input.addEventListener("input", box.update);
+    box.update();
+    return box;
+  };
+
   A.buildProfileTable = function (rows, options) {
     var opts = options || {};
     var dims = opts.dims || A.DIMENSIONS;
@@ -820,11 +846,15 @@
         var v = row.profile ? row.profile[d] : null;
         var known = isNum(v);
         var pct = known ? Math.max(0, Math.min(1, v / max)) * 100 : 0;
+        var mark = opts.marks && (highs[d] || lows[d]) ? (highs[d] ? opts.marks.high : opts.marks.low) : null;
         return A.el("td", {
           class: ["pt-cell", lows[d] ? "is-low" : "", highs[d] ? "is-high" : ""],
           dataset: { dim: d, value: known ? String(v) : "" }
         }, [
           A.el("span", { class: "pt-value", text: A.formatScore(v) }),
+          // the colour is not the only sign: a symbol (the legend's) and, for a screen reader, its words
+          mark ? A.el("span", { class: "pt-mark", attrs: { "aria-hidden": "true" }, text: highs[d] ? "▲" : "▼" }) : null,
+          mark ? A.el("span", { class: "sr-only", text: " (" + mark + ")" }) : null,
           A.svg("svg", { class: "pt-bar", viewBox: "0 0 100 10", preserveAspectRatio: "none", "aria-hidden": "true", focusable: "false" }, [
             A.svg("rect", { class: "pt-track", x: 0, y: 0, width: 100, height: 10, rx: 2 }),
             pct > 0 ? A.svg("rect", { class: "pt-fill", x: 0, y: 0, width: Math.max(pct, 2), height: 10, rx: 2 }) : null

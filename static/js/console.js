@@ -188,6 +188,8 @@
     }, Promise.resolve()).catch(ignore).then(function () { button.disabled = false; });
   });
 
+  var addTeamCount = A.limitCounter($("add-team-name"), function (n) { return _("Characters left: {n}", { n: n }); });
+  $("add-team-form").appendChild(addTeamCount);
   $("add-team-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var input = $("add-team-name");
@@ -197,7 +199,7 @@
       input.focus();
       return;
     }
-    command("add_team", { name: name }, $("add-team-btn")).then(function () { input.value = ""; }, ignore);
+    command("add_team", { name: name }, $("add-team-btn")).then(function () { input.value = ""; addTeamCount.update(); }, ignore);
   });
 
   $("rename-form").addEventListener("submit", function (event) {

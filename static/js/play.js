@@ -48,7 +48,9 @@
     ended: false, // the workshop was deleted: nothing more to connect to
     ownTeamChoice: false, // this phone asked to join or start a team and has not seen the answer yet
     movedTo: null, // the team the facilitator moved this player to, until its view arrives and the phone says so
-    captainWas: null // {team, mine}: whether I was my team's captain in the last view (to tell a new captain)
+    captainWas: null, // {team, mine}: whether I was my team's captain in the last view (to tell a new captain)
+    resume: null, // /play only: the rooms this phone can go back to ([{code, name, team}]), once the server said
+    resumeSkipped: false // "join as someone else": the code form, not the offer to continue
   };
   var memToken = null; // in case localStorage is unavailable (private mode)
   var socket = null;
@@ -175,6 +177,15 @@
       show("gone", buildGone);
       return;
     }
+    if (!code && !state.refused && !state.resumeSkipped && state.resume === undefined) {
+      show("loading", function () { return { node: el("p", { class: "loading", id: "loading", text: t("loading") }) }; });
+      return;
+    }
+    if (!code && !state.refused && !state.resumeSkipped && state.resume && state.resume.length) {
+      badge.hidden = true;
+      show("resume:" + lang, buildResume);
+      return;
+    }
     if (!code || state.refused) {
       badge.hidden = true;
       show("code:" + (state.refused ? state.refused() : ""), buildCodeForm);
@@ -262,6 +273,60 @@
       window.location.href = "/j/" + encodeURIComponent(value);
     });
     return { node: form };
+  }
+
+  /* ---- back on /play: continue in a workshop this phone takes part in ---------------- */
+
+  /* The room codes this phone holds a token for ("aandacht:<CODE>"), with their tokens. */
+  function storedTokens() {
+    var tokens = {};
+    try {
+      for (var i = 0; i < window.localStorage.length; i++) {
+        var m = /^aandacht:([A-Z0-9]{6})$/.exec(window.localStorage.key(i) || "");
+        if (m) tokens[m[1]] = window.localStorage.getItem(m[0]);
+      }
+    } catch (e) { /* no localStorage (private mode): nothing to continue */ }
+    return tokens;
+  }
+
+  /* Ask the server which stored tokens still let this phone in (only a token's holder learns anything, and no room
+   * code is guessed: see /play/resume); until it answers the page says "Loading", then offers to continue. */
+  function askResume() {
+    var tokens = storedTokens();
+    if (!Object.keys(tokens).length) { state.resume = null; return; }
+    state.resume = undefined;
+    window.fetch("/play/resume", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ tokens: tokens }),
+      credentials: "same-origin"
+    }).then(function (response) {
+      return response.ok ? response.json() : { rooms: [] };
+    }).then(function (data) {
+      state.resume = (data && data.rooms) || [];
+    }, function () {
+      state.resume = []; // offline or a server error: the code form, as without a token
+    }).then(render);
+  }
+
+  function buildResume() {
+    var room = state.resume[0];
+    var other = el("button", { type: "button", class: "btn btn-secondary", id: "resume-other", text: t("resume_other"), attrs: { "data-testid": "resume-other" } });
+    other.addEventListener("click", function () {
+      state.resumeSkipped = true;
+      render();
+    });
+    return {
+      node: el("div", { class: "card-panel stack", id: "resume", attrs: { "data-testid": "resume" } }, [
+        el("h1", { text: t("resume_title") }),
+        el("a", {
+          class: "btn btn-primary btn-big", id: "resume-btn", href: "/j/" + encodeURIComponent(room.code),
+          attrs: { "data-testid": "resume-btn" },
+          text: room.team ? t("resume_as_in", { name: room.name, team: room.team }) : t("resume_as", { name: room.name })
+        }),
+        other
+      ])
+    };
   }
 
   /* ---- name form ------------------------------------------------------------------- */
@@ -358,10 +423,11 @@
       autocomplete: "off",
       attrs: { enterkeyhint: "done", "data-testid": "new-team-name" }
     });
+    var newCount = A.limitCounter(newName, function (n) { return t("chars_left", { n: n }); });
     var createBtn = el("button", { type: "submit", id: "create-team-btn", class: "btn btn-secondary", text: t("create_team_btn"), attrs: { "data-testid": "create-team-btn" } });
     var newForm = el("form", { class: "stack new-team", id: "new-team-form", attrs: { novalidate: true } }, [
       el("h2", { text: t("new_team_title") }),
-      el("div", { class: "field" }, [el("label", { htmlFor: "new-team-name", text: t("new_team_label") }), newName]),
+      el("div", { class: "field" }, [el("label", { htmlFor: "new-team-name", text: t("new_team_label") }), newName, newCount]),
       createBtn
     ]);
     newForm.addEventListener("submit", function (event) {
@@ -1383,6 +1449,7 @@
       connect();
     }
   } else {
+    if (!cfg.error && !cfg.missing) askResume();
     render();
   }
 })();

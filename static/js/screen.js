@@ -290,20 +290,37 @@
     ]);
   }
 
+  /* What the team table's colours mean: each team's strongest dimension (green, ▲) and weakest (amber, ▼). */
+  function profileLegend(id) {
+    return el("p", { class: "pt-legend", id: id, attrs: { "data-testid": "profile-legend" } }, [
+      el("span", { class: "pt-legend-label", text: t("profile_legend") + ":" }),
+      el("span", { class: "pt-legend-item is-high" }, [
+        el("span", { class: "pt-mark", attrs: { "aria-hidden": "true" }, text: "▲" }), " " + t("profile_best")
+      ]),
+      el("span", { class: "pt-legend-item is-low" }, [
+        el("span", { class: "pt-mark", attrs: { "aria-hidden": "true" }, text: "▼" }), " " + t("profile_worst")
+      ])
+    ]);
+  }
+
   function teamPages(v) {
     var rows = A.profileRows(v.leaderboard, v.debrief);
     if (!rows.length) return [];
     var pages = chunk(rows, TEAMS_PER_PAGE);
     return pages.map(function (part, i) {
+      var table = A.buildProfileTable(part, {
+        id: i === 0 ? "team-profiles" : null,
+        dims: (v.debrief && v.debrief.dimensions) || A.DIMENSIONS,
+        label: dimLabel,
+        headers: { rank: t("rank_col"), team: t("team_col"), points: t("points_col"), flags: t("flags_col") },
+        points: function (n) { return String(n); },
+        marks: { high: t("profile_best"), low: t("profile_worst") }
+      });
+      table.setAttribute("aria-describedby", "profile-legend-" + i);
       return page("teams", i, [
         el("h1", { class: "debrief-title", text: t("teams_profile_title") }),
-        el("div", { class: ["team-table", rows.length <= 5 ? "is-few" : ""] }, [A.buildProfileTable(part, {
-          id: i === 0 ? "team-profiles" : null,
-          dims: (v.debrief && v.debrief.dimensions) || A.DIMENSIONS,
-          label: dimLabel,
-          headers: { rank: t("rank_col"), team: t("team_col"), points: t("points_col"), flags: t("flags_col") },
-          points: function (n) { return String(n); }
-        })])
+        el("div", { class: ["team-table", rows.length <= 5 ? "is-few" : ""] }, [table]),
+        profileLegend("profile-legend-" + i)
       ]);
     });
   }
