@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Aandacht's two commands. Each sets up what it needs first (idempotent, fast when nothing changed):
 #   ./aandacht.sh run    set up, create/upgrade the SQLite database, start the server (prints the facilitator's URL)
-#   ./aandacht.sh test   set up (also Debian's Chromium for the browser tests) and run every test
+#   ./aandacht.sh test   set up (also Debian's Chromium, nginx, PostgreSQL and Redis) and run every test; the tests
+#                        start their own throwaway PostgreSQL and Redis, nothing needs to be running
 #   ./aandacht.sh cluster  set up and start several server processes behind nginx (PostgreSQL + Redis; docs/deploy.md)
 #   ./aandacht.sh bench  set up and run the benchmark (bench/run.py: the real server against a bare one, N phones)
 # Extra arguments go to the server (run) or to pytest (test).
@@ -75,6 +76,29 @@ setup_nginx() {  # nginx for the cluster (and its test); Debian's nginx-light is
   fi
 }
 
+setup_test_servers() {  # the tests start their own throwaway PostgreSQL and Redis from these (tests/conftest.py)
+  local missing=""
+  if [ -z "${AANDACHT_TEST_DATABASE_URL:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+      && ! command -v initdb >/dev/null; then
+    missing="postgresql"
+  fi
+  if [ -z "${AANDACHT_TEST_REDIS_URL:-}" ] && ! command -v redis-server >/dev/null && [ ! -x /usr/bin/redis-server ]; then
+    missing="$missing redis-server"
+  fi
+  missing=${missing# }
+  if [ -z "$missing" ]; then return; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's $missing for the tests (they start their own throwaway servers; none is used as is)"
+    # shellcheck disable=SC2086
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+  else
+    say "the tests start their own PostgreSQL and Redis from Debian's packages: sudo apt-get install $missing"
+    say "(or name running servers: AANDACHT_TEST_DATABASE_URL=postgresql+psycopg2://user@host/postgres and"
+    say " AANDACHT_TEST_REDIS_URL=redis://host:6379/0)"
+    exit 1
+  fi
+}
+
 case "${1:-}" in
   run)
     shift
@@ -91,6 +115,7 @@ case "${1:-}" in
     setup_translations
     setup_chromium
     setup_nginx
+    setup_test_servers
     say "lint: ruff check (the rules are in pyproject.toml)"
     "$VENV/bin/ruff" check .
     exec "$VENV/bin/python" -m pytest "$@"

@@ -72,6 +72,55 @@ def wait_healthy(port: int, proc: subprocess.Popen, seconds: float = 60) -> bool
     return False
 
 
+POSTGRESQL_FIX = (
+    "  Start it: sudo apt-get install postgresql && sudo systemctl start postgresql\n"
+    "  and once, its user and database: sudo -u postgres createuser aandacht && "
+    "sudo -u postgres createdb -O aandacht aandacht\n"
+    "  (docs/deploy.md, \"On one machine\"; or set DATABASE_URL to a PostgreSQL server you have)"
+)
+REDIS_FIX = (
+    "  Start it: sudo apt-get install redis-server && sudo systemctl start redis-server\n"
+    "  (docs/deploy.md, \"On one machine\"; or set AANDACHT_MESSAGE_QUEUE to a Redis server you have)"
+)
+
+
+def _one_line(exc: BaseException) -> str:
+    """An error's own words on one line (a driver's message spans several)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def unreachable(database: str, queue: str) -> list[str]:
+    """What keeps the cluster from starting: PostgreSQL or Redis not answering, each with the command that fixes
+    it (empty when both answer). Checked before anything starts, so the answer is a sentence, not a traceback."""
+    import redis
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    problems = []
+    try:
+        shown = make_url(database).render_as_string(hide_password=True)
+    except Exception:
+        shown = database
+    engine = None
+    try:
+        engine = create_engine(database, connect_args={"connect_timeout": 5})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        reason = _one_line(getattr(exc, "orig", None) or exc)
+        problems.append(f"cluster: cannot reach PostgreSQL at {shown}: {reason}\n{POSTGRESQL_FIX}")
+    finally:
+        if engine is not None:
+            engine.dispose()
+    shown = re.sub(r"//([^@/]*):[^@/]*@", r"//\1:***@", queue)
+    try:
+        with redis.Redis.from_url(queue, socket_connect_timeout=5, socket_timeout=5) as client:
+            client.ping()
+    except Exception as exc:
+        problems.append(f"cluster: cannot reach Redis at {shown}: {_one_line(exc)}\n{REDIS_FIX}")
+    return problems
+
+
 def run(argv: list[str]) -> int:
     """Start the processes (and nginx), keep them running, stop them on Ctrl-C."""
     parser = argparse.ArgumentParser(prog="python -m game cluster", description=__doc__.split("\n\n")[0])
@@ -95,13 +144,14 @@ def run(argv: list[str]) -> int:
     if use_nginx and nginx_bin is None:
         print("cluster: nginx is not installed (apt-get install nginx-light), or use --no-nginx", file=sys.stderr)
         return 2
+    queue = os.environ.get("AANDACHT_MESSAGE_QUEUE") or "redis://127.0.0.1:6379/0"
+    problems = unreachable(url, queue)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 2
     run_dir = args.run_dir.resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "AANDACHT_MESSAGE_QUEUE": os.environ.get("AANDACHT_MESSAGE_QUEUE") or "redis://127.0.0.1:6379/0",
-    }
+    env = {**os.environ, "DATABASE_URL": url, "AANDACHT_MESSAGE_QUEUE": queue}
     if use_nginx:
         env.setdefault("AANDACHT_PROXIES", "1")
     if not env.get("SECRET_KEY"):  # every process signs cookies with the same key (made once, before they start)

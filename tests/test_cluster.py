@@ -15,9 +15,10 @@ some on the other.
    process while the workshop runs across both, and Socket.IO still accepts only the page's own origin;
 8. a process whose Redis subscription was cut catches up on what it missed.
 
-They need the PostgreSQL server on 127.0.0.1:5432 (user postgres, trust auth) and the Redis server on
-127.0.0.1:6379, and fail (never skip) when either is missing. Each test makes its own database and its own
-Redis channel (so parallel runs do not cross), and drops both afterwards. Every wait is bounded and generous:
+They run on the test session's own throwaway PostgreSQL and Redis (tests/conftest.py: ``pg_admin_url``,
+``redis_url``; AANDACHT_TEST_DATABASE_URL and AANDACHT_TEST_REDIS_URL name running servers instead), and fail
+(never skip) when either cannot be had. Each test makes its own database and its own Redis channel (so parallel
+runs do not cross), and drops both afterwards. Every wait is bounded and generous:
 a slow machine makes these tests slower, never red.
 """
 
@@ -40,12 +41,11 @@ from sqlalchemy import create_engine, text
 from game.launch import find_nginx
 from game.service import screen_key_from
 
-from .conftest import PG_ADMIN_URL, REPO, LiveServer, free_port
+from .conftest import REPO, LiveServer, database_url_for, free_port
 from .test_resilience import WAIT, Peer, create_workshop, in_round, responses, team_of
 
 pytestmark = [pytest.mark.server]
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 PRESENCE_TTL = 6  # seconds: how long a dead process's phones still count as connected (the server's default is 15)
 
 
@@ -53,14 +53,14 @@ PRESENCE_TTL = 6  # seconds: how long a dead process's phones still count as con
 
 
 @pytest.fixture
-def redis_channel():
+def redis_channel(redis_url):
     """A Redis channel (and key prefix) of this test's own; every key under it is deleted afterwards."""
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(redis_url)
     try:
         client.ping()
     except redis.RedisError as exc:
         client.close()
-        pytest.fail(f"the cluster tests need the Redis server on {REDIS_URL}: {exc}")
+        pytest.fail(f"the cluster tests need the Redis server on {redis_url}: {exc}")
     channel = f"aandacht-test-{secrets.token_hex(6)}"
     try:
         yield channel
@@ -72,17 +72,17 @@ def redis_channel():
 
 
 @pytest.fixture
-def database():
+def database(pg_admin_url):
     """A PostgreSQL database of this test's own: (its URL, an engine to check it), dropped afterwards."""
     name = f"aandacht_cluster_{secrets.token_hex(6)}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:
         admin.dispose()
-        pytest.fail(f"the cluster tests need the PostgreSQL server on 127.0.0.1:5432 (user postgres, trust): {exc}")
-    url = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+        pytest.fail(f"the cluster tests need the PostgreSQL server of {pg_admin_url}: {exc}")
+    url = database_url_for(pg_admin_url, name)
     engine = create_engine(url)
     try:
         yield url, engine
@@ -96,10 +96,10 @@ def database():
 class Cluster:
     """Two server processes sharing the database and Redis; pages connect to whichever the test says."""
 
-    def __init__(self, tmp_path, url: str, channel: str):
+    def __init__(self, tmp_path, url: str, queue: str, channel: str):
         env = {
             "DATABASE_URL": url,
-            "AANDACHT_MESSAGE_QUEUE": REDIS_URL,
+            "AANDACHT_MESSAGE_QUEUE": queue,
             "AANDACHT_CHANNEL": channel,
             "AANDACHT_PRESENCE_TTL": str(PRESENCE_TTL),
         }
@@ -141,8 +141,8 @@ class Cluster:
 
 
 @pytest.fixture
-def cluster(tmp_path, database, redis_channel):
-    c = Cluster(tmp_path, database[0], redis_channel)
+def cluster(tmp_path, database, redis_url, redis_channel):
+    c = Cluster(tmp_path, database[0], redis_url, redis_channel)
     try:
         yield c
     finally:
@@ -395,7 +395,7 @@ def test_a_timer_started_on_a_killed_process_still_locks_the_round(cluster, data
 # --- 6. deleting a workshop closes its pages on every process ------------------------------------------------
 
 
-def test_deleting_a_workshop_on_one_process_closes_its_pages_on_the_other(cluster, redis_channel):
+def test_deleting_a_workshop_on_one_process_closes_its_pages_on_the_other(cluster, redis_url, redis_channel):
     key = create_workshop(cluster.a.url, title="Short-lived")
     console = cluster.console(cluster.a, key, "console on A")
     code = console.state()["workshop"]["code"]
@@ -420,7 +420,7 @@ def test_deleting_a_workshop_on_one_process_closes_its_pages_on_the_other(cluste
     while (ann.client.connected or screen.client.connected) and time.monotonic() < give_up:
         time.sleep(0.05)
     assert not ann.client.connected and not screen.client.connected, "B kept the deleted workshop's sockets open"
-    with redis.Redis.from_url(REDIS_URL) as client:  # nobody is present in a workshop that is gone
+    with redis.Redis.from_url(redis_url) as client:  # nobody is present in a workshop that is gone
         while client.keys(f"{redis_channel}:presence:*") and time.monotonic() < give_up:
             time.sleep(0.05)
         assert client.keys(f"{redis_channel}:presence:*") == []
@@ -429,14 +429,14 @@ def test_deleting_a_workshop_on_one_process_closes_its_pages_on_the_other(cluste
 # --- 7. behind nginx: python -m game cluster with deploy/nginx.conf --------------------------------------------
 
 
-def test_behind_nginx_every_polling_browser_stays_on_its_own_process(tmp_path, database, redis_channel):
+def test_behind_nginx_every_polling_browser_stays_on_its_own_process(tmp_path, database, redis_url, redis_channel):
     if find_nginx() is None:
         pytest.fail("this test needs nginx (apt-get install nginx-light; ./aandacht.sh test installs it as root)")
     port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database[0],
-        "AANDACHT_MESSAGE_QUEUE": REDIS_URL,
+        "AANDACHT_MESSAGE_QUEUE": redis_url,
         "AANDACHT_CHANNEL": redis_channel,
         "SECRET_KEY": "cluster-test",
     }
@@ -504,7 +504,7 @@ def test_behind_nginx_every_polling_browser_stays_on_its_own_process(tmp_path, d
 # --- 8. a process that lost Redis for a moment catches up ------------------------------------------------------
 
 
-def test_a_process_whose_redis_subscription_was_cut_catches_up(cluster, redis_channel):
+def test_a_process_whose_redis_subscription_was_cut_catches_up(cluster, redis_url, redis_channel):
     key = create_workshop(cluster.a.url, title="Blip")
     console = cluster.console(cluster.a, key, "console on A")
     code = console.state()["workshop"]["code"]
@@ -512,7 +512,7 @@ def test_a_process_whose_redis_subscription_was_cut_catches_up(cluster, redis_ch
     ann.ok("create_team", {"name": "Red"})
     ann.state(lambda v: v.get("team"))
 
-    with redis.Redis.from_url(REDIS_URL) as client:  # cut both processes' subscriptions (and only this test's)
+    with redis.Redis.from_url(redis_url) as client:  # cut both processes' subscriptions (and only this test's)
         ours = [c for c in client.client_list()
                 if c.get("name", "").startswith(redis_channel + ":") and int(c.get("sub", 0)) > 0]
         assert len(ours) == 2, ours

@@ -252,16 +252,17 @@ def test_a_chosen_address_gone_from_the_machine_is_still_shown(bare_app, lan, mo
 
 
 @pytest.mark.server
-def test_every_process_of_a_cluster_sends_its_screens_the_new_join_link(tmp_path, database, redis_channel):  # noqa: F811
+def test_every_process_of_a_cluster_sends_its_screens_the_new_join_link(
+    tmp_path, database, redis_url, redis_channel  # noqa: F811
+):
     # two real server processes on one PostgreSQL and one Redis, without AANDACHT_PUBLIC_URL: the console on A
     # picks the address, the big screen on B follows live
     import threading
 
     from .conftest import LiveServer
-    from .test_cluster import REDIS_URL
     from .test_resilience import WAIT, Peer, create_workshop as create_live
 
-    env = {"DATABASE_URL": database[0], "AANDACHT_MESSAGE_QUEUE": REDIS_URL, "AANDACHT_CHANNEL": redis_channel,
+    env = {"DATABASE_URL": database[0], "AANDACHT_MESSAGE_QUEUE": redis_url, "AANDACHT_CHANNEL": redis_channel,
            "AANDACHT_PUBLIC_URL": ""}
     servers, peers = [], []
     try:

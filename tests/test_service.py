@@ -160,8 +160,9 @@ class Storage:
     """A database that can be made to fail to store, for real: SQLite whose every commit fails as on a full disk,
     or PostgreSQL set read-only (as after a failover to a standby) with its open connections cut."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, admin_url: str | None = None):
         self.url = url
+        self.admin_url = admin_url  # PostgreSQL: the session server's admin URL (tests/conftest.py)
         self.engine = make_engine(url)
         db.upgrade(self.engine)
         self.failing = False
@@ -178,10 +179,8 @@ class Storage:
         if self.url.startswith("postgresql"):
             from sqlalchemy import create_engine, text
 
-            from .conftest import PG_ADMIN_URL
-
             name = self.url.rsplit("/", 1)[1]
-            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
             try:
                 with admin.connect() as conn:
                     conn.execute(
@@ -210,8 +209,8 @@ class Storage:
 
 
 @pytest.fixture
-def storage(url):
-    found = Storage(url)
+def storage(url, request):
+    found = Storage(url, request.getfixturevalue("pg_admin_url") if url.startswith("postgresql") else None)
     yield found
     found.engine.dispose()
 
