@@ -118,8 +118,8 @@ def test_a_team_without_an_answer_reads_no_answer_on_screen_and_console(live_ser
 
 def test_the_facilitator_moves_into_a_full_team_and_sets_the_size(live_server, browser):
     base, errors = live_server.url, []
-    key, code, console, screen, locale = open_room(browser, base, errors, "en", team_size="1", timer_seconds="0")
-    anna = phone_in_team(browser, base, errors, locale, code, "Anna", "Front desk")
+    _key, code, console, screen, locale = open_room(browser, base, errors, "en", team_size="1", timer_seconds="0")
+    phone_in_team(browser, base, errors, locale, code, "Anna", "Front desk")
     bram = phone_in_team(browser, base, errors, locale, code, "Bram", "Kitchen")
     front = console.locator(".team-card:has(.team-card-name:text-is('Front desk'))")
     front.locator(".team-card-size >> text=1/1").wait_for()
@@ -142,7 +142,7 @@ def test_the_facilitator_moves_into_a_full_team_and_sets_the_size(live_server, b
 
 def test_messages_stay_clear_of_the_header_can_be_dismissed_and_fade(live_server, browser):
     base, errors = live_server.url, []
-    key, code, console, screen, locale = open_room(browser, base, errors, "en", timer_seconds="0")
+    _key, code, console, _screen, locale = open_room(browser, base, errors, "en", timer_seconds="0")
     # a message on the console (a team added without a name) stays clear of the header, is dismissed, and fades
     console.click("#add-team-btn")
     alert = console.locator("[data-testid=alert]").first
@@ -212,7 +212,7 @@ def seconds_of(text: str) -> int:
 
 def test_start_after_stop_resumes_from_the_time_left(live_server, browser):
     base, errors = live_server.url, []
-    key, code, console, screen, locale = open_room(browser, base, errors, "nl", timer_seconds="300")
+    _key, code, console, screen, locale = open_room(browser, base, errors, "nl", timer_seconds="300")
     anna = phone_in_team(browser, base, errors, locale, code, "Anna", "Receptie")
     console.click("#deal-btn")
     phase(anna, "collecting")
@@ -230,7 +230,9 @@ def test_start_after_stop_resumes_from_the_time_left(live_server, browser):
     console.wait_for_function("() => /\\d:\\d\\d/.test(document.getElementById('countdown').textContent)")
     resumed = seconds_of(console.inner_text("#countdown"))
     assert resumed <= left, (resumed, left)  # from the time left, not from 5:00
-    anna.wait_for_function("() => /\\d:\\d\\d/.test((document.querySelector('[data-testid=countdown]') || {}).textContent || '')")
+    anna.wait_for_function(
+        "() => /\\d:\\d\\d/.test((document.querySelector('[data-testid=countdown]') || {}).textContent || '')"
+    )
     assert seconds_of(anna.locator("[data-testid=countdown]").first.inner_text()) <= left
     shoot({"console": console, "screen": screen, "phone": anna}, "nl", "timer-resumed")
     assert not errors, errors
