@@ -126,6 +126,7 @@ class RoundRow(Base):
     scored_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     locked_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
     spotlight: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    timer_left: Mapped[float | None] = mapped_column(Float, nullable=True)  # a stopped countdown's time left
 
 
 class PickRow(Base):
@@ -444,7 +445,7 @@ class Store:
                 update(table)
                 .where(table.c.id == w.id)
                 .values(phase=w.phase.value, round_index=w.round_index, leaderboard_visible=w.leaderboard_visible,
-                        finished_at=w.finished_at)
+                        finished_at=w.finished_at, settings=w.settings.to_dict())
             )
         wid = new.workshop.id
         # a table whose mapping is the very same object is unchanged (the rules replace only what they change)

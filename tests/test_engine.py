@@ -700,3 +700,36 @@ def test_captaincy_passes_once_and_a_leaving_captain_hands_over(teams):
     s = apply(s, F, c.RemovePlayer("bob"), 1504.0)
     assert s.captain("red").id == "ann" and s.teams["red"].captain_id is None
     assert {t: p.id for t, p in s.captains().items()} == {t: s.captain(t).id for t in ("red", "blue", "green")}
+
+
+def test_the_facilitator_moves_into_a_full_team_and_changes_the_size(teams):
+    s = run(teams, (GUEST, c.JoinWorkshop("eve", "Eve")), (player("eve"), c.JoinTeam("red")))
+    size = s.workshop.settings.team_size
+    assert len(s.members("red")) == size
+    refused(s, player("cas"), c.JoinTeam("red"), "team_full")  # a participant respects the size
+    s = apply(s, F, c.MovePlayer("cas", "red"), 2000.0)  # the facilitator's choice wins
+    assert s.players["cas"].team_id == "red" and len(s.members("red")) == size + 1
+    s = apply(s, F, c.SetTeamSize(size + 3), 2001.0)
+    assert s.workshop.settings.team_size == size + 3
+    s = run(s, (GUEST, c.JoinWorkshop("fay", "Fay")), (player("fay"), c.JoinTeam("red")))
+    assert s.players["fay"].team_id == "red"
+    s = apply(s, F, c.SetTeamSize(1), 2002.0)
+    assert len(s.members("red")) == size + 2  # members stay; newcomers are refused
+    s = run(s, (GUEST, c.JoinWorkshop("gus", "Gus")))
+    refused(s, player("gus"), c.JoinTeam("red"), "team_full")
+    for bad in (0, 51, -1, True, "4", 2.5):
+        refused(s, F, c.SetTeamSize(bad), "invalid")
+    refused(s, player("ann"), c.SetTeamSize(9), "forbidden")
+
+
+def test_start_after_stop_resumes_from_the_time_left(teams):
+    s = apply(teams, F, c.DealCard(0), 2000.0)  # 60 s: deadline 2060
+    s = apply(s, F, c.StopTimer(0), 2041.0)  # 19 s left
+    assert s.current_round.deadline is None and s.current_round.timer_left == 19.0
+    assert build_views(s, 2050.0).facilitator["timer"]["stopped_left"] == 19.0
+    resumed = apply(s, F, c.StartTimer(0), 2100.0)
+    assert resumed.current_round.deadline == 2119.0 and resumed.current_round.timer_left is None
+    restarted = apply(s, F, c.StartTimer(0, 60), 2100.0)  # a length given: start over
+    assert restarted.current_round.deadline == 2160.0 and restarted.current_round.timer_left is None
+    extended = apply(s, F, c.ExtendTimer(0, 30), 2100.0)  # more time on top of what was left
+    assert extended.current_round.deadline == 2149.0

@@ -74,6 +74,7 @@ FACILITATOR_EVENTS = (
     "score_team",
     "publish_scores",
     "set_leaderboard",
+    "set_team_size",
     "end_workshop",
     "review_commitment",
     "set_join_address",
@@ -287,6 +288,12 @@ def has_control(text: str) -> bool:
     return any(unicodedata.category(ch)[0] == "C" for ch in text)
 
 
+def my_team_before(state: State, player_id: str) -> str | None:
+    """A player's team in a state (None: not in a team, or not joined)."""
+    player = state.players.get(player_id)
+    return player.team_id if player is not None else None
+
+
 def check_invariants(s: State) -> None:
     """Everything that must hold for any stored workshop."""
     w = s.workshop
@@ -326,13 +333,11 @@ def check_invariants(s: State) -> None:
         assert 0 < len(team.name) <= NAME_MAX and not has_control(team.name) and team.name == team.name.strip()
     folded = [t.name.casefold() for t in s.teams.values()]
     assert len(folded) == len(set(folded)), "two teams share a name"
-    size = w.settings.team_size
-    members = Counter(p.team_id for p in s.players.values() if p.team_id is not None)
+    assert 1 <= w.settings.team_size <= 50
     for pid, player in s.players.items():
         assert player.id == pid
         assert player.team_id is None or player.team_id in s.teams, "a player's team does not exist"
         assert 0 < len(player.name) <= NAME_MAX and not has_control(player.name) and player.name == player.name.strip()
-    assert all(n <= size for n in members.values()), (members, size)
 
     def on_card(round_index: int, response_id: str, text: str, draft: bool) -> bool:
         card = s.card_of(s.rounds[round_index])
@@ -415,6 +420,7 @@ MOVES = [
     "publish",
     "end",
     "board",
+    "team_size",
     "commit",
     "review",
     "join_address",
@@ -523,7 +529,8 @@ class WorkshopFuzz(RuleBasedStateMachine):
         b, a = before.workshop, after.workshop
         assert a.phase is b.phase or (b.phase, a.phase) in FORWARD, (b.phase, a.phase)
         assert a.round_index in (b.round_index, b.round_index + 1)
-        assert a.cards == b.cards and a.settings == b.settings and a.code == b.code
+        assert a.cards == b.cards and a.code == b.code
+        assert replace(a.settings, team_size=b.settings.team_size) == b.settings, "a setting besides the size changed"
         n = len(before.rounds)
         assert after.rounds[: max(n - 1, 0)] == before.rounds[: max(n - 1, 0)], "a finished round changed"
         assert set(before.teams) <= set(after.teams), "a team vanished"
@@ -573,6 +580,11 @@ class WorkshopFuzz(RuleBasedStateMachine):
         for pid, player in before.players.items():
             if pid != me:
                 assert after.players[pid] == player, (kind, event, "changed another player")
+        assert a.settings == b.settings, (kind, event, "changed a setting")
+        moved_to = after.players[me].team_id if me in after.players else None
+        if moved_to is not None and moved_to != my_team_before(before, me) and moved_to in before.teams:
+            # a participant joining by themselves respects the team size (only the facilitator's move does not)
+            assert len(before.members(moved_to)) < b.settings.team_size, (kind, event, "joined a full team")
         for key, pick in after.picks.items():
             if key[1] != me:
                 assert before.picks.get(key) == pick, (kind, event, "changed another player's pick")
@@ -760,6 +772,7 @@ class WorkshopFuzz(RuleBasedStateMachine):
             options += [("team_up", 3 if loners and phase is Phase.LOBBY else int(bool(loners)))]
         if phase is not Phase.FINISHED:
             options += [("board", 1), ("rename", 1 if s.teams else 0), ("rename_player", 1 if s.players else 0)]
+            options += [("team_size", 1)]
             options += [("captain", 1 if any(p.team_id for p in s.players.values()) else 0)]
             options += [("allow_back", 3 if s.removed else 0)]  # the facilitator may allow back at any time
         if phase is Phase.LOBBY:
@@ -923,6 +936,10 @@ class WorkshopFuzz(RuleBasedStateMachine):
     def p_end(self, data):
         self.send(self.facilitator, "end_workshop", {})
 
+    def p_team_size(self, data):
+        size = data.draw(st.sampled_from([0, 1, 2, 3, 4, 6, 50, 51]), label="team size")
+        self.send(self.facilitator, "set_team_size", {"team_size": size})
+
     def p_board(self, data):
         self.send(self.facilitator, "set_leaderboard", {"visible": data.draw(st.booleans(), label="visible")})
 
@@ -986,6 +1003,7 @@ class WorkshopFuzz(RuleBasedStateMachine):
             },
             "publish_scores": {"round": rounds},
             "set_leaderboard": {"visible": st.booleans()},
+            "set_team_size": {"team_size": st.integers(-1, 52)},
             "end_workshop": {},
             "review_commitment": {"player_id": player_ids, "approved": st.booleans()},
             "set_join_address": {"url": st.one_of(st.none(), st.sampled_from(JOIN_ADDRESSES))},

@@ -265,3 +265,25 @@ def test_teams_from_before_captains_were_stored_keep_the_earliest_as_captain(tmp
     loaded = Store(engine).load("w0")[0]
     assert loaded.teams["t"].captain_id is None and loaded.captain("t").id == "ann"
     engine.dispose()
+
+
+def test_a_stopped_timers_time_left_and_a_new_team_size_are_stored(store, state):
+    s = apply(state, FACILITATOR, c.AddTeam("red", "Red"), 1.0)
+    store.create_workshop(state.workshop, "k1", "k2")
+    steps = [
+        (GUEST, c.JoinWorkshop("ann", "Ann")),
+        (Actor(Role.PLAYER, "ann"), c.JoinTeam("red")),
+        (FACILITATOR, c.DealCard(0)),
+        (FACILITATOR, c.StopTimer(0)),
+        (FACILITATOR, c.SetTeamSize(9)),
+    ]
+    with store.transaction() as session:
+        version = store.save(session, state, s, 0)
+    for i, (actor, command) in enumerate(steps):
+        new = apply(s, actor, command, 100.0 + i * 10)
+        with store.transaction() as session:
+            version = store.save(session, s, new, version, {"ann": "t"} if i == 0 else None)
+        s = new
+    loaded = Store(store.engine).load(s.workshop.id)[0]
+    assert loaded == s
+    assert loaded.current_round.timer_left == 50.0 and loaded.workshop.settings.team_size == 9

@@ -158,6 +158,15 @@ class PassCaptaincy(Command):
 
 
 @dataclass(frozen=True)
+class SetTeamSize(Command):
+    """Change how many players a team may have; participants joining a team respect it, the facilitator's own
+    moves do not (a team that is over the new size keeps its members)."""
+
+    ROLES = frozenset({Role.FACILITATOR})
+    team_size: int
+
+
+@dataclass(frozen=True)
 class DealCard(Command):
     """Deal the next card; ``round`` is the index of the round this opens."""
 
@@ -167,7 +176,8 @@ class DealCard(Command):
 
 @dataclass(frozen=True)
 class StartTimer(Command):
-    """Start (or restart) the round's countdown; None uses the workshop's timer length."""
+    """Start the round's countdown: ``seconds`` from now; None resumes a stopped countdown from the time it had
+    left, else uses the workshop's timer length."""
 
     ROLES = frozenset({Role.FACILITATOR})
     round: int
@@ -299,6 +309,7 @@ COMMANDS = {
         AllowBack,
         MakeCaptain,
         PassCaptaincy,
+        SetTeamSize,
         DealCard,
         StartTimer,
         ExtendTimer,

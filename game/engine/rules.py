@@ -39,6 +39,7 @@ COMMITMENT_MAX = 140
 CLIENT_ID_MAX = 64
 TIMER_MAX = 3600
 EXTEND_MAX = 600
+TEAM_SIZE_MIN, TEAM_SIZE_MAX = 1, 50  # as the create form allows
 BONUS_MAX = 2
 REMOVED_MESSAGE = "The facilitator has removed you from this workshop. Ask them to let you back in."
 
@@ -368,14 +369,14 @@ def _in_workshop(state: State, player_id: str) -> Player:
 
 @rule(c.MovePlayer)
 def move_player(state: State, actor: Actor, cmd: c.MovePlayer, now: float) -> State:
-    """The facilitator moves a player; their pick in an open round stays with the old team, and a captain hands
-    over to the earliest member left (``game.captaincy`` passes it on when that one's phone is away)."""
+    """The facilitator moves a player, also into a full team (the facilitator's choice wins over the size limit,
+    which binds participants joining by themselves); their pick in an open round stays with the old team, and a
+    captain hands over to the earliest member left (``game.captaincy`` passes it on when that one's phone is away)."""
     player = _in_workshop(state, cmd.player_id)
     if cmd.team_id is not None:
         _team(state, cmd.team_id)
         if player.team_id == cmd.team_id:
             return state
-        _team_has_room(state, cmd.team_id)
     state = _leave_captaincy(state, player)
     moved = replace(player, team_id=cmd.team_id, team_joined_at=now if cmd.team_id else None)
     return replace(state, players=_with(state.players, player.id, moved))
@@ -432,6 +433,17 @@ def pass_captaincy(state: State, actor: Actor, cmd: c.PassCaptaincy, now: float)
     return _set_captain(state, team, successor.id)
 
 
+@rule(c.SetTeamSize)
+def set_team_size(state: State, actor: Actor, cmd: c.SetTeamSize, now: float) -> State:
+    """The facilitator changes the team size after creation; teams over the new size keep their members."""
+    size = cmd.team_size
+    if isinstance(size, bool) or not isinstance(size, int) or not TEAM_SIZE_MIN <= size <= TEAM_SIZE_MAX:
+        raise GameError("invalid", f"The team size must be a whole number from {TEAM_SIZE_MIN} to {TEAM_SIZE_MAX}.")
+    if size == state.workshop.settings.team_size:
+        return state
+    return _set_workshop(state, settings=replace(state.workshop.settings, team_size=size))
+
+
 # --- facilitator: the round -----------------------------------------------------------
 
 
@@ -464,27 +476,33 @@ def _seconds(value, low: int, high: int, what: str) -> int:
 
 @rule(c.StartTimer)
 def start_timer(state: State, actor: Actor, cmd: c.StartTimer, now: float) -> State:
-    """Start the countdown from now."""
+    """Start the countdown from now: a stopped countdown resumes from the time it had left (``seconds`` None),
+    or starts over from ``seconds``."""
     rnd = _round_for(state, cmd.round, Phase.COLLECTING)
+    if cmd.seconds is None and rnd.timer_left is not None:
+        return _set_round(state, replace(rnd, deadline=now + rnd.timer_left, timer_left=None))
     seconds = cmd.seconds if cmd.seconds is not None else state.workshop.settings.timer_seconds or 60
     seconds = _seconds(seconds, 5, TIMER_MAX, "timer")
-    return _set_round(state, replace(rnd, deadline=now + seconds))
+    return _set_round(state, replace(rnd, deadline=now + seconds, timer_left=None))
 
 
 @rule(c.ExtendTimer)
 def extend_timer(state: State, actor: Actor, cmd: c.ExtendTimer, now: float) -> State:
-    """Give the teams more time; a stopped timer starts again from now."""
+    """Give the teams more time; a stopped timer starts again from the time it had left plus the extension."""
     rnd = _round_for(state, cmd.round, Phase.COLLECTING)
     seconds = _seconds(cmd.seconds, 5, EXTEND_MAX, "extension")
-    base = max(rnd.deadline or now, now)
-    return _set_round(state, replace(rnd, deadline=base + seconds))
+    base = max(rnd.deadline or now, now) if rnd.timer_left is None else now + rnd.timer_left
+    return _set_round(state, replace(rnd, deadline=base + seconds, timer_left=None))
 
 
 @rule(c.StopTimer)
 def stop_timer(state: State, actor: Actor, cmd: c.StopTimer, now: float) -> State:
-    """Stop the countdown; the round stays open."""
+    """Stop the countdown and keep the time it had left (``start_timer`` resumes from it); the round stays open."""
     rnd = _round_for(state, cmd.round, Phase.COLLECTING)
-    return _set_round(state, replace(rnd, deadline=None))
+    if rnd.deadline is None:
+        return state
+    left = rnd.deadline - now
+    return _set_round(state, replace(rnd, deadline=None, timer_left=left if left >= 1 else None))
 
 
 def team_choice(state: State, rnd: Round, team_id: str) -> Pick | None:

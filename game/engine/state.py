@@ -142,6 +142,7 @@ class Round:
     scored_at: float | None = None
     locked_by: str | None = None  # "teams" (all locked in), "timer" or "facilitator"
     spotlight: str | None = None  # open card: the team whose answer the screen shows
+    timer_left: float | None = None  # seconds the countdown had left when the facilitator stopped it ("Resume")
 
 
 @dataclass(frozen=True)

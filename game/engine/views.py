@@ -173,12 +173,15 @@ def _reveal(state: State, rnd: Round, lang: str) -> dict:
 
 
 def _timer(rnd: Round | None, phase: Phase, now: float) -> dict:
-    """The countdown: an absolute deadline plus the server's clock, so phones can correct skew."""
-    deadline = rnd.deadline if rnd is not None and phase is Phase.COLLECTING else None
+    """The countdown: an absolute deadline plus the server's clock, so phones can correct skew; ``stopped_left``:
+    the seconds a countdown the facilitator stopped had left ("Start timer" resumes from them)."""
+    collecting = rnd is not None and phase is Phase.COLLECTING
+    deadline = rnd.deadline if collecting else None
     return {
         "deadline": deadline,
         "server_now": now,
         "remaining": max(0.0, deadline - now) if deadline is not None else None,
+        "stopped_left": rnd.timer_left if collecting and deadline is None else None,
     }
 
 

@@ -272,6 +272,7 @@ EVENTS: dict[str, Event] = {
     "remove_player": Event(c.RemovePlayer, {"player_id": ID}, lambda d: c.RemovePlayer(d["player_id"])),
     "allow_back": Event(c.AllowBack, {"player_id": ID}, lambda d: c.AllowBack(d["player_id"])),
     "make_captain": Event(c.MakeCaptain, {"player_id": ID}, lambda d: c.MakeCaptain(d["player_id"])),
+    "set_team_size": Event(c.SetTeamSize, {"team_size": Field(int)}, lambda d: c.SetTeamSize(d["team_size"])),
     "deal_card": Event(c.DealCard, {"round": ROUND}, lambda d: c.DealCard(d["round"])),
     "start_timer": Event(
         c.StartTimer,

@@ -184,7 +184,23 @@
       ]);
       box.appendChild(item);
       while (box.children.length > this.max) box.removeChild(box.firstChild);
+      this.fadeLater(item);
       return item;
+    },
+    /** After fadeAfter ms the message fades out and goes (not while the pointer or the focus is on it). */
+    fadeAfter: 15000,
+    fadeLater: function (item) {
+      var self = this;
+      var timer = null;
+      function start() {
+        global.clearTimeout(timer);
+        timer = global.setTimeout(function () {
+          if (item.matches(":hover") || item.contains(document.activeElement)) { start(); return; }
+          item.classList.add("is-fading");
+          global.setTimeout(function () { item.remove(); }, 700);
+        }, self.fadeAfter);
+      }
+      start();
     },
     clear: function () {
       var box = document.getElementById("alerts");

@@ -141,7 +141,10 @@
     });
   });
   $("start-timer-btn").addEventListener("click", function () {
-    var seconds = (view.workshop.settings && view.workshop.settings.timer_seconds) || null;
+    // a stopped countdown resumes from the time it had left (no seconds: the server keeps that time); else the
+    // workshop's timer length
+    var stopped = view.timer && view.timer.stopped_left;
+    var seconds = stopped ? null : (view.workshop.settings && view.workshop.settings.timer_seconds) || null;
     command("start_timer", { round: round(), seconds: seconds }, this).catch(ignore);
   });
   $("extend-btn").addEventListener("click", function () {
@@ -200,6 +203,18 @@
       return;
     }
     command("add_team", { name: name }, $("add-team-btn")).then(function () { input.value = ""; addTeamCount.update(); }, ignore);
+  });
+
+  $("team-size-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var input = $("team-size-input");
+    var size = Number(input.value);
+    if (!input.value || !Number.isInteger(size) || size < 1 || size > 50) {
+      A.alerts.show(_("The team size must be a whole number from 1 to 50."), "error");
+      input.focus();
+      return;
+    }
+    command("set_team_size", { team_size: size }, $("team-size-btn")).catch(ignore);
   });
 
   $("rename-form").addEventListener("submit", function (event) {
@@ -479,6 +494,7 @@
     var locked = {};
     (v.locked_team_ids || []).forEach(function (id) { locked[id] = true; });
     var teams = v.teams.filter(function (t) { return t.members.length || t.answer; });
+    var closed = v.workshop.phase !== "collecting"; // the round is locked: a team without an answer gave none
     if (!teams.length) return el("p", { class: "empty", text: _("No team has players yet.") });
     return el("ul", { class: "pick-teams" }, teams.map(function (team) {
       var answer = team.answer;
@@ -487,6 +503,7 @@
         el("div", { class: "pick-team-head" }, [
           el("span", { class: "pick-team-name", text: team.name }),
           answer ? el("span", { class: "tag tag-locked", text: answer.auto ? _("locked (auto)") : _("locked in") })
+                 : closed ? el("span", { class: "tag tag-no-answer", text: _("no answer") })
                  : el("span", { class: "tag", text: _("deciding") })
         ]),
         answer ? el("p", { class: "pick-answer" }, [
@@ -806,7 +823,9 @@
 
     $("phase").textContent = PHASES[phase] || phase;
     $("phase").dataset.phase = phase;
-    $("round-info").textContent = w.round >= 0 ? _("Card {n} of {total}", { n: w.round + 1, total: w.cards_total }) : ngettext("{n} card", "{n} cards", w.cards_total);
+    $("round-info").textContent = phase === "finished"
+      ? _("Workshop ended after card {n} of {total}", { n: dealt, total: w.cards_total })
+      : w.round >= 0 ? _("Card {n} of {total}", { n: w.round + 1, total: w.cards_total }) : ngettext("{n} card", "{n} cards", w.cards_total);
     $("countdown-box").hidden = !hasTimer;
 
     var deal = $("deal-btn");
@@ -814,6 +833,9 @@
     deal.title = phase === "revealed" ? _("Publishes this round's scores, then deals card {n}", { n: dealt + 1 }) : "";
     showButton("deal-btn", canDeal);
     showButton("start-timer-btn", phase === "collecting" && !hasTimer);
+    var stoppedLeft = v.timer && v.timer.stopped_left;
+    $("start-timer-btn").textContent = stoppedLeft
+      ? _("Resume timer ({time} left)", { time: A.formatSeconds(stoppedLeft) }) : _("Start timer");
     showButton("extend-btn", phase === "collecting");
     showButton("stop-timer-btn", phase === "collecting" && hasTimer);
     showButton("lock-btn", phase === "collecting");
@@ -825,11 +847,16 @@
 
     var next = v.next_card;
     var nextEl = $("next-card");
-    A.fill(nextEl, next ? [
+    A.fill(nextEl, phase === "finished" ? [] : next ? [
       el("span", { class: "muted", text: _("Next card:") + " " }),
       el("strong", { text: next.title }),
       next.sensitive ? el("span", { class: "tag tag-sensitive", text: _("sensitive") }) : null
-    ] : phase === "finished" ? [] : [el("span", { class: "muted", text: _("No more cards: end the workshop when you are ready.") })]);
+    ] : [el("span", { class: "muted", text: _("No more cards: end the workshop when you are ready.") })]);
+    nextEl.hidden = phase === "finished";
+    $("lb-heading").textContent = phase === "finished" ? _("Final standings") : _("Leaderboard");
+    var sizeInput = $("team-size-input");
+    if (document.activeElement !== sizeInput) sizeInput.value = String(w.team_size);
+    $("team-size-form").hidden = phase === "finished";
 
     var toggle = $("leaderboard-toggle");
     toggle.textContent = w.leaderboard_visible ? _("Hide from room") : _("Show to room");
@@ -862,7 +889,7 @@
     var showPicks = inRound && (phase === "collecting" || phase === "locked");
     $("picks-panel").hidden = !showPicks;
     if (showPicks) {
-      sections.picks.render({ teams: v.teams, card: v.card && v.card.id, locked: v.locked_team_ids }, function () { return buildPicks(v); });
+      sections.picks.render({ teams: v.teams, card: v.card && v.card.id, locked: v.locked_team_ids, phase: phase }, function () { return buildPicks(v); });
     }
 
     var revealed = !!v.reveal && (phase === "revealed" || phase === "scored");

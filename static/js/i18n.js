@@ -153,6 +153,8 @@
     locked_count: _("{n} of {total} teams locked in"),
     responses: _("Responses"),
     round_closed_screen: _("All answers are in. The reveal is coming…"),
+    round_closed_some: _("{n} of {total} teams answered. The reveal is coming…"),
+    no_answer_mark: _("no answer"),
     what_teams_chose: _("What the teams chose"),
     open_screen_note: _("Every team writes its own answer on its phones."),
     open_answered: ngettext("{n} team answered in its own words", "{n} teams answered in their own words"),

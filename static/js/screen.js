@@ -54,7 +54,8 @@
 
   /* ---- pieces ------------------------------------------------------------------------- */
 
-  function teamChips(v, lockedIds) {
+  /* The teams as chips: locked in (a tick), still thinking, or, once the round is ``closed``, no answer. */
+  function teamChips(v, lockedIds, closed) {
     var locked = {};
     (lockedIds || []).forEach(function (id) { locked[id] = true; });
     var round = v.workshop.round;
@@ -66,12 +67,12 @@
       var fresh = isLocked && !seenLocked[key];
       if (isLocked) seenLocked[key] = true;
       return el("li", {
-        class: ["team-chip", isLocked ? "locked" : "", fresh ? "is-new" : ""],
+        class: ["team-chip", isLocked ? "locked" : "", fresh ? "is-new" : "", !isLocked && closed ? "no-answer" : ""],
         dataset: { teamId: team.id, testid: "team-chip", locked: isLocked ? "true" : "false" }
       }, [
-        el("span", { class: "chip-mark", attrs: { "aria-hidden": "true" }, text: isLocked ? "✓" : "…" }),
+        el("span", { class: "chip-mark", attrs: { "aria-hidden": "true" }, text: isLocked ? "✓" : closed ? "–" : "…" }),
         el("span", { class: "chip-name", text: team.name }),
-        el("span", { class: "chip-state", text: isLocked ? t("locked_mark") : t("thinking") })
+        el("span", { class: "chip-state", text: isLocked ? t("locked_mark") : closed ? t("no_answer_mark") : t("thinking") })
       ]);
     }));
   }
@@ -159,11 +160,16 @@
     // when the server does not say
     var lockedBy = v.workshop.locked_by;
     var timeUp = lockedBy ? lockedBy === "timer" : timeRanOut;
+    var total = activeTeamCount(v);
+    var answered = v.teams.filter(function (team) {
+      return team.members.length > 0 && v.locked_team_ids.indexOf(team.id) >= 0;
+    }).length;
     return el("div", { class: "closed-stage" }, [
       el("p", { class: "eyebrow", text: v.card ? v.card.title : "" }),
       el("h1", { id: "closed-title", class: "closed-title", text: timeUp ? t("times_up") : t("round_closed") }),
-      el("p", { class: "closed-text", text: t("round_closed_screen") }),
-      teamChips(v, v.locked_team_ids)
+      el("p", { class: "closed-text", id: "closed-text", text: answered < total
+        ? t("round_closed_some", { n: answered, total: total }) : t("round_closed_screen") }),
+      teamChips(v, v.locked_team_ids, true)
     ]);
   }
 
