@@ -1,6 +1,6 @@
 """Every screen reads right in front of the room (issue 16, points 2, 5, 7 and 10), in Chromium against the real
-server: the console at 1280x800, the big screen at 1920x1080 and phones at 390x844, each state's screenshots saved in
-test-artifacts/ (room-<language>-<state>-<role>-<size>.png).
+server: the console at 1280x800, the big screen at 1920x1080 and phones at 390x844; each state's screenshots of every
+page at 390x844, 1280x800 and 1920x1080 are saved in test-artifacts/ (room-<language>-<state>-<role>-<size>.png).
 
 - a team that gave no answer reads "no answer" on the screen and the console, and the screen says how many answered;
 - the facilitator moves a player into a full team and changes the team size; messages stay clear of the header,
@@ -16,7 +16,7 @@ import re
 import pytest
 import socketio
 
-from .conftest import ARTIFACTS, create_live_workshop, release
+from .conftest import create_live_workshop, release, shoot_sizes
 from .test_browser import PHONE, phase, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -30,11 +30,8 @@ WORDS = {
 
 
 def shoot(pages: dict, language: str, state: str) -> None:
-    """Screenshot every role's page at its size."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    for role, page in pages.items():
-        size = page.viewport_size
-        page.screenshot(path=str(ARTIFACTS / f"room-{language}-{state}-{role}-{size['width']}x{size['height']}.png"))
+    """Screenshot every role's page at each of the three sizes (conftest.shoot_sizes), then at its own size again."""
+    shoot_sizes(pages, f"room-{language}-{state}")
 
 
 def open_room(browser, base: str, errors: list, language: str, **fields):
