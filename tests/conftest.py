@@ -216,7 +216,7 @@ class ThrowawayPostgres:
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
         self._call(self.bin / "pg_ctl", "start", "-w", "-t", "120", "-D", str(data), "-l", str(log), "-o", options)
         self.data = data
-        self.admin_url = f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/postgres"
+        self.url = f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/postgres"
 
     def _call(self, *command) -> None:
         import subprocess
@@ -301,44 +301,37 @@ def _say(request, line: str) -> None:
             print(line, flush=True)
 
 
-@pytest.fixture(scope="session")
-def pg_admin_url(request):
-    """The admin URL of the session's PostgreSQL: AANDACHT_TEST_DATABASE_URL, or a throwaway server started now."""
+def _session_server(request, variable: str, start, what: str):
+    """The URL of the session's server: the one named in ``variable``, or a throwaway one started now (``start()``
+    returns it, with ``url`` and ``stop()``) and stopped at the end; the start-up time goes in the run's log."""
     import os
     import time
 
-    named = os.environ.get("AANDACHT_TEST_DATABASE_URL")
+    named = os.environ.get(variable)
     if named:
         yield named
         return
     started = time.monotonic()
-    server = ThrowawayPostgres()
-    _say(request, f"\n[aandacht] a throwaway PostgreSQL on 127.0.0.1:{server.port} (from {server.bin}) "
-                  f"started in {time.monotonic() - started:.2f} s")
+    server = start()
+    _say(request, f"\n[aandacht] a throwaway {what(server)} started in {time.monotonic() - started:.2f} s")
     try:
-        yield server.admin_url
+        yield server.url
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(request):
+    """The admin URL of the session's PostgreSQL: AANDACHT_TEST_DATABASE_URL, or a throwaway server started now."""
+    yield from _session_server(request, "AANDACHT_TEST_DATABASE_URL", ThrowawayPostgres,
+                               lambda s: f"PostgreSQL on 127.0.0.1:{s.port} (from {s.bin})")
 
 
 @pytest.fixture(scope="session")
 def redis_url(request):
     """The URL of the session's Redis: AANDACHT_TEST_REDIS_URL, or a throwaway server started now."""
-    import os
-    import time
-
-    named = os.environ.get("AANDACHT_TEST_REDIS_URL")
-    if named:
-        yield named
-        return
-    started = time.monotonic()
-    server = ThrowawayRedis()
-    _say(request, f"\n[aandacht] a throwaway Redis on 127.0.0.1:{server.port} started in "
-                  f"{time.monotonic() - started:.2f} s")
-    try:
-        yield server.url
-    finally:
-        server.stop()
+    yield from _session_server(request, "AANDACHT_TEST_REDIS_URL", ThrowawayRedis,
+                               lambda s: f"Redis on 127.0.0.1:{s.port}")
 
 
 def database_url_for(admin_url: str, name: str) -> str:

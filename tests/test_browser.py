@@ -21,14 +21,18 @@ XSS_NAME = "<img src=x onerror=alert(1)>"
 XSS_WHY = "<script>alert(2)</script> guest first"
 
 
-def watch(page, errors: list[str], name: str, confirm: str | None = None):
+def watch(page, errors: list[str], name: str, confirm: str | None = None, prompts: dict[str, str] | None = None):
     """Collect JavaScript errors (a CSP violation is one) and any dialog, which only injected script would open;
     except a confirmation whose message starts with ``confirm`` (the console's before ending, the editor's before
-    deleting: ``""`` accepts every one), which is accepted. Every browser test's pages use this."""
+    deleting: ``""`` accepts every one), which is accepted, and a prompt whose message starts with a key of
+    ``prompts``, which is answered with its value. Every browser test's pages use this."""
 
     def on_dialog(dialog):
+        reply = next((v for k, v in (prompts or {}).items() if dialog.message.startswith(k)), None)
         if confirm is not None and dialog.type == "confirm" and dialog.message.startswith(confirm):
             dialog.accept()
+        elif dialog.type == "prompt" and reply is not None:
+            dialog.accept(reply)
         else:
             errors.append(f"[{name}] dialog: {dialog.message}")
             dialog.dismiss()
@@ -52,6 +56,19 @@ def join(page, base: str, code: str, name: str):
     page.click("#code-btn")
     page.fill("#name-input", name)
     page.click("#join-btn")
+
+
+def start_team(page, team: str):
+    """A phone that has joined starts its own team and waits in its lobby."""
+    page.fill("#new-team-name", team)
+    page.click("#create-team-btn")
+    page.wait_for_selector("#team-lobby")
+
+
+def pick_team(page, team: str):
+    """A phone that has joined chooses an existing team and waits in its lobby."""
+    page.locator(".team-option", has_text=team).click()
+    page.wait_for_selector("#team-lobby")
 
 
 def test_one_round_to_the_leaderboard(live_server, browser):
@@ -81,14 +98,10 @@ def test_one_round_to_the_leaderboard(live_server, browser):
     # two phones, two teams; the team name holds markup that must stay text
     anna = watch(browser.new_context(**PHONE).new_page(), errors, "anna")
     join(anna, base, code, "Anna")
-    anna.fill("#new-team-name", "Front <b>desk</b>")
-    anna.click("#create-team-btn")
-    anna.wait_for_selector("#team-lobby")
+    start_team(anna, "Front <b>desk</b>")
     bram = watch(browser.new_context(**PHONE).new_page(), errors, "bram")
     join(bram, base, code, XSS_NAME)
-    bram.fill("#new-team-name", "Kitchen")
-    bram.click("#create-team-btn")
-    bram.wait_for_selector("#team-lobby")
+    start_team(bram, "Kitchen")
     screen.wait_for_selector(".team-chip >> text=Kitchen")
     assert screen.locator(".team-chip >> text=Front <b>desk</b>").count() == 1  # shown as text, not as HTML
     assert screen.locator(".team-chip b").count() == 0
@@ -176,9 +189,7 @@ def test_publish_saves_the_scores_shown_on_the_console_first(live_server, browse
     for name, team in (("Anna", "Harbour"), ("Bram", "Lighthouse")):
         phone = watch(browser.new_context(**PHONE).new_page(), errors, name)
         join(phone, base, code, name)
-        phone.fill("#new-team-name", team)
-        phone.click("#create-team-btn")
-        phone.wait_for_selector("#team-lobby")
+        start_team(phone, team)
         phones[team] = phone
     console.click("#deal-btn")
     for n, phone in enumerate(phones.values()):
@@ -247,9 +258,7 @@ def test_lock_round_is_not_called_times_up_on_the_big_screen(live_server, browse
     phase(screen, "lobby")
     anna = watch(browser.new_context(**PHONE).new_page(), errors, "anna")
     join(anna, base, console.inner_text("#room-code").strip(), "Anna")
-    anna.fill("#new-team-name", "Harbour")
-    anna.click("#create-team-btn")
-    anna.wait_for_selector("#team-lobby")
+    start_team(anna, "Harbour")
     console.click("#deal-btn")
     phase(screen, "collecting")
     screen.wait_for_selector("#countdown[data-state=running]")

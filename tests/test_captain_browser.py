@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import ARTIFACTS
-from .test_browser import PHONE, join, phase, watch
+from .test_browser import PHONE, join, phase, pick_team, start_team, watch
 from .test_resilience import create_workshop
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -29,18 +29,13 @@ def test_the_phone_shows_the_rule_and_the_console_makes_another_member_captain(l
     # Red: Anna (the first, so captain) and Bas; Blue: Cor alone
     anna = watch(browser.new_context(**PHONE).new_page(), errors, "anna")
     join(anna, base, code, "Anna")
-    anna.fill("#new-team-name", "Red")
-    anna.click("#create-team-btn")
-    anna.wait_for_selector("#team-lobby")
+    start_team(anna, "Red")
     bas = watch(browser.new_context(**PHONE).new_page(), errors, "bas")
     join(bas, base, code, "Bas")
-    bas.click(".team-option >> text=Red")
-    bas.wait_for_selector("#team-lobby")
+    pick_team(bas, "Red")
     cor = watch(browser.new_context(**PHONE).new_page(), errors, "cor")
     join(cor, base, code, "Cor")
-    cor.fill("#new-team-name", "Blue")
-    cor.click("#create-team-btn")
-    cor.wait_for_selector("#team-lobby")
+    start_team(cor, "Blue")
     assert bas.inner_text("#members .member:has-text('Anna') .tag-captain") == "captain"
 
     console.click("#deal-btn")

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from .conftest import ARTIFACTS
-from .test_browser import phase, watch
+from .test_browser import join as join_room, phase, start_team, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -54,14 +54,8 @@ def team_profile(team: str) -> dict[str, float]:
 
 def join(page, base: str, code: str, name: str, team: str):
     """Open the phone page by room code, join with a name and start a team."""
-    page.goto(f"{base}/play")
-    page.fill("#code-input", code.lower())
-    page.click("#code-btn")
-    page.fill("#name-input", name)
-    page.click("#join-btn")
-    page.fill("#new-team-name", team)
-    page.click("#create-team-btn")
-    page.wait_for_selector("#team-lobby")
+    join_room(page, base, code, name)
+    start_team(page, team)
 
 
 def profile_values(page, selector: str) -> dict[str, float]:

@@ -10,6 +10,7 @@ import threading
 import pytest
 import requests
 
+from bench.upload_stall import deck_file
 from game.decks import parse_deck
 from game.library import DeckLibrary, deck_to_data, dump_deck
 
@@ -539,29 +540,6 @@ def test_a_hostile_upload_is_refused_with_its_clear_problem_on_a_short_page(clie
 WAIT = 60.0  # seconds to wait for an answer: a bound, not a speed check
 
 
-def heavy_bad_deck() -> str:
-    """The most work a deck file within every limit can ask of the server: 100 cards (about 14,000 values, lists
-    and mappings, 130 KB), each with a problem, so every card is built and checked before the upload is refused."""
-    import copy
-
-    from game.decks import default_scenarios_dir, load_deck
-
-    data = deck_to_data(load_deck(default_scenarios_dir() / f"{BUILTIN}.yaml"))
-
-    def short(value):
-        if isinstance(value, dict):
-            return {k: "tekst" if k in ("nl", "en") else short(v) for k, v in value.items()}
-        return [short(v) for v in value] if isinstance(value, list) else value
-
-    cards = [short(c) for c in data["cards"]]
-    data["cards"] = []
-    for i in range(100):
-        card = copy.deepcopy(cards[i % len(cards)])
-        card.update(id=f"card-{i}", story="not-a-story")
-        data["cards"].append(card)
-    return dump_deck(data)
-
-
 def post_upload(port: int, cookie: str, token: str, text: str, log: list) -> tuple[int, str]:
     """Upload a deck file over a connection of its own, the whole request written at once; log "sent" when the
     server has all of it and "answered" when the first bytes of its answer arrive. Return the status and the page."""
@@ -612,7 +590,7 @@ def test_phones_keep_getting_answers_while_bad_decks_are_uploaded(tmp_path):
         with requests.Session() as http:
             token = re.search(r'name="csrf_token" value="([^"]+)"', http.get(server.url + "/decks").text).group(1)
             cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
-        heavy, uploads, answered, log = heavy_bad_deck(), 6, [], []
+        heavy, uploads, answered, log = deck_file("heavy"), 6, [], []  # 100 cards, each with a problem
         done = threading.Event()
 
         def ask() -> None:

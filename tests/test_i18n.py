@@ -243,20 +243,28 @@ def test_report_sentences_come_from_the_catalog(state):
     assert any(line.startswith("1 keer gaf een team geen antwoord") for line in dutch["insights"])
 
 
-def test_javascript_lookup_and_the_phones_card_in_another_language(client, state):
-    """i18n.js with the served catalog (in Node): Dutch texts, plurals, ordinals, errors, and A.localizeView."""
+def run_i18n(client, page: str, script: str):
+    """Run ``script`` in Node after i18n.js and the catalog the server serves to ``page`` (``A`` is
+    window.Aandacht); return what it printed, parsed as JSON."""
     import json
     import shutil
 
     node = shutil.which("node")
     assert node, "Node.js is part of the set-up (npm ci)"
-    catalog_js = client.application.extensions["aandacht.i18n"].get("play").body.decode("utf-8")
+    catalog_js = client.application.extensions["aandacht.i18n"].get(page).body.decode("utf-8")
+    whole = ("global.window = {};" + (REPO / "static" / "js" / "i18n.js").read_text() + catalog_js
+             + "var A = window.Aandacht;" + script)
+    return json.loads(subprocess.run([node, "-e", whole], check=True, capture_output=True, text=True).stdout)
+
+
+def test_javascript_lookup_and_the_phones_card_in_another_language(client, state):
+    """i18n.js with the served catalog (in Node): Dutch texts, plurals, ordinals, errors, and A.localizeView."""
+    import json
+
     view = build_views(play_to(state, "revealed"), 2000.0).teams["red"]
-    script = (
-        "global.window = {};"
-        + (REPO / "static" / "js" / "i18n.js").read_text()
-        + catalog_js
-        + "var A = window.Aandacht, view = " + json.dumps(view) + ";"
+    out = run_i18n(
+        client, "play",
+        "var view = " + json.dumps(view) + ";"
         + "var nl = A.localizeView(view, 'nl'), en = A.localizeView(view, 'en');"
         + "console.log(JSON.stringify({"
         + " lock: [A.t('nl', 'lock_btn'), A.t('en', 'lock_btn')],"
@@ -267,9 +275,8 @@ def test_javascript_lookup_and_the_phones_card_in_another_language(client, state
         + " tr: A.tr('nl', 'This workshop has been deleted.'),"
         + " same: en === view, title: nl.card.title, response: nl.card.responses[0],"
         + " feedback: nl.reveal.responses[1].feedback, revealed_text: nl.reveal.responses[1].text,"
-        + " lesson: nl.reveal.lesson, untouched: view.card.title}));"
+        + " lesson: nl.reveal.lesson, untouched: view.card.title}));",
     )
-    out = json.loads(subprocess.run([node, "-e", script], check=True, capture_output=True, text=True).stdout)
     assert out["lock"] == ["Dit is ons antwoord", "Lock in our answer"]
     assert out["points"] == ["1 punt", "3 punten", "3 points"]
     assert out["rank"] == ["Jullie team is 2e geworden.", "Your team finished 2nd."]
@@ -303,20 +310,11 @@ def test_storage_unavailable_has_words_in_both_languages_on_every_page(client, p
     """A command the server cannot store is refused as ``storage_unavailable``: every page (phone, big screen, console)
     shows it in Dutch from its own catalog, and in English as the server says it."""
     import json
-    import shutil
 
     from game.store import StorageUnavailable
 
     error = StorageUnavailable().to_dict()
-    catalog_js = client.application.extensions["aandacht.i18n"].get(page).body.decode("utf-8")
-    script = (
-        "global.window = {};"
-        + (REPO / "static" / "js" / "i18n.js").read_text()
-        + catalog_js
-        + "var A = window.Aandacht, error = " + json.dumps(error) + ";"
-        + "console.log(JSON.stringify([A.errorText('nl', error), A.errorText('en', error)]));"
-    )
-    out = json.loads(subprocess.run([shutil.which("node"), "-e", script], check=True, capture_output=True,
-                                    text=True).stdout)
+    out = run_i18n(client, page, "var error = " + json.dumps(error) + ";"
+                   "console.log(JSON.stringify([A.errorText('nl', error), A.errorText('en', error)]));")
     assert out == ["De server kan nu niets opslaan; er is niets veranderd. Probeer het zo opnieuw.",
                    "The server cannot save right now; nothing was changed. Please try again in a moment."]

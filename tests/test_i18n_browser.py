@@ -12,7 +12,7 @@ import pytest
 from game.decks import default_scenarios_dir, load_decks
 
 from .conftest import ARTIFACTS
-from .test_browser import PHONE, join, phase, watch
+from .test_browser import PHONE, join, phase, start_team, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -48,9 +48,7 @@ def test_phone_switches_to_dutch_while_the_screen_stays_english(live_server, bro
     eva_context = browser.new_context(**PHONE, locale="en-GB")
     eva = watch(eva_context.new_page(), errors, "eva")
     join(eva, base, code, "Eva")
-    eva.fill("#new-team-name", "Lobby")
-    eva.click("#create-team-btn")
-    eva.wait_for_selector("#team-lobby")
+    start_team(eva, "Lobby")
     assert eva.get_attribute("html", "lang") == "en"
     assert eva.get_attribute("#lang-en", "aria-pressed") == "true"
     finn = watch(browser.new_context(**PHONE).new_page(), errors, "finn")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import create_live_workshop
-from .test_browser import PHONE, TIMEOUT, join, phase, watch
+from .test_browser import PHONE, join, phase, pick_team, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -15,22 +15,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 def console_page(browser, base: str, key: str, errors: list[str], answers: dict):
     """The facilitator's console: every confirmation is accepted, a prompt answered from ``answers`` (by its first
     words); any other dialog, or a JavaScript error, is recorded."""
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-
-    def on_dialog(dialog):
-        reply = next((v for k, v in answers.items() if dialog.message.startswith(k)), None)
-        if dialog.type == "confirm":
-            dialog.accept()
-        elif dialog.type == "prompt" and reply is not None:
-            dialog.accept(reply)
-        else:
-            errors.append(f"[console] dialog: {dialog.message}")
-            dialog.dismiss()
-
-    page.on("pageerror", lambda e: errors.append(f"[console] {e}"))
-    page.on("console", lambda m: errors.append(f"[console] {m.text}") if m.type == "error" else None)
-    page.on("dialog", on_dialog)
-    page.set_default_timeout(TIMEOUT)
+    page = watch(browser.new_context(viewport={"width": 1280, "height": 900}).new_page(), errors, "console",
+                 confirm="", prompts=answers)
     page.goto(f"{base}/f/{key}")
     phase(page, "lobby")
     return page
@@ -62,8 +48,7 @@ def phone(browser, base: str, code: str, name: str, errors: list[str], team: str
     join(page, base, code, name)
     page.wait_for_selector("#team-options")
     if team is not None:
-        page.locator(".team-option", has_text=team).click()
-        page.wait_for_selector("#team-lobby")
+        pick_team(page, team)
     return page
 
 

@@ -17,7 +17,7 @@ import pytest
 import socketio
 
 from .conftest import create_live_workshop, release, shoot_sizes
-from .test_browser import PHONE, phase, watch
+from .test_browser import PHONE, join, phase, start_team, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -51,14 +51,8 @@ def open_room(browser, base: str, errors: list, language: str, **fields):
 def phone_in_team(browser, base: str, errors: list, locale: dict, code: str, name: str, team: str):
     """A phone that joins and starts its own team."""
     page = watch(browser.new_context(**PHONE, **locale).new_page(), errors, name)
-    page.goto(f"{base}/play")
-    page.fill("#code-input", code.lower())
-    page.click("#code-btn")
-    page.fill("#name-input", name)
-    page.click("#join-btn")
-    page.fill("#new-team-name", team)
-    page.click("#create-team-btn")
-    page.wait_for_selector("#team-lobby")
+    join(page, base, code, name)
+    start_team(page, team)
     return page
 
 

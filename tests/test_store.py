@@ -169,6 +169,15 @@ def test_downgrade_and_upgrade_again(tmp_path):
     engine.dispose()
 
 
+def insert_old_workshop(conn) -> None:
+    """Workshop 'w0' as an early schema stored it (only the columns every schema since 0001 has)."""
+    conn.exec_driver_sql(
+        "INSERT INTO workshops (id, code, facilitator_key_hash, screen_key_hash, title, deck_id, cards, settings,"
+        " phase, round_index, leaderboard_visible, created_at, version)"
+        " VALUES ('w0', 'QQQQQQ', 'f', 's', 'Old', 'd', '[]', '{}', 'lobby', -1, 1, 1.0, 0)"
+    )
+
+
 def test_upgrade_keeps_data_from_an_older_schema(tmp_path, state):
     from alembic import command
 
@@ -177,11 +186,7 @@ def test_upgrade_keeps_data_from_an_older_schema(tmp_path, state):
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")
-        conn.exec_driver_sql(
-            "INSERT INTO workshops (id, code, facilitator_key_hash, screen_key_hash, title, deck_id, cards, settings,"
-            " phase, round_index, leaderboard_visible, created_at, version)"
-            " VALUES ('w0', 'QQQQQQ', 'f', 's', 'Old', 'd', '[]', '{}', 'lobby', -1, 1, 1.0, 0)"
-        )
+        insert_old_workshop(conn)
     db.upgrade(engine)
     assert db.is_current(engine)
     assert Store(engine).workshop_id_by_code("QQQQQQ") == "w0"
@@ -250,11 +255,7 @@ def test_teams_from_before_captains_were_stored_keep_the_earliest_as_captain(tmp
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0007")
-        conn.exec_driver_sql(
-            "INSERT INTO workshops (id, code, facilitator_key_hash, screen_key_hash, title, deck_id, cards, settings,"
-            " phase, round_index, leaderboard_visible, created_at, version)"
-            " VALUES ('w0', 'QQQQQQ', 'f', 's', 'Old', 'd', '[]', '{}', 'lobby', -1, 1, 1.0, 0)"
-        )
+        insert_old_workshop(conn)
         conn.exec_driver_sql("INSERT INTO teams (id, workshop_id, name, created_at) VALUES ('t', 'w0', 'Red', 1.0)")
         for pid, at in (("bob", 3.0), ("ann", 2.0)):
             conn.exec_driver_sql(

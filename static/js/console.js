@@ -590,19 +590,21 @@
         el("div", { class: "team-card-head" }, [
           el("span", { class: "team-card-name", text: team.name }),
           el("span", { class: ["team-card-size", team.members.length >= size ? "is-full" : ""], text: team.members.length + "/" + size }),
-          el("button", {
-            type: "button",
-            class: "btn btn-ghost btn-small rename-btn",
-            text: _("Rename"),
-            dataset: { teamId: team.id, teamName: team.name, focusKey: "rename-" + team.id },
-            attrs: { "aria-label": _("Rename {team}", { team: team.name }) }
-          })
+          smallButton("rename-btn", _("Rename"), _("Rename {team}", { team: team.name }),
+            { teamId: team.id, teamName: team.name, focusKey: "rename-" + team.id })
         ]),
         team.members.length ? el("ul", { class: "member-rows" }, team.members.map(function (m) {
           return memberRow(m, team.id, teams, m.captain);
         })) : el("p", { class: "muted small", text: _("No players yet.") })
       ]);
     }));
+  }
+
+  /* A small secondary button of the console's team lists: its class, visible text, accessible name (which holds
+   * the visible text) and data. */
+  function smallButton(cls, text, label, dataset) {
+    return el("button", { type: "button", class: "btn btn-ghost btn-small " + cls, text: text, dataset: dataset,
+      attrs: { "aria-label": label } });
   }
 
   function memberRow(m, teamId, teams, captain) {
@@ -619,27 +621,12 @@
         dataset: { playerId: m.id, current: teamId || "", focusKey: "move-" + m.id },
         attrs: { "aria-label": _("Move {name} to team", { name: m.name }) }
       }, options),
-      teamId && !captain ? el("button", {
-        type: "button",
-        class: "btn btn-ghost btn-small captain-btn",
-        text: _("Make captain"),
-        dataset: { playerId: m.id, focusKey: "captain-" + m.id, testid: "captain-btn" },
-        attrs: { "aria-label": _("Make captain: {name}", { name: m.name }) }
-      }) : null,
-      el("button", {
-        type: "button",
-        class: "btn btn-ghost btn-small rename-player-btn",
-        text: _("Rename"),
-        dataset: { playerId: m.id, playerName: m.name, focusKey: "rename-player-" + m.id },
-        attrs: { "aria-label": _("Rename {name}", { name: m.name }) }
-      }),
-      el("button", {
-        type: "button",
-        class: "btn btn-ghost btn-small remove-btn",
-        text: _("Remove"),
-        dataset: { playerId: m.id, playerName: m.name, focusKey: "remove-" + m.id },
-        attrs: { "aria-label": _("Remove {name}", { name: m.name }) }
-      })
+      teamId && !captain ? smallButton("captain-btn", _("Make captain"), _("Make captain: {name}", { name: m.name }),
+        { playerId: m.id, focusKey: "captain-" + m.id, testid: "captain-btn" }) : null,
+      smallButton("rename-player-btn", _("Rename"), _("Rename {name}", { name: m.name }),
+        { playerId: m.id, playerName: m.name, focusKey: "rename-player-" + m.id }),
+      smallButton("remove-btn", _("Remove"), _("Remove {name}", { name: m.name }),
+        { playerId: m.id, playerName: m.name, focusKey: "remove-" + m.id })
     ]);
   }
 
@@ -660,13 +647,8 @@
       el("ul", { class: "member-rows" }, removed.map(function (p) {
         return el("li", { class: "member-row", dataset: { playerId: p.id } }, [
           el("span", { class: "member-name", text: p.name }),
-          el("button", {
-            type: "button",
-            class: "btn btn-ghost btn-small allow-back-btn",
-            text: _("Allow back"),
-            dataset: { playerId: p.id, focusKey: "allow-back-" + p.id, testid: "allow-back" },
-            attrs: { "aria-label": _("Allow {name} back", { name: p.name }) }
-          })
+          smallButton("allow-back-btn", _("Allow back"), _("Allow {name} back", { name: p.name }),
+            { playerId: p.id, focusKey: "allow-back-" + p.id, testid: "allow-back" })
         ]);
       }))
     ]);
