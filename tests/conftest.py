@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from game.engine import Card, Response, RubricKey, Settings, Text, Workshop, new_state
@@ -147,145 +145,23 @@ def create_workshop(client, **overrides) -> str:
 
 # --- PostgreSQL and Redis: throwaway servers of the test session's own ------------------------------------
 #
-# The tests start ONE PostgreSQL and ONE Redis per session from the distribution's binaries (Debian:
-# /usr/lib/postgresql/<version>/bin, /usr/bin/redis-server), in a temporary directory on free ports on 127.0.0.1,
-# and remove them at the end; each test still makes its own database and Redis channel on them. Nothing needs to
-# be started by hand. AANDACHT_TEST_DATABASE_URL (a PostgreSQL admin URL, e.g.
-# postgresql+psycopg2://postgres@127.0.0.1:5432/postgres; the user must be allowed to create databases) and
-# AANDACHT_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/0) name running servers instead. Either way the PostgreSQL,
-# Redis and cluster tests run: a missing server is a failure with the command that fixes it, never a skip.
-#
-# A plain fixture on initdb/pg_ctl and redis-server rather than pytest-postgresql/pytest-redis: initdb and postgres
-# refuse to run as root, and CI runs as root, so the server must run as another user (Debian's ``postgres``, or
-# ``nobody``) with its directory handed to that user; pytest-postgresql runs pg_ctl as the current user and would
-# need the same wrapping, plus two dependencies (psycopg 3, mirakuru) for what is some forty lines here.
+# The tests start ONE PostgreSQL and ONE Redis per session (bench/servers.py: from the distribution's binaries, in
+# a temporary directory on free ports on 127.0.0.1, as another user when run as root) and remove them at the end;
+# each test still makes its own database and Redis channel on them. Nothing needs to be started by hand.
+# AANDACHT_TEST_DATABASE_URL (a PostgreSQL admin URL, e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/postgres;
+# the user must be allowed to create databases) and AANDACHT_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/0) name
+# running servers instead. Either way the PostgreSQL, Redis and cluster tests run: a missing server is a failure
+# with the command that fixes it, never a skip.
 
-PG_INSTALL = "sudo apt-get install postgresql redis-server"
+def _throwaway(kind: str):
+    """A throwaway server of bench/servers.py (``kind``: its class name) started now; a failure, never a skip,
+    when it cannot start."""
+    from bench import servers
 
-
-def _postgres_bin() -> Path:
-    """The newest PostgreSQL server's bin directory (not on the PATH on Debian), or on the PATH elsewhere."""
-    import shutil
-
-    versions = sorted(
-        (p for p in Path("/usr/lib/postgresql").glob("*/bin") if (p / "initdb").exists()),
-        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
-    )
-    if versions:
-        return versions[-1]
-    initdb = shutil.which("initdb")
-    if initdb:
-        return Path(initdb).parent
-    pytest.fail(f"the PostgreSQL tests need the PostgreSQL server's programs (initdb, pg_ctl): {PG_INSTALL}, "
-                "or name a running server in AANDACHT_TEST_DATABASE_URL")
-
-
-def _server_user():
-    """Who runs PostgreSQL: ourselves, or as root (initdb refuses root) Debian's ``postgres`` or ``nobody``."""
-    import os
-    import pwd
-
-    if os.geteuid() != 0:
-        return None
-    for name in ("postgres", "nobody"):
-        try:
-            return pwd.getpwnam(name)
-        except KeyError:
-            continue
-    pytest.fail("running as root, the throwaway PostgreSQL needs an unprivileged user to run as (postgres or nobody)")
-
-
-class ThrowawayPostgres:
-    """A PostgreSQL server of this test session's own: initdb in a temporary directory, trust auth, a free port."""
-
-    def __init__(self):
-        import os
-        import tempfile
-
-        self.bin = _postgres_bin()
-        self.user = _server_user()
-        self.dir = Path(tempfile.mkdtemp(prefix="aandacht-test-postgres-"))  # not under /tmp/pytest-of-root (0700)
-        if self.user is not None:
-            os.chown(self.dir, self.user.pw_uid, self.user.pw_gid)
-        self.port = free_port()
-        self.run = {"user": self.user.pw_uid, "group": self.user.pw_gid} if self.user else {}
-        data, log = self.dir / "data", self.dir / "postgres.log"
-        self._call(self.bin / "initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
-                   "--locale=C", "--no-sync")
-        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.dir} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
-        self._call(self.bin / "pg_ctl", "start", "-w", "-t", "120", "-D", str(data), "-l", str(log), "-o", options)
-        self.data = data
-        self.url = f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _call(self, *command) -> None:
-        import subprocess
-
-        done = subprocess.run([str(c) for c in command], cwd=self.dir, capture_output=True, text=True, **self.run)
-        if done.returncode != 0:
-            log = self.dir / "postgres.log"
-            detail = done.stdout + done.stderr + (log.read_text() if log.exists() else "")
-            self.stop()
-            pytest.fail(f"the throwaway PostgreSQL did not start ({command[0]}):\n{detail}")
-
-    def stop(self) -> None:
-        import shutil
-        import subprocess
-
-        if (self.dir / "data" / "postmaster.pid").exists():
-            subprocess.run([str(self.bin / "pg_ctl"), "stop", "-m", "immediate", "-w", "-D", str(self.dir / "data")],
-                           cwd=self.dir, capture_output=True, **self.run)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-class ThrowawayRedis:
-    """A Redis server of this test session's own: no persistence, a temporary directory, a free port."""
-
-    def __init__(self):
-        import shutil
-        import subprocess
-        import tempfile
-        import time
-
-        import redis
-
-        binary = shutil.which("redis-server") or shutil.which("redis-server", path="/usr/bin:/usr/sbin")
-        if binary is None:
-            pytest.fail(f"the Redis and cluster tests need redis-server: {PG_INSTALL}, "
-                        "or name a running server in AANDACHT_TEST_REDIS_URL")
-        self.dir = Path(tempfile.mkdtemp(prefix="aandacht-test-redis-"))
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.log = self.dir / "redis.log"
-        self.proc = subprocess.Popen(
-            [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.dir), "--save", "",
-             "--appendonly", "no", "--daemonize", "no", "--logfile", str(self.log)],
-            cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60  # a start-up wait, not a speed check
-        with redis.Redis.from_url(self.url, socket_timeout=2) as client:
-            while True:
-                try:
-                    client.ping()
-                    return
-                except redis.RedisError:
-                    if self.proc.poll() is not None or time.monotonic() > deadline:
-                        detail = self.log.read_text() if self.log.exists() else ""
-                        self.stop()
-                        pytest.fail(f"the throwaway Redis did not start:\n{detail}")
-                    time.sleep(0.05)
-
-    def stop(self) -> None:
-        import shutil
-
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except Exception:
-                self.proc.kill()
-                self.proc.wait(10)
-        shutil.rmtree(self.dir, ignore_errors=True)
+    try:
+        return getattr(servers, kind)()
+    except servers.ServerMissing as error:
+        pytest.fail(f"{error}\n(or name a running server in AANDACHT_TEST_DATABASE_URL / AANDACHT_TEST_REDIS_URL)")
 
 
 def _say(request, line: str) -> None:
@@ -323,14 +199,14 @@ def _session_server(request, variable: str, start, what: str):
 @pytest.fixture(scope="session")
 def pg_admin_url(request):
     """The admin URL of the session's PostgreSQL: AANDACHT_TEST_DATABASE_URL, or a throwaway server started now."""
-    yield from _session_server(request, "AANDACHT_TEST_DATABASE_URL", ThrowawayPostgres,
+    yield from _session_server(request, "AANDACHT_TEST_DATABASE_URL", lambda: _throwaway("ThrowawayPostgres"),
                                lambda s: f"PostgreSQL on 127.0.0.1:{s.port} (from {s.bin})")
 
 
 @pytest.fixture(scope="session")
 def redis_url(request):
     """The URL of the session's Redis: AANDACHT_TEST_REDIS_URL, or a throwaway server started now."""
-    yield from _session_server(request, "AANDACHT_TEST_REDIS_URL", ThrowawayRedis,
+    yield from _session_server(request, "AANDACHT_TEST_REDIS_URL", lambda: _throwaway("ThrowawayRedis"),
                                lambda s: f"Redis on 127.0.0.1:{s.port}")
 
 
