@@ -17,7 +17,11 @@
 //                                         assets, connect, join_workshop, create_team or join_team
 //   {"cmd": "expect_card", "round": r} -> {"type": "armed"}, then {"type": "card", ...} once every joined phone
 //                                         has a game_state with round r's card (or the step timed out)
-//   {"cmd": "pick", "round": r}        -> {"type": "picked", ...}   every phone in a team sends submit_pick at once
+//   {"cmd": "pick", "round": r,        -> {"type": "picked", ...}   every phone in a team sends submit_pick: all at
+//    "spreadMs": s}                       once (s = 0), or each at a random moment within s ms (as people tap);
+//                                         "taps" holds each phone's time from its tap to its acknowledgement
+//   {"cmd": "status"}                  -> {"type": "status", ...}   phones connected (in all and per server URL)
+//                                         and connections dropped so far
 //   {"cmd": "quit"}                    -> {"type": "bye", ...}      disconnect every phone and exit
 // Times are wall-clock milliseconds since the epoch (the runner compares them with its own time.time()).
 
@@ -213,6 +217,7 @@ async function join() {
     page: results.filter((r) => r.ok).map((r) => r.steps.page),
     views: phones.reduce((n, p) => n + p.views, 0),
     connected: phones.filter((p) => p.socket && p.socket.connected).length,
+    connectedByUrl: byUrl(phones.filter((p) => p.socket && p.socket.connected)),
     disconnects: phones.reduce((n, p) => n + p.disconnects, 0),
     cpu: cpuSince(cpu),
   });
@@ -246,28 +251,32 @@ async function expectCard(round) {
     times: waiting.filter((p, k) => results[k]).map((p) => p.cardAt.get(round)),
     missing: results.filter((ok) => !ok).length,
     views: phones.reduce((n, p) => n + p.views, 0) - views,
+    disconnects: phones.reduce((n, p) => n + p.disconnects, 0),
     cpu: cpuSince(cpu),
   });
 }
 
-async function pick(round) {
+async function pick(round, spreadMs) {
   const cpu = process.cpuUsage();
   const players = joined();
+  const views = phones.reduce((n, p) => n + p.views, 0);
   const started = now();
   const results = await Promise.all(
     players.map(async (p) => {
+      if (spreadMs > 0) await sleep(Math.random() * spreadMs); // this phone's person taps now
       const card = p.lastView && p.lastView.card;
       try {
         if (!card || p.lastView.workshop.round !== round) throw new Error("no card for this round");
         const response = card.responses[p.index % card.responses.length].id;
-        const sent = now();
+        const tap = now();
         await ack(p.socket, "submit_pick", {
           round,
           response_id: response,
           pick_id: `bench-${p.index}-${round}`,
-          seq: Math.floor(sent),
+          seq: Math.floor(tap),
         });
-        return { ok: true, at: now() };
+        const at = now();
+        return { ok: true, at, tap: at - tap };
       } catch (error) {
         return { ok: false, error: String(error.message || error) };
       }
@@ -280,9 +289,28 @@ async function pick(round) {
     round,
     started,
     acks: results.filter((r) => r.ok).map((r) => r.at),
+    taps: results.filter((r) => r.ok).map((r) => r.tap),
     failed: results.filter((r) => !r.ok).length,
     errors,
+    views: phones.reduce((n, p) => n + p.views, 0) - views,
+    disconnects: phones.reduce((n, p) => n + p.disconnects, 0),
     cpu: cpuSince(cpu),
+  });
+}
+
+function byUrl(list) {
+  const counts = Object.fromEntries(urls.map((u) => [u, 0]));
+  for (const p of list) counts[p.url] += 1;
+  return counts;
+}
+
+async function status() {
+  const connected = phones.filter((p) => p.socket && p.socket.connected);
+  send({
+    type: "status",
+    connected: connected.length,
+    connectedByUrl: byUrl(connected),
+    disconnects: phones.reduce((n, p) => n + p.disconnects, 0),
   });
 }
 
@@ -304,7 +332,8 @@ async function quit() {
 const handlers = {
   join: () => join(),
   expect_card: (msg) => expectCard(msg.round),
-  pick: (msg) => pick(msg.round),
+  pick: (msg) => pick(msg.round, msg.spreadMs ?? 0),
+  status: () => status(),
   quit: () => quit(),
 };
 

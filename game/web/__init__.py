@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .. import db
+from .. import benchcount, db
 from ..cluster import Cluster
 from ..decks import default_scenarios_dir
 from ..library import DeckLibrary
@@ -133,4 +133,6 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(bp)
     app.register_blueprint(decks_bp)
+    if benchcount.ENABLED:  # AANDACHT_BENCH=1: the benchmark's view counters at /bench/counters
+        benchcount.install(app)
     return app
