@@ -1,19 +1,37 @@
 """The benchmark: the real server and a bare Flask-SocketIO server, each driven by the same simulated phones.
 
     .venv/bin/python -m bench.run --phones 1000            (or: ./aandacht.sh bench --phones 1000)
+    .venv/bin/python -m bench.run --phones 300 --rounds 16 --spread 10
+    .venv/bin/python -m bench.run --phones 300 --processes 3 --throwaway
 
 For each target (``bare``: bench/bare_server.py, then ``game``: ``python -m game serve``) it starts the server as
-subprocesses on free ports (``--processes``; a database and message queue can be passed through), opens a workshop
-(the game's over HTTP with the create form's CSRF token), connects the console and the big screen as Socket.IO
-clients, starts Node load generators (bench/loadgen.mjs, socket.io-client from package-lock.json) and drives:
+subprocesses on free ports (``--processes``; a database and message queue can be passed through, or ``--throwaway``
+starts a PostgreSQL and a Redis of the run's own, bench/servers.py), opens a workshop (the game's over HTTP with the
+create form's CSRF token), connects the console and the big screen as Socket.IO clients, starts Node load
+generators (bench/loadgen.mjs, socket.io-client from package-lock.json) and drives:
 
 1. the join burst: every phone at once loads the join page with its assets, connects, joins and forms teams;
-2. per round: the console deals a card, and the broadcast latency is each phone's arrival time of the view with the
-   card minus the moment the deal was sent; then every phone sends its pick at once, and the time runs until the
-   last acknowledgement; the database is checked for every pick;
-3. resident memory (VmRSS) of the server processes before the phones connect and after they joined.
+2. per round (``--rounds``, at most the deck's 16 cards), as a facilitator plays it:
+   - the console deals a card; the broadcast latency is each phone's arrival time of the view with the card minus
+     the moment the deal was sent;
+   - every phone sends its pick, all at once or (``--spread SECONDS``) each at a random moment within that window,
+     as people tap; measured: the time from the first send to the last acknowledgement, each phone's time from its
+     tap to its acknowledgement, the database check that every pick is stored, and the server's CPU (summed over
+     its processes) until the console shows every pick (the game) or the last acknowledgement (bare);
+   - the console locks, reveals and publishes; each of its four commands is timed from sending to its
+     acknowledgement (the facilitator's own latency). Only the deal is like for like: the bare server broadcasts
+     the card to every team as the game does, but its lock, reveal and publish only update a row and acknowledge,
+     while the game's send every page a new view;
+   - the views the game built (its processes serve counters at /bench/counters when started with
+     ``AANDACHT_BENCH=1``, game/benchcount.py), during the deal, the picks, and lock/reveal/publish;
+3. resident memory (VmRSS) of each server process before the phones connect, after they joined and at rest after
+   the rounds (phones still connected), per phone on that process;
+4. dropped connections of the phones, the console and the screen.
 
-It prints a table with the bare server's figure and the ratio beside each of the game's, and writes everything to
+It prints a table with the bare server's figure and the ratio beside each of the game's, the per-round trend
+(``round``, card p99 game/bare, all picks acknowledged game/bare and ratio, tap->ack p50/p99, pick CPU, views built,
+the facilitator's deal/lock/reveal/publish acknowledgements), then issue 12's targets (``TARGETS``) each marked met,
+NOT met or not measured with the bare server's figure beside, and which were missed. Everything goes to
 ``bench-results/bench-<time>-<phones>.json``. Nothing here is a test: it measures and reports.
 """
 

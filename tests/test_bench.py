@@ -34,10 +34,119 @@ def test_collapsed_stacks_are_summarised_by_function(tmp_path):
     assert own == {"emit (b.py)": 3, "work (a.py)": 1, "idle (c.py)": 4}
 
 
+def test_rounds_are_bounded_by_the_deck_and_several_processes_need_shared_servers(capsys):
+    """More rounds than the deck has cards, a negative spread, or several processes on nothing shared: refused
+    with a message that says why, before anything starts."""
+    size = run.deck_size()
+    assert run.parse(["--rounds", str(size)]).rounds == size
+    for argv, said in (
+        (["--rounds", str(size + 1)], f"deck has {size} cards"),
+        (["--rounds", "0"], f"1 to {size} rounds"),
+        (["--spread", "-1"], "--spread"),
+        (["--processes", "3"], "--throwaway"),
+        (["--processes", "3", "--database-url", "postgresql://x/y"], "--message-queue"),
+        (["--throwaway", "--database-url", "postgresql://x/y"], "leave out --database-url"),
+    ):
+        with pytest.raises(SystemExit):
+            run.parse(argv)
+        assert said in capsys.readouterr().err, argv
+    assert run.parse(["--processes", "3", "--throwaway"]).processes == 3
+
+
+def _round(index: int, acked: float, cpu: float, committed: int = 20, p99: float = 0.1) -> dict:
+    """One round's figures as play_round reports them (only what the verdicts read)."""
+    return {
+        "round": index,
+        "picks_acked": 20,
+        "picks_committed": committed,
+        "picks_all_acked_s": acked,
+        "picks_server_cpu_s": cpu,
+        "tap_ack_s": run.spread([p99]),
+        "facilitator_s": {"deal": 0.01, "lock": 0.01, "reveal": 0.01, "publish": 0.01},
+        "card": run.spread([0.01]),
+        "picks_on_console_s": None,
+        "views_built": {"picks": {"view_builds": 2, "views_built": 14}},
+    }
+
+
+def _target(rounds: list[dict], per_phone_kb: list[float], drops: int = 0) -> dict:
+    """A target's result with these rounds, memory per process and dropped phone connections."""
+    return {
+        "join": {"phones": 20, "ok": 20, "failed": 0, "burst_s": 1.0, "page_s": run.spread([0.1]),
+                 "per_phone_s": run.spread([0.1]), "console_settled_s": None, "views_to_phones": 20,
+                 "server_cpu_s": 1.0, "loadgen_cpu_s": 1.0},
+        "card_s": run.spread([0.01]),
+        "rounds": rounds,
+        "memory": {"rss_before_kb": 1000, "rss_after_join_kb": 2000, "per_phone_kb": 50.0, "per_phone_end_kb": 50.0,
+                   "processes": [{"per_phone_end_kb": kb} for kb in per_phone_kb]},
+        "connections": {"disconnects": drops, "console_disconnects": 0, "screen_disconnects": 0},
+    }
+
+
+def test_verdicts_name_every_round_and_process_that_misses():
+    """The picks ratio is judged in every round (not only the worst's mean), the pick CPU's growth from the
+    first round to the last, a dropped phone, and memory per phone in each process: each miss is named."""
+    bare = _target([_round(0, 1.0, 1.0), _round(1, 1.0, 1.0), _round(2, 1.0, 1.0)], [60.0, 60.0, 60.0])
+    game = _target([_round(0, 1.2, 1.0), _round(1, 1.6, 1.05), _round(2, 1.4, 1.3, committed=19)],
+                   [80.0, 120.0, 90.0], drops=1)
+    results = {"bare": bare, "game": game}
+    _text, ratios = run.table(results)
+    args = run.parse(["--phones", "20", "--rounds", "3"])
+    judged = {v["target"]: v for v in run.verdicts(results, ratios, args)}
+    picks = judged["all simultaneous picks acknowledged and committed <= 1.5x bare in every round"]
+    assert picks["met"] is False and "round 1: 1.60x" in picks["detail"] and "[2]" in picks["detail"]
+    cpu = judged["last round's pick CPU within 10% of the first's"]
+    assert cpu["met"] is False and "1.30x" in cpu["detail"]
+    assert judged["no phone or console dropped"]["met"] is False
+    memory = judged["at most 100 KB resident per phone at rest, in every process"]
+    assert memory["met"] is False and "120.0 KB" in memory["detail"]
+    assert judged["all 20 phones join"]["met"] is True
+    assert not any("tap -> ack" in name for name in judged)  # picks at once: no tap target
+
+    spread_args = run.parse(["--phones", "20", "--rounds", "3", "--spread", "5"])
+    game["rounds"][1]["tap_ack_s"] = run.spread([0.7])
+    judged = {v["target"]: v for v in run.verdicts(results, ratios, spread_args)}
+    assert judged["picks spread over 5 s: p99 tap -> ack <= 500 ms"]["met"] is False
+    assert not any("simultaneous" in name for name in judged)  # spread picks: no 'at once' ratio
+    trend = run.trend(results)
+    assert len(trend.splitlines()) == 2 + 3 and "1.60x" in trend
+
+
+def test_view_counters_are_served_only_with_aandacht_bench(client, tmp_path, clock, monkeypatch):
+    """Without AANDACHT_BENCH=1 there is no /bench/counters; with it, a page that connects makes the server build
+    its workshop's views once (every role's: console, screen, guests, no team yet), and the counters say so."""
+    from game import benchcount, service
+    from game.web import create_app
+    from game.web.realtime import socketio
+    from tests.conftest import create_workshop
+
+    assert client.get("/bench/counters").status_code == 404  # the ordinary app
+    monkeypatch.setattr(service, "build_views", service.build_views)  # put back after the test
+    monkeypatch.setattr(benchcount, "ENABLED", True)
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'bench.sqlite3'}",
+                      "ASYNC_MODE": "threading", "SECRET_KEY": "test-secret", "CLOCK": clock})
+    try:
+        http = app.test_client()
+        key = create_workshop(http)
+        before = http.get("/bench/counters").get_json()
+        console = socketio.test_client(app, auth={"role": "facilitator", "key": key})
+        assert console.is_connected()
+        after = http.get("/bench/counters").get_json()
+        console.disconnect()
+    finally:
+        app.extensions["aandacht"].store.engine.dispose()
+    assert after["view_builds"] - before["view_builds"] == 1
+    assert after["views_built"] - before["views_built"] == 3
+
+
 @pytest.mark.server
-def test_a_small_run_drives_both_servers_end_to_end(tmp_path):
-    """20 phones in teams of 4 over two rounds: every phone joins, gets both cards, and every pick is committed."""
-    assert run.main(["--phones", "20", "--team-size", "4", "--rounds", "2", "--out", str(tmp_path)]) == 0
+def test_a_small_run_drives_both_servers_end_to_end(tmp_path, capfd):
+    """20 phones in teams of 4 over two rounds, picks spread over a second: every phone joins, gets both cards,
+    every pick is committed, the game tells how many views it built, and the report prints the per-round table
+    and every target's verdict (what they say about speed is not asserted: the benchmark measures)."""
+    argv = ["--phones", "20", "--team-size", "4", "--rounds", "2", "--spread", "1", "--out", str(tmp_path)]
+    assert run.main(argv) == 0
+    printed = capfd.readouterr().out  # fd level: the load generators write to the same stderr
     [written] = list(tmp_path.glob("bench-*-20.json"))
     report = json.loads(written.read_text())
     assert set(report["results"]) == {"bare", "game"}
@@ -47,7 +156,20 @@ def test_a_small_run_drives_both_servers_end_to_end(tmp_path):
         for rnd in result["rounds"]:
             assert rnd["card"]["n"] == 20 and rnd["card_missing"] == 0, (kind, rnd)
             assert rnd["picks_acked"] == rnd["picks_committed"] == 20, (kind, rnd)
-        assert result["memory"]["rss_after_join_kb"] > 0
+            assert rnd["tap_ack_s"]["n"] == 20 and rnd["spread_s"] == 1.0
+            assert set(rnd["facilitator_s"]) == {"deal", "lock", "reveal", "publish"}
+            assert rnd["picks_server_cpu_s"] > 0
+            built = rnd["views_built"]["picks"]
+            assert (built is None) == (kind == "bare"), (kind, rnd["views_built"])
+            if built is not None:
+                assert built["view_builds"] >= 1 and built["views_built"] >= 3 + 5  # every role, 5 teams
+        processes = result["memory"]["processes"]
+        assert len(processes) == 1 and processes[0]["phones_end"] == 20
+        assert result["connections"]["screen_disconnects"] is not None
     assert report["ratios"]["card broadcast p99 (ms)"] is not None
-    assert len(report["verdicts"]) == 4
+    targets = [v["target"] for v in report["verdicts"]]
+    assert len(targets) == 7 and any("tap -> ack" in t for t in targets)
+    assert all(v["met"] in (True, False) for v in report["verdicts"])
     assert "game" in report["table"] and "bare" in report["table"]
+    assert len(report["trend"].splitlines()) == 2 + 2
+    assert report["trend"] in printed and "targets (the game's figure" in printed and "missed: " in printed
