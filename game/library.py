@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from .decks import N_, SLUG, DeckError, DeckProblem, deck_files, load_deck, parse_deck
-from .engine.cards import Card, Deck, Response, Text
+from .engine.cards import LANGUAGES, Card, Deck, Response, Text
 from .store import Store
 
 MAX_DECK_CHARS = 200_000  # a deck's YAML text; the default deck of 15 cards is about 75,000
@@ -60,13 +60,17 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _text(value: Text) -> dict:
-    """A text in the file's form."""
-    return {"nl": value.nl, "en": value.en}
+    """A text in the file's form: the languages it is written in (a one-language deck's are in one)."""
+    return {lang: getattr(value, lang) for lang in LANGUAGES if value.has(lang)}
 
 
 def card_to_data(card: Card) -> dict:
-    """A card in the deck file's form (what ``parse_deck`` reads back to the same card)."""
-    data: dict = {"id": card.id, "story": card.story, "sensitive": card.sensitive}
+    """A card in the deck file's form (what ``parse_deck`` reads back to the same card); a card without a story
+    has no ``story``."""
+    data: dict = {"id": card.id}
+    if card.story:
+        data["story"] = card.story
+    data["sensitive"] = card.sensitive
     if card.kind != "choice":
         data["kind"] = card.kind
     for name in ("title", "situation", "question"):
@@ -93,9 +97,11 @@ def _response_to_data(response: Response) -> dict:
 
 
 def deck_to_data(deck: Deck, cards: list[dict] | None = None) -> dict:
-    """A deck in the file's form; ``cards`` replaces its cards (already in the file's form)."""
+    """A deck in the file's form, with its languages; ``cards`` replaces its cards (already in the file's
+    form)."""
     return {
         "id": deck.id,
+        "languages": list(deck.languages),
         "title": _text(deck.title),
         "description": _text(deck.description),
         "cards": cards if cards is not None else [card_to_data(c) for c in deck.cards],
