@@ -146,7 +146,7 @@ def test_create_a_deck_then_edit_it_and_its_cards(client, app):
     # the last card stays: a deck needs one
     response = client.post(f"/decks/{deck_id}/cards/late-parcel/delete",
                            data={"csrf_token": TOKEN, "version": version(app, deck_id)})
-    assert response.status_code == 400 and "a deck needs at least 1 card" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "A deck needs at least one card." in response.get_data(as_text=True)
     assert len(library(app)[deck_id].cards) == 1
 
 
