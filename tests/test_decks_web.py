@@ -484,7 +484,8 @@ def test_an_unsaved_card_can_be_previewed_and_nothing_is_saved(client, app):
     assert "Antwoord 2" in phone.get_data(as_text=True)
     # a card that cannot be played cannot be previewed either; and the form token is needed
     refused = client.post("/decks/preview", data={**form, "title.en": "", "to": "phone:en:question"})
-    assert refused.status_code == 400 and "Title (English): Write the card&#39;s title in English." in refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "Title (English): Write the card&#39;s title in English." in refused.get_data(as_text=True)
     assert client.post("/decks/preview", data={**form, "csrf_token": "wrong"}).status_code == 400
     assert library(app)[deck_id] == before
 
