@@ -689,3 +689,138 @@ def test_every_deck_text_is_read_and_written_through_the_librarys_offload(client
     assert library(app)[deck_id].title.en == "New" and len(library(app)) == 3
     assert {name for name, _here in ran} == {"read", "write"} and len(ran) >= 12
     assert not [name for name, here in ran if here], ran
+
+
+# --- one-language decks and the facilitator's own stories (issue 11, point 5) ---------------------------------------
+
+OWN_CASE = "Klacht over de lift in hal B"
+
+
+def dutch_deck_form(**overrides) -> dict:
+    """The new-deck form for a Dutch-only deck: only the Dutch fields filled in, the English ones posted empty (as
+    the hidden fields are), and a card on the facilitator's own case."""
+    form = {key: ("" if key.endswith(".en") else value) for key, value in deck_form().items()}
+    form.update({"deck.id": "balie-nl", "deck.languages": "nl", "story": "own", "story_own": OWN_CASE})
+    form.update(overrides)
+    return form
+
+
+def test_a_dutch_only_deck_with_an_own_case_is_made_in_the_editor_and_shown_as_such(client, app):
+    response = client.post("/decks/new", data=dutch_deck_form())
+    assert response.status_code == 303, field_errors(response.get_data(as_text=True))
+    deck = library(app)["balie-nl"]
+    assert deck.languages == ("nl",) and deck.cards[0].story == OWN_CASE
+    assert deck.cards[0].title.nl == "Het late pakket" and not deck.cards[0].title.has("en")
+    # the deck page: its languages, and the card's story as the facilitator wrote it
+    page = client.get("/decks/balie-nl?lang=en").get_data(as_text=True)
+    assert "Dutch only" in page and f"story: {OWN_CASE}" in page
+    assert 'value="nl" checked' in page  # the languages chooser shows the saved choice
+    assert re.search(r'<div class="lang-field" data-lang="en" hidden>', page)  # no English title to fill in
+    # the deck list says which languages each deck has
+    listing = client.get("/decks?lang=en").get_data(as_text=True)
+    row = re.search(r'<tr class="deck-row" data-deck-id="balie-nl">.*?</tr>', listing, re.S).group(0)
+    assert "Dutch only" in row
+    builtin = re.search(rf'<tr class="deck-row" data-deck-id="{BUILTIN}">.*?</tr>', listing, re.S).group(0)
+    assert "Dutch and English" in builtin
+    # the card editor: the Dutch fields only (the English ones kept, hidden), the own case in its own field
+    editor = client.get(f"/decks/balie-nl/cards/{deck.cards[0].id}?lang=en").get_data(as_text=True)
+    assert editor.count('data-lang="en" hidden>') == editor.count('data-lang="en"') > 10
+    assert 'data-lang="nl">' in editor and "This deck is in Dutch only." in editor
+    assert f'value="{OWN_CASE}"' in editor and '<option value="own" selected>' in editor
+    # the preview is in Dutch, whatever is asked
+    preview = client.get(f"/decks/balie-nl/cards/{deck.cards[0].id}/preview?lang=en").get_data(as_text=True)
+    assert '<main id="main" class="wrap play-main" lang="nl">' in preview and "Het late pakket" in preview
+
+
+def test_the_deck_page_names_a_built_in_story_not_its_number(client):
+    """The deck page showed "verhaal 000" for every card of story 000_…: the seed file's number, cut from its id,
+    instead of the story's name."""
+    page = client.get(f"/decks/{BUILTIN}?lang=nl").get_data(as_text=True)
+    assert "verhaal 000" not in page and "story 000" not in page
+    assert "verhaal: Thee aan tafel" in page
+    assert "story: Tea at the table" in client.get(f"/decks/{BUILTIN}?lang=en").get_data(as_text=True)
+
+
+def test_a_workshop_in_a_language_the_deck_lacks_is_refused_and_nothing_is_made(client, app):
+    assert client.post("/decks/new", data=dutch_deck_form()).status_code == 303
+    svc = app.extensions["aandacht"]
+    card_id = library(app)["balie-nl"].cards[0].id
+    form = {"csrf_token": TOKEN, "title": "Balie", "deck_id": "balie-nl", "language": "en", "card": [card_id],
+            "timer_seconds": "60", "team_size": "4", "teams_open": "on", "teams": ""}
+    client.get("/?lang=en")
+    refused = client.post("/workshops", data=form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "This deck is in Dutch only; choose Dutch as the workshop&#39;s language, or another deck." in html
+    client.get("/?lang=nl")
+    dutch = client.post("/workshops", data=form).get_data(as_text=True)
+    assert "Deze stapel is alleen in het Nederlands; kies Nederlands als taal van de workshop" in dutch
+    assert svc.store.expired_workshops(float("inf")) == []  # nothing was created
+    # the form offers the deck with its language, and the Dutch workshop is made
+    home = client.get("/").get_data(as_text=True)
+    assert re.search(r'<option value="balie-nl" data-languages="nl"[^>]*>[^<]*alleen Nederlands', home)
+    made = client.post("/workshops", data={**form, "language": "nl"})
+    assert made.status_code == 303 and len(svc.store.expired_workshops(float("inf"))) == 1
+
+
+def test_a_one_language_workshop_shows_its_texts_in_its_language_only(client, app):
+    """The service refuses the other language with its own code; a Dutch workshop from a Dutch-only deck gives the
+    phones no English to switch to (their switch keeps the Dutch card), the console the own case, the report too."""
+    from game.engine import GameError, Settings, build_views
+    from game.engine import commands as c
+    from game.engine.state import FACILITATOR, GUEST, Actor, Role
+
+    deck = deck_to_data(library(app)[BUILTIN])  # a deck in both languages, made Dutch-only: its English is kept
+    deck.update(id="alleen-nl", languages=["nl"])
+    deck["cards"][0]["story"] = OWN_CASE
+    library(app).create(dump_deck(deck), "alleen-nl.yaml")
+    assert library(app)["alleen-nl"].cards[0].title.en  # kept in the deck...
+    svc = app.extensions["aandacht"]
+    first = library(app)["alleen-nl"].cards[0]
+    with pytest.raises(GameError) as error:
+        svc.create_workshop("W", "alleen-nl", [first.id], Settings(language="en"), [])
+    assert error.value.code == "deck_dutch_only" and "Dutch only" in error.value.message
+    assert svc.store.expired_workshops(float("inf")) == []
+    created = svc.create_workshop("W", "alleen-nl", [first.id], Settings(language="nl"), ["Rood"])
+    assert not created.workshop.cards[0].title.en  # ...but a workshop keeps the deck's languages only
+    wid = created.workshop.id
+    svc.execute(wid, GUEST, c.JoinWorkshop("ann", "Ann"), {"ann": "token-ann"})
+    svc.execute(wid, Actor(Role.PLAYER, "ann"), c.JoinTeam(next(iter(svc.state(wid).teams))))
+    svc.execute(wid, FACILITATOR, c.DealCard(0))
+    views = build_views(svc.state(wid), 0.0)
+    team = next(iter(views.teams.values()))
+    assert team["translations"] == {} and team["card"]["title"] == first.title.nl
+    assert views.facilitator["card"]["story"] == OWN_CASE
+    console = client.get(f"/f/{created.facilitator_key}").get_data(as_text=True)
+    assert '<script type="application/json" id="story-names">' in console and "Tea at the table" in console
+    report = client.get(f"/f/{created.facilitator_key}/report").get_data(as_text=True)
+    assert f"Verhaal: {OWN_CASE}" in report
+
+
+def test_a_deck_turned_to_one_language_keeps_the_other_and_gets_it_back(client, app):
+    deck_id = make_deck(client)
+    values = {"csrf_token": TOKEN, "deck.title.nl": "Balie", "deck.title.en": "Front office",
+              "deck.description.nl": "Kaarten.", "deck.description.en": "Cards."}
+    response = client.post(f"/decks/{deck_id}", data={**values, "deck.languages": "nl",
+                                                      "version": version(app, deck_id)})
+    assert response.status_code == 303
+    deck = library(app)[deck_id]
+    assert deck.languages == ("nl",) and deck.cards[0].title.en == "The late parcel"  # kept, not played
+    response = client.post(f"/decks/{deck_id}", data={**values, "deck.languages": "nl en",
+                                                      "version": version(app, deck_id)})
+    assert response.status_code == 303 and library(app)[deck_id].languages == ("nl", "en")
+
+
+def test_a_language_is_added_only_when_every_card_has_its_texts(client, app):
+    assert client.post("/decks/new", data=dutch_deck_form()).status_code == 303
+    values = {"csrf_token": TOKEN, "deck.title.nl": "Balie", "deck.title.en": "Front office",
+              "deck.description.nl": "Kaarten.", "deck.description.en": "Cards.", "deck.languages": "nl en"}
+    refused = client.post("/decks/balie-nl?lang=en", data={**values, "version": version(app, "balie-nl")})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and library(app)["balie-nl"].languages == ("nl",)
+    assert "To add a language, every card needs its texts in it first." in html
+    assert "Card “Het late pakket”: Write the card&#39;s title in English." in html
+    # the card editor shows the other language on request, so its texts can be written first
+    card_id = library(app)["balie-nl"].cards[0].id
+    editor = client.get(f"/decks/balie-nl/cards/{card_id}?all=1").get_data(as_text=True)
+    assert 'data-lang="en" hidden' not in editor
