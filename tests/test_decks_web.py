@@ -766,8 +766,7 @@ def test_a_workshop_in_a_language_the_deck_lacks_is_refused_and_nothing_is_made(
 def test_a_one_language_workshop_shows_its_texts_in_its_language_only(client, app):
     """The service refuses the other language with its own code; a Dutch workshop from a Dutch-only deck gives the
     phones no English to switch to (their switch keeps the Dutch card), the console the own case, the report too."""
-    from game.engine import GameError, Settings, build_views
-    from game.engine import commands as c
+    from game.engine import GameError, Settings, build_views, commands as c
     from game.engine.state import FACILITATOR, GUEST, Actor, Role
 
     deck = deck_to_data(library(app)[BUILTIN])  # a deck in both languages, made Dutch-only: its English is kept
