@@ -197,8 +197,9 @@ class DeckLibrary(Mapping):
         return out
 
     def all(self) -> dict[str, Deck]:
-        """Every deck by id: built-in first (in file order), then the stored ones by title."""
-        stored = sorted(self._stored().values(), key=lambda vd: (vd[1].title.en.casefold(), vd[1].id))
+        """Every deck by id: built-in first (in file order), then the stored ones by English title (a Dutch-only
+        deck: its Dutch one)."""
+        stored = sorted(self._stored().values(), key=lambda vd: (vd[1].title.get("en").casefold(), vd[1].id))
         return {**self.builtin, **{d.id: d for _v, d in stored if d.id not in self.builtin}}
 
     def info(self, deck_id: str) -> DeckInfo | None:
@@ -273,13 +274,14 @@ class DeckLibrary(Mapping):
         if replace:
             current = self.info(deck.id)
             now = self.clock()
-            if current is not None and self.store.update_deck(deck.id, deck.title.en, text, current.version, now):
+            title = deck.title.get("en")
+            if current is not None and self.store.update_deck(deck.id, title, text, current.version, now):
                 return self._remember(deck, current.version + 1, now)
         if len(self.store.deck_versions()) >= MAX_DECKS:
             raise DeckError([DeckProblem(filename, None, None, N_("there are {max} decks already; delete one you "
                                                                   "no longer need first", max=MAX_DECKS))])
         now = self.clock()
-        if not self.store.insert_deck(deck.id, deck.title.en, text, now):
+        if not self.store.insert_deck(deck.id, deck.title.get("en"), text, now):
             raise DeckError([DeckProblem(filename, None, "id", N_("deck id '{id}' is already used by another deck; "
                                                                   "choose another id", id=deck.id))])
         return self._remember(deck, 1, now)
@@ -295,7 +297,7 @@ class DeckLibrary(Mapping):
         if deck.id != deck_id:
             raise DeckError([DeckProblem(filename, None, "id", N_("must stay '{id}'", id=deck_id))])
         now = self.clock()
-        if not self.store.update_deck(deck_id, deck.title.en, text, version, now):
+        if not self.store.update_deck(deck_id, deck.title.get("en"), text, version, now):
             if self.info(deck_id) is None:
                 raise KeyError(deck_id)
             raise Conflict(deck_id)
