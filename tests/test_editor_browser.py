@@ -208,6 +208,7 @@ def test_create_a_deck_fix_a_problem_preview_export_and_play_it(live_server, bro
     desk.wait_for_selector("#card-notes")
     assert NOTES_EN in desk.inner_text("#card-notes")
     assert desk.inner_text("#card-title") == "In your own words"  # the open card, moved up to be the first
+    assert desk.inner_text("#card-story") == "Story: Tea at the table"  # the built-in story by its name
     player.wait_for_selector("body[data-phase='collecting']", state="attached")
     player.wait_for_selector("#card-title")
     assert NOTES_EN not in player.inner_text("body")
