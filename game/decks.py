@@ -2,7 +2,10 @@
 
 One deck per YAML file. A deck file is checked completely before it is used: every
 problem is collected (not only the first) and reported with the file, the card and
-the dotted path of the field, so an author can fix them all in one pass. Pure Python
+the dotted path of the field, so an author can fix them all in one pass. The sentence
+itself is a facilitator's ("Write the card's title in Dutch.", "Mark one response as the
+best."): the deck editor shows it at the field, without the path. A deck is in Dutch,
+English or both (``languages``); its texts are required in its languages only. Pure Python
 and PyYAML only: the engine, the store and the command line all read decks through here.
 """
 
