@@ -69,7 +69,7 @@ def deck_file(kind: str) -> str:
     data["cards"] = []
     for i in range(100):
         card = copy.deepcopy(cards[i % len(cards)])
-        card.update(id=f"card-{i}", story="not-a-story")
+        card.update(id=f"card-{i}", story="not one\nline")  # a story's name is one line
         data["cards"].append(card)
     return dump_deck(data)
 

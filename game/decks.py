@@ -2,7 +2,10 @@
 
 One deck per YAML file. A deck file is checked completely before it is used: every
 problem is collected (not only the first) and reported with the file, the card and
-the dotted path of the field, so an author can fix them all in one pass. Pure Python
+the dotted path of the field, so an author can fix them all in one pass. The sentence
+itself is a facilitator's ("Write the card's title in Dutch.", "Mark one response as the
+best."): the deck editor shows it at the field, without the path. A deck is in Dutch,
+English or both (``languages``); its texts are required in its languages only. Pure Python
 and PyYAML only: the engine, the store and the command line all read decks through here.
 """
 
@@ -26,6 +29,7 @@ STORY = re.compile(r"[0-9]{3}_[0-9a-f]{16}")
 RESPONSE_ID = re.compile(r"[a-z]")
 
 MIN_RESPONSES, MAX_RESPONSES = 3, 4
+STORY_LIMIT = 120  # characters of a facilitator's own story: a name or a line about their case, not the case itself
 DECK_SUFFIXES = (".yaml", ".yml")
 
 # Length limits in characters, per language: a phone must show a card without endless scrolling.
@@ -49,8 +53,11 @@ MAX_NODES = 20_000
 MAX_PROBLEMS = 50
 
 DECK_FIELDS = ("id", "title", "description", "cards")
-CARD_FIELDS = ("id", "story", "sensitive", "title", "situation", "question", "lesson", "debrief")
-CARD_OPTIONAL = ("kind", "responses", "notes")  # responses: required on a choice card, absent on an open one
+DECK_OPTIONAL = ("languages",)  # absent: both languages (every deck written before decks declared them)
+CARD_FIELDS = ("id", "sensitive", "title", "situation", "question", "lesson", "debrief")
+# responses: required on a choice card, absent on an open one; story: a built-in story's id or the facilitator's
+# own words about their case, or none
+CARD_OPTIONAL = ("story", "kind", "responses", "notes")
 RESPONSE_REQUIRED = ("id", "text", "key", "feedback")
 RESPONSE_OPTIONAL = ("best",)
 KEY_OPTIONAL = ("flag",)
@@ -98,8 +105,33 @@ def N_(template: str, **params: Any) -> Msg:
     return Msg(template, params)
 
 
+LANGUAGE_NAMES = {"nl": N_("Dutch"), "en": N_("English")}
+# What a text field is, in words: "Write {what} in {language}."
+DECK_TEXT_WORDS = {"title": N_("the deck's title"), "description": N_("the deck's description")}
+CARD_TEXT_WORDS = {"title": N_("the card's title"), "situation": N_("the situation"), "question": N_("the question"),
+                   "lesson": N_("the lesson"), "debrief": N_("the debrief question"), "notes": N_("your notes")}
+
+
+def response_letter(data: Any, index: int) -> str:
+    """How the editor names a response: its id's letter in capitals ("B"), else its place in the list."""
+    rid = data.get("id") if isinstance(data, dict) else None
+    return rid.upper() if isinstance(rid, str) and RESPONSE_ID.fullmatch(rid) else chr(ord("A") + index % 26)
+
+
+def text_words(card: str | None, path: Location, responses: Any = None) -> Msg:
+    """A text field in a facilitator's words: "the card's title", "the feedback on response B"."""
+    if card is None:
+        return DECK_TEXT_WORDS.get(str(path[0]), N_("this text"))
+    if len(path) >= 3 and path[0] == "responses" and isinstance(path[1], int):
+        item = responses[path[1]] if isinstance(responses, list) and path[1] < len(responses) else None
+        letter = response_letter(item, path[1])
+        if path[2] == "feedback":
+            return N_("the feedback on response {letter}", letter=letter)
+        return N_("response {letter}", letter=letter)
+    return CARD_TEXT_WORDS.get(str(path[0]), N_("this text"))
+
+
 SLUG_RULE = N_("2-41 lower-case letters, digits and dashes, not starting with a dash")
-STORY_RULE = N_("the seed file's name without .txt: three digits, '_' and 16 hex digits")
 RESPONSE_ID_RULE = N_("one lower-case letter")
 
 
@@ -191,6 +223,8 @@ class _Checker:
     def __init__(self, filename: str):
         """Start with no problems for ``filename``."""
         self.file = filename
+        self.languages: tuple[str, ...] = LANGUAGES  # the deck's, once its ``languages`` field is read
+        self.responses_data: Any = None  # the card's responses being checked, to name a response by its letter
         self.problems: list[DeckProblem] = []  # the first MAX_PROBLEMS
         self.found = 0  # every problem, listed or not
 
@@ -237,29 +271,83 @@ class _Checker:
         return True
 
     def text(self, data: Any, card: str | None, path: Location, limit: int) -> Text | None:
-        """Check a text: exactly ``nl`` and ``en``, non-empty, within ``limit`` characters each."""
+        """Check a text: non-empty in each of the deck's languages, within ``limit`` characters each.
+
+        A one-language deck's text may still hold the other language (written before the deck became one
+        language): it is kept as it is, only checked to be text, and never shown or played."""
+        what = text_words(card, path, self.responses_data)
         if not isinstance(data, dict):
             self.add(card, path, N_("must be a text with nl and en (a mapping), not {got}", got=_kind(data)))
             return None
         before = self.found
-        self.mapping(data, card, path, LANGUAGES, unknown=N_("unknown language; a text has exactly nl and en"))
+        self.mapping(data, card, path, (), LANGUAGES,
+                     unknown=N_("unknown language; a text has nl (Dutch) and en (English)"))
         values = {}
         for language in LANGUAGES:
-            if language not in data:
-                continue  # reported by mapping()
-            value = data[language]
-            if not isinstance(value, str) or not value.strip():
-                what = N_("blank") if isinstance(value, str) else _kind(value)
-                if isinstance(value, (bool, int, float)):
-                    what = N_("{got} (quote it)", got=what)
-                self.add(card, [*path, language], N_("must be non-empty text, not {got}", got=what))
+            value = data.get(language)
+            needed = language in self.languages
+            if isinstance(value, (bool, int, float)):
+                self.add(card, [*path, language], N_("Write {what} in {language} as text, not {got} (put it in "
+                                                     "quotes)", what=what, language=LANGUAGE_NAMES[language],
+                                                     got=_kind(value)))
                 continue
-            value = value.strip()
-            if len(value) > limit:
-                self.add(card, [*path, language], N_("is {length} characters long; the limit is {limit}",
+            if value is not None and not isinstance(value, str):
+                self.add(card, [*path, language], N_("Write {what} in {language} as text, not {got}", what=what,
+                                                     language=LANGUAGE_NAMES[language], got=_kind(value)))
+                continue
+            value = (value or "").strip()
+            if not value:
+                if needed:
+                    self.add(card, [*path, language], N_("Write {what} in {language}.", what=what,
+                                                         language=LANGUAGE_NAMES[language]))
+                continue
+            if needed and len(value) > limit:
+                self.add(card, [*path, language], N_("Shorten {what} in {language} to {limit} characters; it has "
+                                                     "{length} now.", what=what, language=LANGUAGE_NAMES[language],
                                                      length=len(value), limit=limit))
             values[language] = value
-        return Text(**values) if self.found == before and len(values) == len(LANGUAGES) else None
+        if self.found > before or any(lang not in values for lang in self.languages):
+            return None
+        return Text(nl=values.get("nl", ""), en=values.get("en", ""))
+
+    def languages_of(self, data: Any) -> tuple[str, ...]:
+        """Check a deck's ``languages``: a list of nl, en or both (in any order); the deck's languages, in
+        LANGUAGES' order (both when the field is absent or wrong, so that its texts are still checked)."""
+        if "languages" not in data:
+            return LANGUAGES
+        raw = data["languages"]
+        if isinstance(raw, str):
+            raw = [raw]  # "languages: nl" means what "languages: [nl]" does
+        if not isinstance(raw, list) or not raw:
+            self.add(None, ["languages"], N_("List the deck's languages: [nl] for Dutch only, [en] for English "
+                                             "only or [nl, en] for both, not {got}", got=_kind(raw)))
+            return LANGUAGES
+        unknown = [str(v) for v in raw if v not in LANGUAGES]
+        if unknown:
+            self.add(None, ["languages"], N_("Aandacht has no language '{value}': a deck is in Dutch (nl), "
+                                             "English (en) or both", value=unknown[0]))
+            return LANGUAGES
+        return tuple(lang for lang in LANGUAGES if lang in raw)
+
+    def story(self, value: Any, card: str) -> str | None:
+        """Check a card's story: a built-in story's id (the seed file's name) or the facilitator's own short,
+        plain text about their case; "" for none."""
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            self.add(card, ["story"], N_("Write the story as text, not {got} (put it in quotes)", got=_kind(value)))
+            return None
+        value = value.strip()
+        if STORY.fullmatch(value):
+            return value
+        if len(value) > STORY_LIMIT:
+            self.add(card, ["story"], N_("Shorten the story's name to {limit} characters; it has {length} now.",
+                                         limit=STORY_LIMIT, length=len(value)))
+            return None
+        if not value.isprintable():  # a line break, a tab or a control character
+            self.add(card, ["story"], N_("Write the story's name on one line, without special characters."))
+            return None
+        return value
 
     def identifier(self, value: Any, card: str | None, path: Location, pattern: re.Pattern, example: str,
                    rule: Msg) -> str | None:
@@ -279,7 +367,7 @@ class _Checker:
     def flag(self, value: Any, card: str | None, path: Location) -> bool | None:
         """Check a true/false field."""
         if not isinstance(value, bool):
-            self.add(card, path, N_("must be true or false, not {got}", got=_kind(value)))
+            self.add(card, path, N_("must be yes or no (true or false), not {got}", got=_kind(value)))
             return None
         return value
 
@@ -295,8 +383,8 @@ class _Checker:
             value = data[dimension]
             if type(value) is not int or not 0 <= value <= MAX_POINTS:
                 got = value if type(value) is int else _kind(value)
-                self.add(card, [*path, dimension], N_("must be a whole number from 0 to {max}, not {got}",
-                                                      max=MAX_POINTS, got=got))
+                self.add(card, [*path, dimension], N_("Give it a whole number of points from 0 to {max}, not "
+                                                      "{got}", max=MAX_POINTS, got=got))
                 continue
             points[dimension] = value
         flag = self.flag(data["flag"], card, [*path, "flag"]) if "flag" in data else False
@@ -328,7 +416,7 @@ class _Checker:
             return None
         before = self.found
         if not MIN_RESPONSES <= len(data) <= MAX_RESPONSES:
-            self.add(card, ["responses"], N_("has {count} responses; a card needs {min} to {max}",
+            self.add(card, ["responses"], N_("Give the card {min} to {max} responses; it has {count}.",
                                              count=len(data), min=MIN_RESPONSES, max=MAX_RESPONSES))
         seen: dict[str, int] = {}
         for i, item in enumerate(data):
@@ -336,41 +424,44 @@ class _Checker:
             if isinstance(rid, str):
                 if rid in seen:
                     self.add(card, ["responses", i, "id"],
-                             N_("response id '{id}' is used twice on this card (also responses[{other}])", id=rid,
-                                other=seen[rid]))
+                             N_("Two responses have the id '{id}' (responses {other} and {this}); give each its "
+                                "own letter", id=rid, other=seen[rid] + 1, this=i + 1))
                 else:
                     seen[rid] = i
+        self.responses_data = data
         parsed = [self.response(item, card, ["responses", i]) for i, item in enumerate(data)]
         marked = [i for i, item in enumerate(data) if isinstance(item, dict) and item.get("best") is True]
         best_fields_valid = all(isinstance(item.get("best", False), bool) for item in data if isinstance(item, dict))
         if best_fields_valid and len(marked) == 0:
-            self.add(card, ["responses"], N_("no response is marked 'best: true'; mark exactly one"))
+            self.add(card, ["responses"], N_("Mark one response as the best."))
         elif len(marked) > 1:
-            labels = ", ".join(f"responses[{i}]" for i in marked)
-            self.add(card, ["responses"], N_("{count} responses are marked best ({labels}); mark exactly one",
+            labels = ", ".join(response_letter(data[i], i) for i in marked)
+            self.add(card, ["responses"], N_("{count} responses are marked as the best ({labels}); mark only one.",
                                              count=len(marked), labels=labels))
         if len(marked) == 1:
-            self._best_scores_highest(parsed, marked[0], card)
+            self._best_scores_highest(parsed, marked[0], card, data)
+        self.responses_data = None
         if self.found > before or None in parsed:
             return None
         return tuple(parsed)
 
-    def _best_scores_highest(self, parsed: list[Response | None], best_index: int, card: str) -> None:
+    def _best_scores_highest(self, parsed: list[Response | None], best_index: int, card: str, data: list) -> None:
         """The best response is not flagged and its key total beats every other response's."""
         best = parsed[best_index]
         if best is None:
             return
         if best.key.flag:
             self.add(card, ["responses", best_index, "key", "flag"],
-                     N_("the best response must not be flagged as serving the organisation"))
+                     N_("The best response cannot be flagged as serving the organisation."))
         for i, other in enumerate(parsed):
             if other is None or i == best_index:
                 continue
             if other.key.total() >= best.key.total():
                 self.add(card, ["responses", i, "key"],
-                         N_("totals {total}, not below the best response's {best} (responses[{index}]); the best "
-                            "must score strictly highest", total=other.key.total(), best=best.key.total(),
-                            index=best_index))
+                         N_("Response {letter} scores {total} points, not fewer than the best response {best_letter} "
+                            "({best}); the best must score highest.", letter=response_letter(data[i], i),
+                            total=other.key.total(), best_letter=response_letter(data[best_index], best_index),
+                            best=best.key.total()))
 
     def card(self, data: Any, index: int) -> Card | None:
         """Check one card; return it when valid."""
@@ -380,12 +471,11 @@ class _Checker:
         before = self.found
         kind = data.get("kind", "choice")
         if kind not in KINDS:
-            self.add(label, ["kind"], N_("must be 'choice' (teams pick a response) or 'open' (teams write their "
-                                         "own), not {got}", got=repr(kind)))
+            self.add(label, ["kind"], N_("A card is a choice card ('choice': teams pick a response) or an open card "
+                                         "('open': teams write their own), not {got}", got=repr(kind)))
             kind = None
         card_id = self.identifier(data["id"], label, ["id"], SLUG, "spilled-tea", SLUG_RULE) if "id" in data else None
-        story = (self.identifier(data["story"], label, ["story"], STORY, "000_ad21fe9a2b2a9b6c", STORY_RULE)
-                 if "story" in data else None)
+        story = self.story(data.get("story"), label)
         sensitive = self.flag(data["sensitive"], label, ["sensitive"]) if "sensitive" in data else None
         texts = {
             name: self.text(data[name], label, [name], limit) if name in data else None
@@ -393,14 +483,14 @@ class _Checker:
         }
         responses: tuple[Response, ...] | None = ()
         if kind == "open" and "responses" in data:
-            self.add(label, ["responses"], N_("an open card has no responses: teams write their own (remove this "
-                                              "field, or make the card kind: choice)"))
+            self.add(label, ["responses"], N_("An open card has no responses: teams write their own. Remove the "
+                                              "responses, or make it a choice card."))
         elif kind == "choice":
             if "responses" in data:
                 responses = self.responses(data["responses"], label)
             else:
-                self.add(label, ["responses"], N_("is missing; a choice card needs {min} to {max} responses",
-                                                  min=MIN_RESPONSES, max=MAX_RESPONSES))
+                self.add(label, ["responses"], N_("Give the card {min} to {max} responses (a choice card), or make "
+                                                  "it an open card.", min=MIN_RESPONSES, max=MAX_RESPONSES))
         notes = self.text(data["notes"], label, ["notes"], NOTES_LIMIT) if "notes" in data else None
         if self.found > before or None in (card_id, story, sensitive, responses, kind, *texts.values()):
             return None
@@ -413,7 +503,8 @@ class _Checker:
             self.add(None, [], N_("must hold one deck (a mapping with id, title, description and cards), not {got}",
                                   got=_kind(data)))
             return None
-        self.mapping(data, None, [], DECK_FIELDS)
+        self.mapping(data, None, [], DECK_FIELDS, DECK_OPTIONAL)
+        self.languages = self.languages_of(data)
         deck_id = (self.identifier(data["id"], None, ["id"], SLUG, "aandacht-basis", SLUG_RULE)
                    if "id" in data else None)
         texts = {
@@ -426,7 +517,7 @@ class _Checker:
             if not isinstance(raw, list):
                 self.add(None, ["cards"], N_("must be a list of cards, not {got}", got=_kind(raw)))
             elif not raw:
-                self.add(None, ["cards"], N_("is empty; a deck needs at least 1 card"))
+                self.add(None, ["cards"], N_("A deck needs at least one card."))
             else:
                 seen: dict[str, int] = {}
                 for i, item in enumerate(raw):
@@ -434,14 +525,15 @@ class _Checker:
                     if isinstance(cid, str) and cid.strip():
                         cid = cid.strip()
                         if cid in seen:
-                            self.add(cid, ["id"], N_("card id '{id}' is used twice in this deck (cards[{first}] "
-                                                     "and cards[{second}])", id=cid, first=seen[cid], second=i))
+                            self.add(cid, ["id"], N_("Cards {first} and {second} both have the id '{id}'; give "
+                                                     "each card its own.", id=cid, first=seen[cid] + 1,
+                                                     second=i + 1))
                         else:
                             seen[cid] = i
                 cards = [self.card(item, i) for i, item in enumerate(raw)]
         if self.found:
             return None
-        return Deck(id=deck_id, cards=tuple(cards), **texts)
+        return Deck(id=deck_id, cards=tuple(cards), languages=self.languages, **texts)
 
 
 def _safe_loader() -> type:

@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from .decks import N_, SLUG, DeckError, DeckProblem, deck_files, load_deck, parse_deck
-from .engine.cards import Card, Deck, Response, Text
+from .engine.cards import LANGUAGES, Card, Deck, Response, Text
 from .store import Store
 
 MAX_DECK_CHARS = 200_000  # a deck's YAML text; the default deck of 15 cards is about 75,000
@@ -60,13 +60,17 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _text(value: Text) -> dict:
-    """A text in the file's form."""
-    return {"nl": value.nl, "en": value.en}
+    """A text in the file's form: the languages it is written in (a one-language deck's are in one)."""
+    return {lang: getattr(value, lang) for lang in LANGUAGES if value.has(lang)}
 
 
 def card_to_data(card: Card) -> dict:
-    """A card in the deck file's form (what ``parse_deck`` reads back to the same card)."""
-    data: dict = {"id": card.id, "story": card.story, "sensitive": card.sensitive}
+    """A card in the deck file's form (what ``parse_deck`` reads back to the same card); a card without a story
+    has no ``story``."""
+    data: dict = {"id": card.id}
+    if card.story:
+        data["story"] = card.story
+    data["sensitive"] = card.sensitive
     if card.kind != "choice":
         data["kind"] = card.kind
     for name in ("title", "situation", "question"):
@@ -93,9 +97,11 @@ def _response_to_data(response: Response) -> dict:
 
 
 def deck_to_data(deck: Deck, cards: list[dict] | None = None) -> dict:
-    """A deck in the file's form; ``cards`` replaces its cards (already in the file's form)."""
+    """A deck in the file's form, with its languages; ``cards`` replaces its cards (already in the file's
+    form)."""
     return {
         "id": deck.id,
+        "languages": list(deck.languages),
         "title": _text(deck.title),
         "description": _text(deck.description),
         "cards": cards if cards is not None else [card_to_data(c) for c in deck.cards],
@@ -191,8 +197,9 @@ class DeckLibrary(Mapping):
         return out
 
     def all(self) -> dict[str, Deck]:
-        """Every deck by id: built-in first (in file order), then the stored ones by title."""
-        stored = sorted(self._stored().values(), key=lambda vd: (vd[1].title.en.casefold(), vd[1].id))
+        """Every deck by id: built-in first (in file order), then the stored ones by English title (a Dutch-only
+        deck: its Dutch one)."""
+        stored = sorted(self._stored().values(), key=lambda vd: (vd[1].title.get("en").casefold(), vd[1].id))
         return {**self.builtin, **{d.id: d for _v, d in stored if d.id not in self.builtin}}
 
     def info(self, deck_id: str) -> DeckInfo | None:
@@ -267,13 +274,14 @@ class DeckLibrary(Mapping):
         if replace:
             current = self.info(deck.id)
             now = self.clock()
-            if current is not None and self.store.update_deck(deck.id, deck.title.en, text, current.version, now):
+            title = deck.title.get("en")
+            if current is not None and self.store.update_deck(deck.id, title, text, current.version, now):
                 return self._remember(deck, current.version + 1, now)
         if len(self.store.deck_versions()) >= MAX_DECKS:
             raise DeckError([DeckProblem(filename, None, None, N_("there are {max} decks already; delete one you "
                                                                   "no longer need first", max=MAX_DECKS))])
         now = self.clock()
-        if not self.store.insert_deck(deck.id, deck.title.en, text, now):
+        if not self.store.insert_deck(deck.id, deck.title.get("en"), text, now):
             raise DeckError([DeckProblem(filename, None, "id", N_("deck id '{id}' is already used by another deck; "
                                                                   "choose another id", id=deck.id))])
         return self._remember(deck, 1, now)
@@ -289,7 +297,7 @@ class DeckLibrary(Mapping):
         if deck.id != deck_id:
             raise DeckError([DeckProblem(filename, None, "id", N_("must stay '{id}'", id=deck_id))])
         now = self.clock()
-        if not self.store.update_deck(deck_id, deck.title.en, text, version, now):
+        if not self.store.update_deck(deck_id, deck.title.get("en"), text, version, now):
             if self.info(deck_id) is None:
                 raise KeyError(deck_id)
             raise Conflict(deck_id)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .engine import DIMENSIONS, State
 from .engine.views import debrief, extremes, half_up, leaderboard
+from .stories import story_name
 
 
 def N_(text: str) -> str:
@@ -167,6 +168,7 @@ def report_data(
             {
                 "index": rnd.index,
                 "title": card.title.get(lang),
+                "story": story_name(card.story, tr.gettext),
                 "situation": card.situation.get(lang),
                 "question": card.question.get(lang),
                 "open": card.is_open,

@@ -69,6 +69,22 @@ def screen_key_from(facilitator_key: str) -> str:
     return hashlib.sha256(("screen:" + facilitator_key).encode()).hexdigest()
 
 
+# A workshop in a language its deck lacks: the code and the words of each (the create form shows them translated,
+# see CREATE_ERRORS in game.web.pages).
+DECK_LANGUAGE_ERRORS = {
+    "nl": ("deck_dutch_only", "This deck is in Dutch only; choose Dutch as the workshop's language, or another deck."),
+    "en": ("deck_english_only",
+           "This deck is in English only; choose English as the workshop's language, or another deck."),
+}
+
+
+def deck_language_error(deck: Deck, language: str) -> GameError | None:
+    """Why a workshop in ``language`` cannot be played from ``deck`` (a one-language deck in the other), or None."""
+    if language in deck.languages or len(deck.languages) != 1:
+        return None
+    return GameError(*DECK_LANGUAGE_ERRORS[deck.languages[0]])
+
+
 @dataclass(frozen=True)
 class Created:
     """A new workshop and its two secret keys."""
@@ -172,6 +188,12 @@ class Service:
         cards = tuple(deck.card(cid) for cid in card_ids) if deck is not None else ()
         if not cards or None in cards:
             raise GameError("deck_changed", "The deck was changed or deleted meanwhile; choose its cards again.")
+        refused = deck_language_error(deck, settings.language)
+        if refused:
+            raise refused
+        # the workshop keeps the deck's languages only: a phone switched to another never gets a text the deck
+        # does not declare (a one-language deck may still hold texts from when it had both)
+        cards = tuple(card.only(deck.languages) for card in cards)
         now = self.clock()
         for _ in range(20):
             code = new_code()

@@ -25,7 +25,13 @@ STORY_NAMES = {  # in English, the catalog's source language
 
 
 def story_name(story: str | None, gettext: Callable[[str], str]) -> str:
-    """The name of the story a card is drawn from, through ``gettext`` (the page's language); "" for a card that
-    names no story, or one we have no name for (a facilitator's own deck)."""
+    """The name of the story a card is drawn from: a built-in story's name through ``gettext`` (the page's
+    language), the facilitator's own words about their case as written, "" for a card that names no story."""
     name = STORY_NAMES.get(story or "")
-    return gettext(name) if name else ""
+    return gettext(name) if name else (story or "")
+
+
+def story_names(gettext: Callable[[str], str]) -> dict[str, str]:
+    """Every built-in story's name by its id, through ``gettext``: the choices the card editor offers, and what
+    the console shows for a card's story."""
+    return {story: gettext(name) for story, name in STORY_NAMES.items()}

@@ -185,6 +185,67 @@ def test_the_valid_deck_parses():
     assert result.title.nl == "Test"
 
 
+def one_language(data, keep: str) -> dict:
+    """``data`` (a deck, a card, a response, a text...) with every text in ``keep`` only."""
+    if isinstance(data, dict) and set(data) == {"nl", "en"}:
+        return {keep: data[keep]}
+    if isinstance(data, dict):
+        return {k: one_language(v, keep) for k, v in data.items()}
+    if isinstance(data, list):
+        return [one_language(v, keep) for v in data]
+    return data
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_a_one_language_deck_is_valid(language):
+    data = one_language(deck(), language)
+    data["languages"] = [language]
+    result = parse_deck(dump(data), FILE)
+    assert result.languages == (language,)
+    card_ = result.cards[0]
+    other = "en" if language == "nl" else "nl"
+    assert card_.title.has(language) and not card_.title.has(other)
+    # nothing shows an empty text: the other language gives the deck's own
+    assert card_.title.get(other) == card_.title.get(language) == ("De thee" if language == "nl" else "The tea")
+
+
+def test_a_deck_without_languages_is_in_both_and_the_order_does_not_matter():
+    assert parse_deck(dump(deck()), FILE).languages == ("nl", "en")
+    data = deck()
+    data["languages"] = ["en", "nl"]
+    assert parse_deck(dump(data), FILE).languages == ("nl", "en")
+
+
+def test_a_dutch_only_deck_missing_a_dutch_text_says_so_in_words():
+    data = one_language(deck(), "nl")
+    data["languages"] = ["nl"]
+    del data["cards"][0]["title"]["nl"]
+    data["cards"][0]["responses"][0]["feedback"] = {"en": "Because."}  # English only: Dutch is what is missing
+    problems = problems_of(data)
+    assert the_problem(problems, "title.nl").message == "Write the card's title in Dutch."
+    assert the_problem(problems, "responses[0].feedback.nl").message == "Write the feedback on response A in Dutch."
+    assert not [p for p in problems if p.field and p.field.endswith(".en")]  # English is never asked for
+
+
+def test_a_one_language_deck_keeps_the_other_language_as_it_is():
+    data = deck()
+    data["languages"] = ["nl"]
+    data["cards"][0]["title"]["en"] = "x" * 500  # not played, so not held to the limit
+    result = parse_deck(dump(data), FILE)
+    assert result.cards[0].title.en == "x" * 500
+    assert result.cards[0].only(result.languages).title == type(result.cards[0].title)("De thee", "")
+
+
+def test_a_story_is_a_built_in_id_or_own_text_or_none():
+    data = deck()
+    data["cards"][0]["story"] = "  Onze eigen klacht over de wachttijd  "
+    data["cards"].append(card("no-story"))
+    del data["cards"][1]["story"]
+    result = parse_deck(dump(data), FILE)
+    assert result.cards[0].story == "Onze eigen klacht over de wachttijd"
+    assert result.cards[1].story == ""
+
+
 def test_texts_are_stripped_and_limits_count_characters():
     data = deck()
     data["cards"][0]["situation"] = t("  " + "é" * 700 + "\n", "x" * 700)
@@ -260,67 +321,88 @@ CASES = [
      "responses[0].key.atention", "unknown field"),
     ("unknown deck field", break_field("/titel", t()), None, "titel", "unknown field"),
     ("unknown language", break_field("title.de", "Der Tee"), "spilled-tea", "title.de", "unknown language"),
-    ("missing language", break_field("situation.en", DELETE), "spilled-tea", "situation.en", "missing"),
+    ("missing language", break_field("situation.en", DELETE), "spilled-tea", "situation.en",
+     "Write the situation in English."),
     ("text is a plain string", break_field("question", "Wat doet hij?"), "spilled-tea", "question",
      "nl and en"),
-    ("text is a number", break_field("lesson.nl", 5), "spilled-tea", "lesson.nl", "non-empty text"),
-    ("text is blank", break_field("debrief.en", "   "), "spilled-tea", "debrief.en", "non-empty text"),
-    ("sensitive is text", break_field("sensitive", "no"), "spilled-tea", "sensitive", "true or false"),
-    ("best is text", break_field("responses.1.best", "yes"), "spilled-tea", "responses[1].best", "true or false"),
+    ("text is a number", break_field("lesson.nl", 5), "spilled-tea", "lesson.nl",
+     "Write the lesson in Dutch as text, not a whole number (5) (put it in quotes)"),
+    ("text is blank", break_field("debrief.en", "   "), "spilled-tea", "debrief.en",
+     "Write the debrief question in English."),
+    ("response text is blank", break_field("responses.1.text.nl", ""), "spilled-tea", "responses[1].text.nl",
+     "Write response B in Dutch."),
+    ("feedback is blank", break_field("responses.2.feedback.en", ""), "spilled-tea", "responses[2].feedback.en",
+     "Write the feedback on response C in English."),
+    ("deck title is blank", break_field("/title.nl", ""), None, "title.nl", "Write the deck's title in Dutch."),
+    ("sensitive is text", break_field("sensitive", "no"), "spilled-tea", "sensitive", "yes or no"),
+    ("best is text", break_field("responses.1.best", "yes"), "spilled-tea", "responses[1].best", "yes or no"),
     ("flag is a number", break_field("responses.2.key.flag", 1), "spilled-tea", "responses[2].key.flag",
-     "true or false"),
+     "yes or no"),
     ("responses is a mapping", break_field("responses", {"a": 1}), "spilled-tea", "responses", "a list"),
     ("cards is a mapping", break_field("/cards", {"a": 1}), None, "cards", "a list"),
     ("key value 4", break_field("responses.2.key.ease", 4), "spilled-tea", "responses[2].key.ease",
-     "whole number from 0 to 3"),
+     "whole number of points from 0 to 3"),
     ("key value -1", break_field("responses.2.key.ease", -1), "spilled-tea", "responses[2].key.ease",
-     "whole number from 0 to 3"),
+     "whole number of points from 0 to 3"),
     ("key value 1.5", break_field("responses.2.key.ease", 1.5), "spilled-tea", "responses[2].key.ease",
-     "whole number from 0 to 3"),
+     "whole number of points from 0 to 3"),
     ("key value 2.0", break_field("responses.2.key.ease", 2.0), "spilled-tea", "responses[2].key.ease",
-     "whole number from 0 to 3"),
+     "whole number of points from 0 to 3"),
     ("key value true", break_field("responses.2.key.ease", True), "spilled-tea", "responses[2].key.ease",
-     "whole number from 0 to 3"),
+     "whole number of points from 0 to 3"),
     ("key value text", break_field("responses.2.key.ease", "2"), "spilled-tea", "responses[2].key.ease",
-     "whole number from 0 to 3"),
+     "whole number of points from 0 to 3"),
     ("bad deck id", break_field("/id", "Test Deck"), None, "id", "must look like"),
     ("bad card id", break_field("id", "spilled_tea"), "spilled_tea", "id", "must look like"),
     ("card id is a number", break_field("id", 7), "cards[0]", "id", "quote it"),
-    ("bad story", break_field("story", "000_tea"), "spilled-tea", "story", "must look like"),
+    ("story over 120", break_field("story", "x" * 121), "spilled-tea", "story",
+     "Shorten the story's name to 120 characters; it has 121 now."),
+    ("story on two lines", break_field("story", "Our case\nline two"), "spilled-tea", "story", "one line"),
+    ("story is a number", break_field("story", 7), "spilled-tea", "story", "put it in quotes"),
     ("bad response id", break_field("responses.0.id", "A"), "spilled-tea", "responses[0].id", "must look like"),
-    ("title over 80", break_field("title.nl", "x" * 81), "spilled-tea", "title.nl", "81 characters"),
-    ("situation over 700", break_field("situation.en", "x" * 701), "spilled-tea", "situation.en", "limit is 700"),
-    ("question over 200", break_field("question.nl", "x" * 201), "spilled-tea", "question.nl", "limit is 200"),
+    ("title over 80", break_field("title.nl", "x" * 81), "spilled-tea", "title.nl",
+     "Shorten the card's title in Dutch to 80 characters; it has 81 now."),
+    ("situation over 700", break_field("situation.en", "x" * 701), "spilled-tea", "situation.en", "to 700"),
+    ("question over 200", break_field("question.nl", "x" * 201), "spilled-tea", "question.nl", "to 200"),
     ("response text over 220", break_field("responses.1.text.en", "x" * 221), "spilled-tea",
-     "responses[1].text.en", "limit is 220"),
+     "responses[1].text.en", "to 220"),
     ("feedback over 320", break_field("responses.1.feedback.nl", "x" * 321), "spilled-tea",
-     "responses[1].feedback.nl", "limit is 320"),
-    ("lesson over 360", break_field("lesson.en", "x" * 361), "spilled-tea", "lesson.en", "limit is 360"),
-    ("debrief over 220", break_field("debrief.nl", "x" * 221), "spilled-tea", "debrief.nl", "limit is 220"),
-    ("deck title over 80", break_field("/title.en", "x" * 81), None, "title.en", "limit is 80"),
+     "responses[1].feedback.nl", "to 320"),
+    ("lesson over 360", break_field("lesson.en", "x" * 361), "spilled-tea", "lesson.en", "to 360"),
+    ("debrief over 220", break_field("debrief.nl", "x" * 221), "spilled-tea", "debrief.nl", "to 220"),
+    ("deck title over 80", break_field("/title.en", "x" * 81), None, "title.en", "to 80"),
     ("deck description over 400", break_field("/description.nl", "x" * 401), None, "description.nl",
-     "limit is 400"),
-    ("empty cards", break_field("/cards", []), None, "cards", "at least 1 card"),
-    ("two best", break_field("responses.0.best", True), "spilled-tea", "responses", "2 responses are marked best"),
-    ("no best", break_field("responses.1.best", False), "spilled-tea", "responses", "no response is marked"),
+     "to 400"),
+    ("empty cards", break_field("/cards", []), None, "cards", "A deck needs at least one card."),
+    ("two best", break_field("responses.0.best", True), "spilled-tea", "responses",
+     "2 responses are marked as the best (A, B); mark only one."),
+    ("no best", break_field("responses.1.best", False), "spilled-tea", "responses", "Mark one response as the best."),
     ("best not strictly highest", break_field("responses.0", response("a", 3)), "spilled-tea",
-     "responses[0].key", "strictly highest"),
+     "responses[0].key", "Response A scores 15 points, not fewer than the best response B (15)"),
     ("flagged best", break_field("responses.1.key.flag", True), "spilled-tea", "responses[1].key.flag",
-     "must not be flagged"),
+     "The best response cannot be flagged"),
     ("two responses", break_field("responses", [response("a", 1), response("b", 3, best=True)]), "spilled-tea",
-     "responses", "has 2 responses"),
+     "responses", "Give the card 3 to 4 responses; it has 2."),
     ("five responses", break_field("responses", [response("a", 1), response("b", 3, best=True), response("c", 0),
                                                  response("d", 0), response("e", 0)]),
-     "spilled-tea", "responses", "has 5 responses"),
-    ("duplicate response id", break_field("responses.2.id", "a"), "spilled-tea", "responses[2].id", "used twice"),
+     "spilled-tea", "responses", "it has 5"),
+    ("duplicate response id", break_field("responses.2.id", "a"), "spilled-tea", "responses[2].id",
+     "Two responses have the id 'a' (responses 1 and 3)"),
     ("response is a string", break_field("responses.2", "c"), "spilled-tea", "responses[2]", "a mapping"),
     ("card is a string", break_field("/cards.0", "spilled-tea"), "cards[0]", None, "a mapping"),
     ("unknown kind", break_field("kind", "quiz"), "spilled-tea", "kind", "'choice'"),
     ("choice card without responses", break_field("responses", DELETE), "spilled-tea", "responses",
-     "a choice card needs 3 to 4 responses"),
+     "Give the card 3 to 4 responses (a choice card), or make it an open card."),
     ("notes over 600", break_field("notes", {"nl": "Let op.", "en": "x" * 601}), "spilled-tea", "notes.en",
-     "limit is 600"),
-    ("notes in one language", break_field("notes", {"nl": "Let op de toon."}), "spilled-tea", "notes.en", "missing"),
+     "to 600"),
+    ("notes in one language", break_field("notes", {"nl": "Let op de toon."}), "spilled-tea", "notes.en",
+     "Write your notes in English."),
+    ("unknown deck language", break_field("/languages", ["nl", "de"]), None, "languages",
+     "Aandacht has no language 'de': a deck is in Dutch (nl), English (en) or both"),
+    ("deck languages empty", break_field("/languages", []), None, "languages", "[nl] for Dutch only"),
+    ("Dutch-only deck without a Dutch text", lambda d: (d.update(languages=["nl"]),
+                                                       break_field("question.nl", DELETE)(d)),
+     "spilled-tea", "question.nl", "Write the question in Dutch."),
 ]
 
 
@@ -328,7 +410,7 @@ def test_an_open_card_has_no_responses():
     data = deck()
     data["cards"][0]["kind"] = "open"
     problem = the_problem(problems_of(data), "responses")
-    assert problem.card == "spilled-tea" and "an open card has no responses" in problem.message
+    assert problem.card == "spilled-tea" and "An open card has no responses" in problem.message
     del data["cards"][0]["responses"]
     data["cards"][0]["notes"] = {"nl": "Geen sleutel.", "en": "No key."}
     parsed = parse_deck(dump(data), FILE).cards[0]
@@ -367,7 +449,7 @@ def test_duplicate_card_id_names_both_positions():
     data["cards"].append(card("spilled-tea"))
     problem = the_problem(problems_of(data), "id")
     assert problem.card == "spilled-tea"
-    assert "cards[0]" in problem.message and "cards[1]" in problem.message
+    assert problem.message == "Cards 1 and 2 both have the id 'spilled-tea'; give each card its own."
 
 
 def test_duplicate_yaml_key_is_reported_with_its_line():
@@ -515,7 +597,7 @@ def test_validate_main_reports_a_bad_file(capsys, tmp_path):
     assert validate_main([str(good), str(bad)]) == 1
     out, err = capsys.readouterr()
     assert f"ok: {good}: good-deck, 1 cards" in out
-    assert f"{bad}: card 'spilled-tea': responses[1].key.flag: the best response must not be flagged" in err
+    assert f"{bad}: card 'spilled-tea': responses[1].key.flag: The best response cannot be flagged" in err
 
 
 def test_validate_main_reports_duplicate_ids_and_missing_paths(capsys, tmp_path):
@@ -647,17 +729,17 @@ def test_a_file_larger_than_any_deck_is_refused_before_it_is_built(parser):
 
 
 def test_the_first_fifty_problems_are_listed_and_the_rest_counted(monkeypatch):
-    text = empty_cards(30)  # every empty card has 9 problems
+    text = empty_cards(30)  # every empty card has 8 problems (a story is optional)
     with pytest.raises(DeckError) as capped:
         parse_deck(text, FILE)
     monkeypatch.setattr(decks_module, "MAX_PROBLEMS", 10_000)
     with pytest.raises(DeckError) as every:
         parse_deck(text, FILE)
     listed, all_of_them = capped.value.problems, every.value.problems
-    assert len(all_of_them) == 30 * 9
+    assert len(all_of_them) == 30 * 8
     assert len(listed) == 51 and listed[:50] == all_of_them[:50]
     assert (listed[50].card, listed[50].field) == (None, None)
-    assert listed[50].message == "and 220 more problems, not listed here; fix the ones above first"
+    assert listed[50].message == "and 190 more problems, not listed here; fix the ones above first"
 
 
 def test_thousands_of_unknown_fields_are_counted_without_a_hint_each():

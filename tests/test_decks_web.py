@@ -4,6 +4,7 @@ saved deck that a workshop is created from."""
 
 from __future__ import annotations
 
+import html as html_module
 import re
 import threading
 
@@ -75,7 +76,7 @@ def field_errors(html: str) -> dict[str, list[str]]:
     """The problems shown at each field: {field name: [messages]}."""
     found: dict[str, list[str]] = {}
     for name, message in re.findall(r'<p class="field-error" id="[^"]*" data-field="([^"]*)"[^>]*>([^<]*)</p>', html):
-        found.setdefault(name, []).append(message)
+        found.setdefault(name, []).append(html_module.unescape(message))
     return found
 
 
@@ -146,7 +147,7 @@ def test_create_a_deck_then_edit_it_and_its_cards(client, app):
     # the last card stays: a deck needs one
     response = client.post(f"/decks/{deck_id}/cards/late-parcel/delete",
                            data={"csrf_token": TOKEN, "version": version(app, deck_id)})
-    assert response.status_code == 400 and "a deck needs at least 1 card" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "A deck needs at least one card." in response.get_data(as_text=True)
     assert len(library(app)[deck_id].cards) == 1
 
 
@@ -154,23 +155,29 @@ def test_card_problems_are_shown_at_their_fields_and_the_input_is_kept(client, a
     deck_id = make_deck(client)
     before = library(app)[deck_id]
     form = card_form("second", **{
-        "title.en": "", "situation.nl": "x" * 701, "story": "my story", "r1.key.ease": "7", "best": "",
+        "title.en": "", "situation.nl": "x" * 701, "story": "own", "story_own": "my\tstory", "r1.key.ease": "7",
+        "best": "",
         "r2.text.en": "", "notes.nl": "Alleen in het Nederlands", "kind": "choice"})
     response = client.post(f"/decks/{deck_id}/cards/new", data={**form, "csrf_token": TOKEN,
                                                                  "version": version(app, deck_id)})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     errors = field_errors(html)
-    assert "blank" in errors["title.en"][0]
-    assert "701 characters long; the limit is 700" in errors["situation.nl"][0]
-    assert "must look like" in errors["story"][0]
-    assert "whole number from 0 to 3" in errors["r1.key.ease"][0]
-    assert "blank" in errors["r2.text.en"][0]
-    assert "blank" in errors["notes.en"][0]
-    assert "mark exactly one" in errors["responses"][0]
+    assert errors["title.en"] == ["Write the card's title in English."]
+    assert errors["situation.nl"] == ["Shorten the situation in Dutch to 700 characters; it has 701 now."]
+    assert errors["story"] == ["Write the story's name on one line, without special characters."]
+    assert "whole number of points from 0 to 3" in errors["r1.key.ease"][0]
+    assert errors["r2.text.en"] == ["Write response C in English."]
+    assert errors["notes.en"] == ["Write your notes in English."]
+    assert errors["responses"] == ["Mark one response as the best."]
+    # the summary names each field in words, not the file's keys
+    assert "Title (English)</a>: Write the card&#39;s title in English." in html
+    assert "Response B: Ease</a>" in html and "Your private notes (English)</a>" in html
+    for file_words in ("best: true", "title.en", "nl and en", "responses[", "must be non-empty"):
+        assert file_words not in re.sub(r'(name|id|for|data-field|href|aria-describedby)="[^"]*"', "", html)
     assert 'aria-invalid="true"' in html and 'id="error-summary"' in html
     # everything typed is still there
-    assert "Alleen in het Nederlands" in html and "x" * 701 in html and 'value="my story"' in html
+    assert "Alleen in het Nederlands" in html and "x" * 701 in html and 'value="my\tstory"' in html
     assert library(app)[deck_id] == before  # nothing was stored
 
 
@@ -178,7 +185,7 @@ def test_a_new_deck_with_problems_keeps_every_field_and_stores_nothing(client, a
     response = client.post("/decks/new", data=deck_form(**{"deck.id": "Bad Id", "deck.title.nl": "", "id": "x"}))
     errors = field_errors(response.get_data(as_text=True))
     assert response.status_code == 400
-    assert "must look like" in errors["deck.id"][0] and "blank" in errors["deck.title.nl"][0]
+    assert "must look like" in errors["deck.id"][0] and errors["deck.title.nl"] == ["Write the deck's title in Dutch."]
     assert "must look like" in errors["id"][0]
     assert list(library(app)) == [BUILTIN]
     # an empty id is made from the English title
@@ -191,7 +198,8 @@ def test_the_same_card_id_twice_is_refused_at_the_card_id(client, app):
     response = client.post(f"/decks/{deck_id}/cards/new", data={**card_form(), "csrf_token": TOKEN,
                                                                  "version": version(app, deck_id)})
     assert response.status_code == 400
-    assert "used twice" in field_errors(response.get_data(as_text=True))["id"][0]
+    assert field_errors(response.get_data(as_text=True))["id"] == [
+        "Cards 1 and 2 both have the id 'late-parcel'; give each card its own."]
 
 
 def test_a_stale_editor_does_not_overwrite_silently(client, app):
@@ -213,7 +221,7 @@ def test_upload_lists_every_problem_by_file_card_and_field_and_imports_nothing(c
     data["id"] = "uploaded"
     data["title"]["en"] = ""
     data["cards"][0]["responses"][1]["key"]["ease"] = 9
-    data["cards"][2]["story"] = "nope"
+    data["cards"][2]["story"] = "x" * 121
     del data["cards"][3]["lesson"]
     text = dump_deck(data)
     response = client.post("/decks/import", data={"csrf_token": TOKEN, "file": (_file(text), "mine.yaml")},
@@ -430,15 +438,16 @@ def test_rubric_problems_are_shown_at_the_response_they_concern(client, app):
     response = client.post(f"/decks/{deck_id}/cards/new", data={**form, "version": version(app, deck_id)})
     errors = field_errors(response.get_data(as_text=True))
     assert response.status_code == 400
-    assert "must not be flagged" in errors["r1.key.flag"][0]
-    assert "the best must score strictly highest" in errors["r2.key"][0]
+    assert errors["r1.key.flag"] == ["The best response cannot be flagged as serving the organisation."]
+    assert errors["r2.key"] == ["Response C scores 15 points, not fewer than the best response B (14); the best must "
+                                "score highest."]
     # a gap among the slots: the third response (slot D) is still reported at slot D
     form = card_form("gap", **{"r2.text.nl": "", "r2.text.en": "", "r2.feedback.nl": "", "r2.feedback.en": "",
                                "r3.text.nl": "Vier", "r3.text.en": "", "r3.feedback.nl": "F", "r3.feedback.en": "F",
                                **{f"r3.key.{d}": "1" for d in ("ease", "resolution", "ownership", "proportion")}})
     response = client.post(f"/decks/{deck_id}/cards/new", data={**form, "version": version(app, deck_id)})
     errors = field_errors(response.get_data(as_text=True))
-    assert list(errors) == ["r3.text.en"] and "blank" in errors["r3.text.en"][0]
+    assert errors == {"r3.text.en": ["Write response D in English."]}
 
 
 def test_a_workshop_is_not_made_from_a_deck_that_changed_meanwhile(client, app):
@@ -475,7 +484,8 @@ def test_an_unsaved_card_can_be_previewed_and_nothing_is_saved(client, app):
     assert "Antwoord 2" in phone.get_data(as_text=True)
     # a card that cannot be played cannot be previewed either; and the form token is needed
     refused = client.post("/decks/preview", data={**form, "title.en": "", "to": "phone:en:question"})
-    assert refused.status_code == 400 and "Title (English): must be non-empty text" in refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "Title (English): Write the card&#39;s title in English." in refused.get_data(as_text=True)
     assert client.post("/decks/preview", data={**form, "csrf_token": "wrong"}).status_code == 400
     assert library(app)[deck_id] == before
 
@@ -494,7 +504,7 @@ def test_deck_problems_come_in_the_facilitators_language(client, app):
     rows = re.findall(r'<tr class="problem"><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>',
                       html)
     messages = {field: message for _f, _card, field, message in rows}
-    assert messages["responses[1].key.ease"] == "moet een geheel getal van 0 tot en met 3 zijn, niet 9"
+    assert messages["responses[1].key.ease"] == "Geef een geheel aantal punten van 0 tot en met 3, niet 9"
     assert messages["bogus"].startswith("onbekend veld; hier toegestaan: ")
     assert "uploaded" not in library(app)
     not_yaml = client.post("/decks/import", data={"csrf_token": TOKEN, "file": (_file("x"), "deck.txt")},
@@ -503,11 +513,11 @@ def test_deck_problems_come_in_the_facilitators_language(client, app):
     response = client.post("/decks/new", data=deck_form(**{"r1.key.ease": "7", "title.en": ""}))
     errors = field_errors(response.get_data(as_text=True))
     assert response.status_code == 400
-    assert errors["title.en"] == ["moet tekst zijn die niet leeg is, niet leeg"]
+    assert errors["title.en"] == ["Schrijf de titel van de kaart in het Engels."]
     assert any("van 0 tot en met 3" in m for m in errors["r1.key.ease"])
     client.get("/decks?lang=en")
     response = client.post("/decks/new", data=deck_form(**{"title.en": ""}))
-    assert field_errors(response.get_data(as_text=True))["title.en"] == ["must be non-empty text, not blank"]
+    assert field_errors(response.get_data(as_text=True))["title.en"] == ["Write the card's title in English."]
 
 
 @pytest.mark.usefixtures("parser")
@@ -531,8 +541,8 @@ def test_a_hostile_upload_is_refused_with_its_clear_problem_on_a_short_page(clie
     html = many.get_data(as_text=True)
     rows = re.findall(r'<tr class="problem">', html)
     assert many.status_code == 400 and len(rows) == 51
-    assert "Nothing was imported: 270 problems." in html
-    assert "and 220 more problems, not listed here; fix the ones above first" in html
+    assert "Nothing was imported: 240 problems." in html
+    assert "and 190 more problems, not listed here; fix the ones above first" in html
     assert all(len(r.data) < plain + 20_000 for r in (nested, cards, many))
     assert list(library(app)) == [BUILTIN]
 
@@ -679,3 +689,137 @@ def test_every_deck_text_is_read_and_written_through_the_librarys_offload(client
     assert library(app)[deck_id].title.en == "New" and len(library(app)) == 3
     assert {name for name, _here in ran} == {"read", "write"} and len(ran) >= 12
     assert not [name for name, here in ran if here], ran
+
+
+# --- one-language decks and the facilitator's own stories (issue 11, point 5) ---------------------------------------
+
+OWN_CASE = "Klacht over de lift in hal B"
+
+
+def dutch_deck_form(**overrides) -> dict:
+    """The new-deck form for a Dutch-only deck: only the Dutch fields filled in, the English ones posted empty (as
+    the hidden fields are), and a card on the facilitator's own case."""
+    form = {key: ("" if key.endswith(".en") else value) for key, value in deck_form().items()}
+    form.update({"deck.id": "balie-nl", "deck.languages": "nl", "story": "own", "story_own": OWN_CASE})
+    form.update(overrides)
+    return form
+
+
+def test_a_dutch_only_deck_with_an_own_case_is_made_in_the_editor_and_shown_as_such(client, app):
+    response = client.post("/decks/new", data=dutch_deck_form())
+    assert response.status_code == 303, field_errors(response.get_data(as_text=True))
+    deck = library(app)["balie-nl"]
+    assert deck.languages == ("nl",) and deck.cards[0].story == OWN_CASE
+    assert deck.cards[0].title.nl == "Het late pakket" and not deck.cards[0].title.has("en")
+    # the deck page: its languages, and the card's story as the facilitator wrote it
+    page = client.get("/decks/balie-nl?lang=en").get_data(as_text=True)
+    assert "Dutch only" in page and f"story: {OWN_CASE}" in page
+    assert 'value="nl" checked' in page  # the languages chooser shows the saved choice
+    assert re.search(r'<div class="lang-field" data-lang="en" hidden>', page)  # no English title to fill in
+    # the deck list says which languages each deck has
+    listing = client.get("/decks?lang=en").get_data(as_text=True)
+    row = re.search(r'<tr class="deck-row" data-deck-id="balie-nl">.*?</tr>', listing, re.S).group(0)
+    assert "Dutch only" in row
+    builtin = re.search(rf'<tr class="deck-row" data-deck-id="{BUILTIN}">.*?</tr>', listing, re.S).group(0)
+    assert "Dutch and English" in builtin
+    # the card editor: the Dutch fields only (the English ones kept, hidden), the own case in its own field
+    editor = client.get(f"/decks/balie-nl/cards/{deck.cards[0].id}?lang=en").get_data(as_text=True)
+    assert editor.count('data-lang="en" hidden>') == editor.count('data-lang="en"') > 10
+    assert 'data-lang="nl">' in editor and "This deck is in Dutch only." in editor
+    assert f'value="{OWN_CASE}"' in editor and '<option value="own" selected>' in editor
+    # the preview is in Dutch, whatever is asked
+    preview = client.get(f"/decks/balie-nl/cards/{deck.cards[0].id}/preview?lang=en").get_data(as_text=True)
+    assert '<main id="main" class="wrap play-main" lang="nl">' in preview and "Het late pakket" in preview
+
+
+def test_the_deck_page_names_a_built_in_story_not_its_number(client):
+    """The deck page showed "verhaal 000" for every card of story 000_…: the seed file's number, cut from its id,
+    instead of the story's name."""
+    page = client.get(f"/decks/{BUILTIN}?lang=nl").get_data(as_text=True)
+    assert "verhaal 000" not in page and "story 000" not in page
+    assert "verhaal: Thee aan tafel" in page
+    assert "story: Tea at the table" in client.get(f"/decks/{BUILTIN}?lang=en").get_data(as_text=True)
+
+
+def test_a_workshop_in_a_language_the_deck_lacks_is_refused_and_nothing_is_made(client, app):
+    assert client.post("/decks/new", data=dutch_deck_form()).status_code == 303
+    svc = app.extensions["aandacht"]
+    card_id = library(app)["balie-nl"].cards[0].id
+    form = {"csrf_token": TOKEN, "title": "Balie", "deck_id": "balie-nl", "language": "en", "card": [card_id],
+            "timer_seconds": "60", "team_size": "4", "teams_open": "on", "teams": ""}
+    client.get("/?lang=en")
+    refused = client.post("/workshops", data=form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "This deck is in Dutch only; choose Dutch as the workshop&#39;s language, or another deck." in html
+    client.get("/?lang=nl")
+    dutch = client.post("/workshops", data=form).get_data(as_text=True)
+    assert "Deze stapel is alleen in het Nederlands; kies Nederlands als taal van de workshop" in dutch
+    assert svc.store.expired_workshops(float("inf")) == []  # nothing was created
+    # the form offers the deck with its language, and the Dutch workshop is made
+    home = client.get("/").get_data(as_text=True)
+    assert re.search(r'<option value="balie-nl" data-languages="nl"[^>]*>[^<]*alleen Nederlands', home)
+    made = client.post("/workshops", data={**form, "language": "nl"})
+    assert made.status_code == 303 and len(svc.store.expired_workshops(float("inf"))) == 1
+
+
+def test_a_one_language_workshop_shows_its_texts_in_its_language_only(client, app):
+    """The service refuses the other language with its own code; a Dutch workshop from a Dutch-only deck gives the
+    phones no English to switch to (their switch keeps the Dutch card), the console the own case, the report too."""
+    from game.engine import GameError, Settings, build_views, commands as c
+    from game.engine.state import FACILITATOR, GUEST, Actor, Role
+
+    deck = deck_to_data(library(app)[BUILTIN])  # a deck in both languages, made Dutch-only: its English is kept
+    deck.update(id="alleen-nl", languages=["nl"])
+    deck["cards"][0]["story"] = OWN_CASE
+    library(app).create(dump_deck(deck), "alleen-nl.yaml")
+    assert library(app)["alleen-nl"].cards[0].title.en  # kept in the deck...
+    svc = app.extensions["aandacht"]
+    first = library(app)["alleen-nl"].cards[0]
+    with pytest.raises(GameError) as error:
+        svc.create_workshop("W", "alleen-nl", [first.id], Settings(language="en"), [])
+    assert error.value.code == "deck_dutch_only" and "Dutch only" in error.value.message
+    assert svc.store.expired_workshops(float("inf")) == []
+    created = svc.create_workshop("W", "alleen-nl", [first.id], Settings(language="nl"), ["Rood"])
+    assert not created.workshop.cards[0].title.en  # ...but a workshop keeps the deck's languages only
+    wid = created.workshop.id
+    svc.execute(wid, GUEST, c.JoinWorkshop("ann", "Ann"), {"ann": "token-ann"})
+    svc.execute(wid, Actor(Role.PLAYER, "ann"), c.JoinTeam(next(iter(svc.state(wid).teams))))
+    svc.execute(wid, FACILITATOR, c.DealCard(0))
+    views = build_views(svc.state(wid), 0.0)
+    team = next(iter(views.teams.values()))
+    assert team["translations"] == {} and team["card"]["title"] == first.title.nl
+    assert views.facilitator["card"]["story"] == OWN_CASE
+    console = client.get(f"/f/{created.facilitator_key}").get_data(as_text=True)
+    assert '<script type="application/json" id="story-names">' in console and "Tea at the table" in console
+    report = client.get(f"/f/{created.facilitator_key}/report").get_data(as_text=True)
+    assert f"Verhaal: {OWN_CASE}" in report
+
+
+def test_a_deck_turned_to_one_language_keeps_the_other_and_gets_it_back(client, app):
+    deck_id = make_deck(client)
+    values = {"csrf_token": TOKEN, "deck.title.nl": "Balie", "deck.title.en": "Front office",
+              "deck.description.nl": "Kaarten.", "deck.description.en": "Cards."}
+    response = client.post(f"/decks/{deck_id}", data={**values, "deck.languages": "nl",
+                                                      "version": version(app, deck_id)})
+    assert response.status_code == 303
+    deck = library(app)[deck_id]
+    assert deck.languages == ("nl",) and deck.cards[0].title.en == "The late parcel"  # kept, not played
+    response = client.post(f"/decks/{deck_id}", data={**values, "deck.languages": "nl en",
+                                                      "version": version(app, deck_id)})
+    assert response.status_code == 303 and library(app)[deck_id].languages == ("nl", "en")
+
+
+def test_a_language_is_added_only_when_every_card_has_its_texts(client, app):
+    assert client.post("/decks/new", data=dutch_deck_form()).status_code == 303
+    values = {"csrf_token": TOKEN, "deck.title.nl": "Balie", "deck.title.en": "Front office",
+              "deck.description.nl": "Kaarten.", "deck.description.en": "Cards.", "deck.languages": "nl en"}
+    refused = client.post("/decks/balie-nl?lang=en", data={**values, "version": version(app, "balie-nl")})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and library(app)["balie-nl"].languages == ("nl",)
+    assert "To add a language, every card needs its texts in it first." in html
+    assert "Card “Het late pakket”: Write the card&#39;s title in English." in html
+    # the card editor shows the other language on request, so its texts can be written first
+    card_id = library(app)["balie-nl"].cards[0].id
+    editor = client.get(f"/decks/balie-nl/cards/{card_id}?all=1").get_data(as_text=True)
+    assert 'data-lang="en" hidden' not in editor

@@ -37,7 +37,7 @@ def error_at(page, name: str) -> str:
 
 
 CARD = {
-    "id": "late-parcel", "story": "000_ad21fe9a2b2a9b6c",
+    "id": "late-parcel",
     "title.nl": "Het late pakket", "title.en": "The late parcel",
     "situation.nl": "Je pakket is drie dagen te laat en niemand weet waar het is.",
     "situation.en": "Your parcel is three days late and nobody knows where it is.",
@@ -68,7 +68,9 @@ def test_create_a_deck_fix_a_problem_preview_export_and_play_it(live_server, bro
     desk.click("#new-deck")
     fill(desk, {"deck.id": "parcels", "deck.title.nl": "Pakketten", "deck.title.en": "Parcels",
                 "deck.description.nl": "Alles over wachten.", "deck.description.en": "All about waiting."})
-    fill(desk, {**CARD, "title.en": "", "story": "the parcel story"})
+    fill(desk, {**CARD, "title.en": ""})
+    desk.select_option("[name='story']", "own")  # the facilitator's own case, in too many words
+    fill(desk, {"story_own": "x" * 121})
     desk.check("[name='best'][value='1']")
     for dim in ("attention", "ease", "resolution", "ownership", "proportion"):
         desk.select_option(f"[name='r1.key.{dim}']", "3")
@@ -76,15 +78,17 @@ def test_create_a_deck_fix_a_problem_preview_export_and_play_it(live_server, bro
     desk.click("#save-btn")
 
     # every problem at its field, the rest of the input kept, nothing saved
-    assert "blank" in error_at(desk, "title.en")
-    assert "must look like" in error_at(desk, "story")
+    assert error_at(desk, "title.en") == "Write the card's title in English."
+    assert error_at(desk, "story") == "Shorten the story's name to 120 characters; it has 121 now."
     assert desk.input_value("[name='title.nl']") == "Het late pakket"
     assert desk.input_value("[name='notes.en']") == NOTES_EN
     assert desk.evaluate("document.activeElement.name") == "story"  # the cursor is at the first problem
     desk.screenshot(path=str(ARTIFACTS / "editor-1-field-error.png"), full_page=True)
 
     # fix it, preview it before saving (a new tab), then save
-    fill(desk, {"title.en": "The late parcel", "story": "000_ad21fe9a2b2a9b6c"})
+    fill(desk, {"title.en": "The late parcel"})
+    desk.select_option("[name='story']", "000_ad21fe9a2b2a9b6c")
+    assert desk.locator("[name='story_own']").is_hidden()  # a built-in story needs no words of one's own
     with desk.context.expect_page() as popup:
         desk.click("#preview-phone")
     draft = watch(popup.value, errors, "draft-preview", confirm="")
@@ -110,8 +114,9 @@ def test_create_a_deck_fix_a_problem_preview_export_and_play_it(live_server, bro
     assert desk.locator("#f-responses").is_hidden()
     fill(desk, {k: v for k, v in CARD.items() if not k.startswith("r")})
     fill(desk, {"id": "own-words", "title.nl": "In je eigen woorden", "title.en": "In your own words", "notes.en": ""})
+    desk.select_option("[name='story']", "000_ad21fe9a2b2a9b6c")
     desk.click("#save-btn")
-    assert "blank" in error_at(desk, "notes.en")
+    assert error_at(desk, "notes.en") == "Write your notes in English."
     assert desk.locator("#f-responses").is_hidden()  # the open card stays open after the refusal
     fill(desk, {"notes.en": NOTES_EN})
     desk.click("#save-btn")
@@ -154,7 +159,8 @@ def test_create_a_deck_fix_a_problem_preview_export_and_play_it(live_server, bro
 
     # a broken copy of it is refused with every problem listed; the same file imports as a new deck
     desk.goto(base + "/decks")
-    broken = exported.replace("id: parcels", "id: parcels-two").replace("story: 000_ad21fe9a2b2a9b6c", "story: x")
+    broken = exported.replace("id: parcels", "id: parcels-two").replace("story: 000_ad21fe9a2b2a9b6c",
+                                                                        "story: " + "x" * 121)
     desk.set_input_files(
         "#deck-file", files=[{"name": "broken.yaml", "mimeType": "application/yaml", "buffer": broken.encode()}]
     )
@@ -202,6 +208,7 @@ def test_create_a_deck_fix_a_problem_preview_export_and_play_it(live_server, bro
     desk.wait_for_selector("#card-notes")
     assert NOTES_EN in desk.inner_text("#card-notes")
     assert desk.inner_text("#card-title") == "In your own words"  # the open card, moved up to be the first
+    assert desk.inner_text("#card-story") == "Story: Tea at the table"  # the built-in story by its name
     player.wait_for_selector("body[data-phase='collecting']", state="attached")
     player.wait_for_selector("#card-title")
     assert NOTES_EN not in player.inner_text("body")
@@ -211,3 +218,46 @@ def test_create_a_deck_fix_a_problem_preview_export_and_play_it(live_server, bro
     refused = [e for e in errors if "status of 400" in e]
     assert len(refused) == 3 and all(e.startswith("[editor]") for e in refused)
     assert [e for e in errors if e not in refused] == []
+
+
+def test_a_dutch_only_deck_with_an_own_case_is_offered_in_dutch_only(live_server, browser):
+    """A facilitator makes a deck in Dutch only, on a case of their own: the editor shows the Dutch fields only,
+    the deck page the case as written, and the create form offers the deck in Dutch only."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    base, errors = live_server.url, []
+    desk = watch(browser.new_context(viewport={"width": 1280, "height": 900}).new_page(), errors, "dutch", confirm="")
+    desk.goto(base + "/decks/new?lang=en")
+    assert desk.locator("[name='title.en']").is_visible()
+    desk.check("[name='deck.languages'][value='nl']")
+    assert desk.locator("[name='title.en']").is_hidden() and desk.locator("[name='deck.title.en']").is_hidden()
+    assert desk.locator("[name='title.nl']").is_visible()
+    assert desk.locator("[name='story_own']").is_hidden()
+    desk.select_option("[name='story']", "own")
+    assert desk.evaluate("document.activeElement.name") == "story_own"
+    own_case = "Klacht over de lift in hal B"
+    fill(desk, {"deck.id": "lift", "deck.title.nl": "De lift", "deck.description.nl": "Wachten op de lift.",
+                "story_own": own_case, **{k: v for k, v in CARD.items() if not k.endswith(".en")}})
+    desk.check("[name='best'][value='1']")
+    for dim in ("attention", "ease", "resolution", "ownership", "proportion"):
+        desk.select_option(f"[name='r1.key.{dim}']", "3")
+    desk.screenshot(path=str(ARTIFACTS / "editor-8-dutch-only.png"), full_page=True)
+    desk.click("#save-btn")
+    desk.wait_for_selector("#notice")
+    assert desk.url.endswith("/decks/lift?done=created")
+    assert "Dutch only" in desk.inner_text("#deck-languages")
+    assert f"story: {own_case}" in desk.inner_text("#card-late-parcel")
+
+    # the create form: the deck says its language, and only Dutch can be chosen for it
+    desk.goto(base + "/?lang=en")
+    assert "Dutch only" in desk.inner_text("#deck_id option[value='lift']")
+    desk.select_option("#language", "en")
+    desk.select_option("#deck_id", "lift")
+    assert desk.input_value("#language") == "nl"
+    assert desk.get_attribute("#language option[value='en']", "disabled") is not None
+    desk.select_option("#deck_id", "aandacht-basis")  # a deck in both languages offers both again
+    assert desk.get_attribute("#language option[value='en']", "disabled") is None
+    desk.select_option("#deck_id", "lift")
+    desk.fill("#title", "Liftcasus")
+    desk.click("#create-btn")
+    desk.wait_for_url(re.compile(r"/f/"))
+    assert errors == []

@@ -35,6 +35,28 @@ def test_every_built_in_deck_survives_the_round_trip_through_the_editor_form():
         assert any(c.is_open for c in deck.cards) and any(c.notes for c in deck.cards)  # both are exercised
 
 
+def test_languages_and_own_stories_survive_export_and_import(lib):
+    """A Dutch-only deck with a card on the facilitator's own case: exported as YAML and imported again, it is
+    the same deck (its languages, its texts in Dutch only, its story as written)."""
+    def dutch(value):
+        if isinstance(value, dict):
+            return {k: dutch(v) for k, v in value.items() if k != "en"}
+        return [dutch(v) for v in value] if isinstance(value, list) else value
+
+    data = dutch(deck_to_data(lib["aandacht-basis"]))
+    data["id"], data["languages"] = "eigen", ["nl"]
+    text = dump_deck(data).replace("story: 000_ad21fe9a2b2a9b6c", "story: 'Klacht: de lift (hal B) \u2013 2024'", 1)
+    first = lib.create(text, "eigen.yaml")
+    assert first.languages == ("nl",) and first.cards[0].story == "Klacht: de lift (hal B) \u2013 2024"
+    exported = dump_deck(deck_to_data(first))
+    assert "languages:\n- nl\n" in exported or "languages:\n  - nl\n" in exported
+    assert " en:" not in exported and " nl:" in exported  # a Dutch-only deck is written in Dutch only
+    again = parse_deck(exported, "eigen.yaml")
+    assert again == first and again.languages == ("nl",)
+    both = parse_deck(dump_deck(deck_to_data(lib["aandacht-basis"])), "b.yaml")
+    assert both.languages == ("nl", "en")
+
+
 def test_built_in_and_stored_decks_behind_one_mapping(lib):
     assert list(lib) == ["aandacht-basis"] and len(lib) == 1
     lib.create(own_copy(lib, "zz-last"), "a.yaml")
@@ -50,7 +72,7 @@ def test_a_stored_deck_is_valid_or_not_stored(lib):
         lib.create(own_copy(lib, "aandacht-basis"), "x.yaml")
     assert error.value.problems[0].field == "id" and "built-in" in error.value.problems[0].message
     with pytest.raises(DeckError):
-        lib.create(own_copy(lib).replace("story: 000_ad21fe9a2b2a9b6c", "story: nope", 1), "x.yaml")
+        lib.create(own_copy(lib).replace("story: 000_ad21fe9a2b2a9b6c", "story: [nope]", 1), "x.yaml")
     with pytest.raises(DeckError) as error:
         lib.create("a: &x [1]\nb: *x\n", "x.yaml")
     assert "anchors or aliases" in str(error.value)

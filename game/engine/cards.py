@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 LANGUAGES = ("nl", "en")
 DIMENSIONS = ("attention", "ease", "resolution", "ownership", "proportion")
@@ -12,14 +12,24 @@ KINDS = ("choice", "open")  # choice: teams pick one of the card's responses; op
 
 @dataclass(frozen=True)
 class Text:
-    """One piece of text in every supported language."""
+    """One piece of text in every supported language; "" in a language the deck is not in (a one-language deck)."""
 
     nl: str
     en: str
 
     def get(self, language: str) -> str:
-        """Return the text in ``language``, falling back to English."""
-        return self.nl if language == "nl" else self.en
+        """Return the text in ``language``; in the other language when it has none in this one (a one-language
+        deck), so that no page ever shows an empty text where the card has one."""
+        own = self.nl if language == "nl" else self.en
+        return own or (self.en if language == "nl" else self.nl)
+
+    def has(self, language: str) -> bool:
+        """Whether the text is written in ``language`` (a one-language deck's texts are in one only)."""
+        return bool(self.nl if language == "nl" else self.en)
+
+    def only(self, languages: tuple[str, ...]) -> Text:
+        """The text in ``languages`` only; the others blank."""
+        return Text(nl=self.nl if "nl" in languages else "", en=self.en if "en" in languages else "")
 
     def to_dict(self) -> dict:
         """Return a JSON-able form."""
@@ -80,6 +90,10 @@ class Response:
             "best": self.best,
         }
 
+    def only(self, languages: tuple[str, ...]) -> Response:
+        """The response with its texts in ``languages`` only."""
+        return replace(self, text=self.text.only(languages), feedback=self.feedback.only(languages))
+
     @classmethod
     def from_dict(cls, data: dict) -> Response:
         """Build from the JSON-able form."""
@@ -129,6 +143,14 @@ class Card:
         """Return the response marked best (None on an open card)."""
         return next((r for r in self.responses if r.best), None)
 
+    def only(self, languages: tuple[str, ...]) -> Card:
+        """The card with its texts in ``languages`` only: a workshop's snapshot holds the deck's languages, so a
+        phone switched to another language is never shown texts the deck does not declare."""
+        texts = {name: getattr(self, name).only(languages) for name in ("title", "situation", "question", "lesson",
+                                                                           "debrief")}
+        return replace(self, responses=tuple(r.only(languages) for r in self.responses),
+                       notes=self.notes.only(languages) if self.notes else None, **texts)
+
     def to_dict(self) -> dict:
         """Return a JSON-able form (stored with a workshop as its snapshot of the deck)."""
         return {
@@ -165,12 +187,18 @@ class Card:
 
 @dataclass(frozen=True)
 class Deck:
-    """A named, ordered set of cards."""
+    """A named, ordered set of cards, in one language or both (``languages``, in LANGUAGES' order)."""
 
     id: str
     title: Text
     description: Text
     cards: tuple[Card, ...]
+    languages: tuple[str, ...] = LANGUAGES
+
+    def language_for(self, language: str) -> str:
+        """``language`` when the deck is in it, else the deck's first language (what to show a page in that
+        language: a one-language deck's texts exist in its own language only)."""
+        return language if language in self.languages else self.languages[0]
 
     def card(self, card_id: str) -> Card | None:
         """Return the card with this id, or None."""

@@ -99,7 +99,7 @@ LANGUAGES = ("nl", "en")
 def _translations(card: Card, revealed: bool, workshop_language: str) -> dict:
     """The card's texts in every other language than the workshop's (the view itself is in that one), for a
     phone whose player reads another: ``{lang: {"card": {title, situation, question, responses{id: text}},
-    "reveal": ...}}``.
+    "reveal": ...}}``; none for a language the card is not written in (a one-language deck's card).
 
     ``reveal`` (``feedback{response id: text}, lesson, debrief``) is None until the reveal, like the view's
     own: nothing a team may not see yet (a response's text is the card's). Built once per command and shared by
@@ -107,8 +107,8 @@ def _translations(card: Card, revealed: bool, workshop_language: str) -> dict:
     """
     out = {}
     for lang in LANGUAGES:
-        if lang == workshop_language:
-            continue
+        if lang == workshop_language or not card.title.has(lang):
+            continue  # a card of a one-language deck has none: the phone keeps it in the workshop's language
         out[lang] = {
             "card": {
                 "title": card.title.get(lang),
@@ -466,6 +466,7 @@ def _card_full(card: Card, lang: str) -> dict:
     view["lesson"] = card.lesson.get(lang)
     view["debrief"] = card.debrief.get(lang)
     view["sensitive"] = card.sensitive
+    view["story"] = card.story  # a built-in story's id (the console shows its name) or the facilitator's own words
     view["notes"] = card.notes.get(lang) if card.notes else None  # the facilitator's private notes: console only
     return view
 

@@ -15,9 +15,19 @@ import re
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..decks import CARD_LIMITS, DECK_LIMITS, NOTES_LIMIT, RESPONSE_LIMITS, DeckError, DeckProblem, Msg
-from ..engine.cards import DIMENSIONS, KINDS, MAX_POINTS, Card, Deck
+from ..decks import (
+    CARD_LIMITS,
+    DECK_LIMITS,
+    NOTES_LIMIT,
+    RESPONSE_LIMITS,
+    STORY_LIMIT,
+    DeckError,
+    DeckProblem,
+    Msg,
+)
+from ..engine.cards import DIMENSIONS, KINDS, LANGUAGES, MAX_POINTS, Card, Deck
 from ..library import Conflict, DeckInfo, DeckLibrary, card_to_data, deck_to_data, slugify
+from ..stories import STORY_NAMES, story_name, story_names
 from .i18n import N_, current_language, texts_in
 from .pages import _csrf_ok, csrf_token
 
@@ -76,29 +86,38 @@ def field_id(name: str) -> str:
     return "f-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-FIELD_WORDS = {"id": "id", "story": "story", "kind": "kind of card", "sensitive": "sensitive", "best": "best response",
-               "responses": "responses", "title": "title", "situation": "situation", "question": "question",
-               "lesson": "lesson", "debrief": "debrief question", "notes": "private notes", "description":
-               "description", "text": "text", "feedback": "feedback", "key": "rubric key", "flag": "flag",
-               "nl": "Nederlands", "en": "English"}
+# The form's fields in words, as the error summary names them (translated where shown).
+FIELD_WORDS = {"id": N_("Card id"), "story": N_("Story"), "kind": N_("Kind of card"), "sensitive": N_("Sensitive"),
+               "best": N_("The best response"), "responses": N_("Responses"), "title": N_("Title"),
+               "situation": N_("Situation"), "question": N_("Question"), "lesson": N_("Lesson"),
+               "debrief": N_("Debrief question"), "notes": N_("Your private notes"), "deck.id": N_("Deck id"),
+               "deck.title": N_("Deck title"), "deck.description": N_("Deck description"),
+               "deck.languages": N_("Languages of the deck")}
+RESPONSE_WORDS = {"": N_("Response %(letter)s"), "text": N_("Response %(letter)s"),
+                  "feedback": N_("Feedback on response %(letter)s"), "key": N_("Rubric key of response %(letter)s"),
+                  "key.flag": N_("Flag of response %(letter)s")}
+LANGUAGE_WORDS = {"nl": N_("Dutch"), "en": N_("English")}
+DIMENSION_WORDS = {d: N_(d.capitalize()) for d in DIMENSIONS}  # "Attention"... as the form's labels
 
 
 @bp.app_template_filter("field_label")
 def field_label(name: str) -> str:
-    """Words for a form field name: "r1.key.ease" -> "Response B: ease", "title.nl" -> "Title (Nederlands)"."""
+    """Words for a form field name, in the page's language: "r1.key.ease" -> "Response B: Ease",
+    "title.nl" -> "Title (Dutch)"."""
     parts = name.split(".")
-    head = ""
-    if parts[0] == "deck":
-        head, parts = "Deck ", parts[1:]
-    elif re.fullmatch(r"r[0-9]", parts[0]):
-        head, parts = f"Response {SLOT_IDS[int(parts[0][1])].upper()}", parts[1:]
-        head += ": " if parts else ""
-    elif parts == ["id"]:
-        return "Card id"
-    language = f" ({FIELD_WORDS[parts.pop()]})" if parts and parts[-1] in ("nl", "en") else ""
-    words = " ".join(FIELD_WORDS.get(p, p) for p in parts)
-    text = head + words + language
-    return text[:1].upper() + text[1:]
+    language = f" ({_(LANGUAGE_WORDS[parts.pop()])})" if len(parts) > 1 and parts[-1] in LANGUAGE_WORDS else ""
+    response = re.fullmatch(r"r([0-9])", parts[0])
+    if response:
+        letter = SLOT_IDS[int(response.group(1))].upper()
+        rest = ".".join(parts[1:])
+        if rest.startswith("key.") and parts[-1] in DIMENSION_WORDS:
+            words = f"{_(RESPONSE_WORDS[''], letter=letter)}: {_(DIMENSION_WORDS[parts[-1]])}"
+        else:
+            words = _(RESPONSE_WORDS.get(rest, RESPONSE_WORDS[""]), letter=letter)
+    else:
+        key = ".".join(parts)
+        words = _(FIELD_WORDS[key]) if key in FIELD_WORDS else key
+    return words + language
 
 
 def _check_csrf() -> None:
@@ -149,8 +168,27 @@ def _field(form, name: str) -> str:
 
 
 def _text(form, prefix: str) -> dict:
-    """A text in both languages from the fields ``prefix.nl`` and ``prefix.en``."""
-    return {"nl": _field(form, f"{prefix}.nl"), "en": _field(form, f"{prefix}.en")}
+    """A text from the fields ``prefix.nl`` and ``prefix.en``: the languages filled in (validation asks for the
+    deck's languages, in the facilitator's words)."""
+    values = {lang: _field(form, f"{prefix}.{lang}") for lang in LANGUAGES}
+    return {lang: value for lang, value in values.items() if value}
+
+
+OWN_STORY = "own"  # the story chooser's choice for the facilitator's own case (written in ``story_own``)
+
+
+def _story(form) -> str:
+    """The card's story from the form: a built-in story chosen in the list, or the facilitator's own words."""
+    chosen = _field(form, "story")
+    if chosen == OWN_STORY or (chosen and chosen not in STORY_NAMES):
+        return _field(form, "story_own") if chosen == OWN_STORY else chosen
+    return chosen
+
+
+def _languages(form, prefix: str = "deck.") -> list[str]:
+    """The deck's languages from the form ("nl en", "nl" or "en"; absent: both)."""
+    raw = _field(form, prefix + "languages")
+    return raw.split() if raw else list(LANGUAGES)
 
 
 def _points(raw: str):
@@ -164,7 +202,11 @@ def card_from_form(form) -> tuple[dict, list[int]]:
     An empty response slot is left out (a card has 3 or 4 responses); an open card takes none.
     """
     kind = _field(form, "kind") or "choice"
-    data: dict = {"id": _field(form, "id"), "story": _field(form, "story"), "sensitive": form.get("sensitive") == "on"}
+    data: dict = {"id": _field(form, "id")}
+    story = _story(form)
+    if story:
+        data["story"] = story
+    data["sensitive"] = form.get("sensitive") == "on"
     if kind != "choice":
         data["kind"] = kind
     for name in CARD_TEXTS[:3]:
@@ -175,7 +217,7 @@ def card_from_form(form) -> tuple[dict, list[int]]:
         for i in range(SLOTS):
             p = f"r{i}"
             text, feedback = _text(form, f"{p}.text"), _text(form, f"{p}.feedback")
-            if not any((*text.values(), *feedback.values())):
+            if not text and not feedback:
                 continue
             key: dict = {d: _points(_field(form, f"{p}.key.{d}")) for d in DIMENSIONS}
             if form.get(f"{p}.key.flag") == "on":
@@ -190,14 +232,14 @@ def card_from_form(form) -> tuple[dict, list[int]]:
     for name in CARD_TEXTS[3:]:
         data[name] = _text(form, name)
     notes = _text(form, "notes")
-    if any(notes.values()):
+    if any(lang in notes for lang in _languages(form)):  # notes only in a language the deck is not in: none
         data["notes"] = notes
     return data, slots
 
 
 def _card_id(card: dict, taken: set[str]) -> None:
     """Give a card without an id one made from its English (else Dutch) title, unused in the deck."""
-    title = card["title"]["en"] or card["title"]["nl"]
+    title = card["title"].get("en") or card["title"].get("nl")
     if card["id"] or not title:
         return
     base = slugify(title) if slugify(title) != "deck" else "card"
@@ -216,7 +258,11 @@ def card_values(card: Card | None) -> dict:
     if card is None:
         return values
     data = card_to_data(card)
-    values.update(id=card.id, story=card.story, sensitive=card.sensitive, kind=card.kind)
+    values.update(id=card.id, sensitive=card.sensitive, kind=card.kind)
+    if card.story in STORY_NAMES or not card.story:
+        values["story"] = card.story
+    else:
+        values.update(story=OWN_STORY, story_own=card.story)
     for name in (*CARD_TEXTS, "notes"):
         for lang in ("nl", "en"):
             values[f"{name}.{lang}"] = data.get(name, {}).get(lang, "")
@@ -227,7 +273,7 @@ def card_values(card: Card | None) -> dict:
             values["best"] = str(i)
         for part in ("text", "feedback"):
             for lang in ("nl", "en"):
-                values[f"{p}.{part}.{lang}"] = r[part][lang]
+                values[f"{p}.{part}.{lang}"] = r[part].get(lang, "")
         for d in DIMENSIONS:
             values[f"{p}.key.{d}"] = str(r["key"][d])
         values[f"{p}.key.flag"] = bool(r["key"].get("flag"))
@@ -244,20 +290,39 @@ def form_values(form) -> dict:
 
 
 def deck_meta_from_form(form, prefix: str = "deck.") -> dict:
-    """A deck's id, title and description from the deck form."""
-    return {"id": _field(form, prefix + "id"),
+    """A deck's id, languages, title and description from the deck form."""
+    return {"id": _field(form, prefix + "id"), "languages": _languages(form, prefix),
             **{name: _text(form, prefix + name) for name in DECK_TEXTS}}
 
 
 def deck_values(deck: Deck | None) -> dict:
-    """The deck form's values for a deck (or a new one)."""
+    """The deck form's values for a deck (or a new one: both languages)."""
     if deck is None:
-        return {}
-    values = {"deck.id": deck.id}
+        return {"deck.languages": " ".join(LANGUAGES)}
+    values = {"deck.id": deck.id, "deck.languages": " ".join(deck.languages)}
     for name in DECK_TEXTS:
         for lang in ("nl", "en"):
             values[f"deck.{name}.{lang}"] = getattr(getattr(deck, name), lang)
     return values
+
+
+def shown_languages(values: dict) -> list[str]:
+    """The languages whose text fields a deck form shows: the deck's, as chosen on the form."""
+    chosen = [lang for lang in str(values.get("deck.languages", "")).split() if lang in LANGUAGES]
+    return chosen or list(LANGUAGES)
+
+
+@bp.app_template_global("story_names")
+def story_names_here() -> dict[str, str]:
+    """The built-in stories' names in the page's language (the console shows a card's story by its name)."""
+    return story_names(_)
+
+
+@bp.app_template_filter("story_name")
+def story_name_here(story: str) -> str:
+    """A card's story as the page shows it: a built-in story's name in the page's language, or the facilitator's
+    own words as written."""
+    return story_name(story, _)
 
 
 # --- problems -> form fields -------------------------------------------------------------
@@ -270,8 +335,8 @@ for _name in (*CARD_TEXTS, "notes"):
     CARD_ANCHORS |= {f"{_name}.nl", f"{_name}.en"}
 for _i in range(SLOTS):
     CARD_ANCHORS |= {f"r{_i}.{part}.{lang}" for part in ("text", "feedback") for lang in ("nl", "en")}
-DECK_ANCHORS = {"deck.id", *(f"deck.{n}" for n in DECK_TEXTS), *(f"deck.{n}.{lang}" for n in DECK_TEXTS
-                                                                 for lang in ("nl", "en"))}
+DECK_ANCHORS = {"deck.id", "deck.languages", *(f"deck.{n}" for n in DECK_TEXTS),
+                *(f"deck.{n}.{lang}" for n in DECK_TEXTS for lang in ("nl", "en"))}
 
 
 def _parent(path: str) -> str:
@@ -314,7 +379,10 @@ def sort_problems(problems: list[DeckProblem], card_labels: set[str], slots: lis
         else:
             name = None
         if name is None:
-            general.append(p.line(_) if p.card is not None else (f"{p.field}: {p.text(_)}" if p.field else p.text(_)))
+            text = p.text(_)
+            # a facilitator's sentence stands on its own; a file's problem ("is missing") needs its place
+            general.append(p.line(_) if p.card is not None else (f"{p.field}: {text}" if p.field and
+                                                                  not text[:1].isupper() else text))
         else:
             at.setdefault(name, []).append(p.text(_))
     return at, general
@@ -333,10 +401,12 @@ def _card_labels(data: dict, index: int) -> set[str]:
 
 def _summary(deck: Deck, builtin: bool) -> dict:
     """A deck's line in the list."""
+    lang = deck.language_for(current_language())  # a one-language deck's texts are in its own language only
     return {
         "id": deck.id,
-        "title": deck.title.get(current_language()),
-        "description": deck.description.get(current_language()),
+        "title": deck.title.get(lang),
+        "description": deck.description.get(lang),
+        "languages": list(deck.languages),
         "cards": len(deck.cards),
         "sensitive": sum(1 for c in deck.cards if c.sensitive),
         "open": sum(1 for c in deck.cards if c.is_open),
@@ -405,16 +475,17 @@ def new_deck():
 def _new_page(deck_vals: dict, card_vals: dict, errors: dict, general: list[str], status: int = 200):
     """The new-deck page."""
     return render_template("deck_new.html", deck_values=deck_vals, values=card_vals, errors=errors, general=general,
-                           csrf_token=csrf_token(), ctx=_form_context()), status
+                           csrf_token=csrf_token(), ctx=_form_context(shown_languages(deck_vals))), status
 
 
-def _form_context() -> dict:
-    """What every card form needs: limits, dimensions, the known stories."""
-    stories = sorted({c.story for d in library().builtin.values() for c in d.cards})
+def _form_context(languages: list[str] | tuple[str, ...] = LANGUAGES) -> dict:
+    """What every card form needs: limits, dimensions, the built-in stories, the deck's languages (the text
+    fields shown; the others are kept in the form, hidden)."""
     return {
         "card_limits": CARD_LIMITS, "deck_limits": DECK_LIMITS, "notes_limit": NOTES_LIMIT,
         "response_limits": RESPONSE_LIMITS, "dimensions": DIMENSIONS, "max_points": MAX_POINTS,
-        "kinds": KINDS, "slots": range(SLOTS), "slot_ids": SLOT_IDS, "stories": stories,
+        "kinds": KINDS, "slots": range(SLOTS), "slot_ids": SLOT_IDS, "stories": story_names(_),
+        "own_story": OWN_STORY, "story_limit": STORY_LIMIT, "languages": list(languages),
     }
 
 
@@ -424,7 +495,7 @@ def create_deck():
     _check_csrf()
     meta = deck_meta_from_form(request.form)
     if not meta["id"]:
-        meta["id"] = library().free_id(meta["title"]["en"] or meta["title"]["nl"] or "deck")
+        meta["id"] = library().free_id(meta["title"].get("en") or meta["title"].get("nl") or "deck")
     card, slots = card_from_form(request.form)
     _card_id(card, set())
     text = library().dump({**meta, "cards": [card]})
@@ -462,7 +533,7 @@ def _deck_page(info: DeckInfo, values: dict, errors: dict, general: list[str], s
     return render_template("deck.html", info=info, deck=info.deck, summary=_summary(info.deck, info.builtin),
                            values=values, errors=errors, general=general, notice=notice, csrf_token=csrf_token(),
                            version=info.version if version is None else version,
-                           deck_limits=DECK_LIMITS), status
+                           deck_limits=DECK_LIMITS, languages=shown_languages(values)), status
 
 
 def _save(info: DeckInfo, data: dict, version: int) -> Deck:
@@ -484,6 +555,7 @@ def save_deck(deck_id: str):
         _save(info, data, _version())
     except DeckError as exc:
         errors, general = sort_problems(exc.problems, set(), [])
+        general = _card_problems(info.deck, exc.problems) or general
         return _deck_page(info, kept, errors, general, 400, version=_version())
     except Conflict:
         fresh = _own_deck(deck_id)
@@ -507,12 +579,25 @@ def duplicate_deck(deck_id: str):
     info = _deck_or_404(deck_id)
     data = deck_to_data(info.deck)
     data["id"] = library().free_id(f"{deck_id}-copy")
-    data["title"] = {"nl": _suffix(info.deck.title.nl, " (kopie)"), "en": _suffix(info.deck.title.en, " (copy)")}
+    data["title"] = {lang: _suffix(title, " (kopie)" if lang == "nl" else " (copy)")
+                     for lang, title in data["title"].items()}
     try:
         deck = library().create(library().dump(data), f"{data['id']}.yaml")
     except DeckError as exc:
         return _list_page(exc.problems, 400, total=exc.total)
     return redirect(url_for("decks.deck_page", deck_id=deck.id, done="duplicated"), code=303)
+
+
+def _card_problems(deck: Deck, problems: list[DeckProblem]) -> list[str]:
+    """The cards' problems after a change of the deck's languages, by card title: a language is added only when
+    every card has its texts in it. Empty when no card has a problem."""
+    titles = {c.id: c.title.get(deck.language_for(current_language())) for c in deck.cards}
+    lines = [_("Card “%(title)s”: %(problem)s", title=titles.get(p.card, p.card), problem=p.text(_))
+             for p in problems if p.card is not None]
+    if lines:
+        lines.insert(0, _("To add a language, every card needs its texts in it first. Open a card, choose “Also "
+                          "show the other language”, write them, and save; then add the language here."))
+    return lines
 
 
 def _suffix(title: str, suffix: str) -> str:
@@ -537,9 +622,10 @@ def export_deck(deck_id: str):
 def _card_page(info: DeckInfo, card_id: str | None, values: dict, errors: dict, general: list[str],
                status: int = 200, version: int | None = None):
     """Render the card form."""
+    languages = LANGUAGES if request.values.get("all") == "1" else info.deck.languages
     return render_template("card_edit.html", info=info, deck=info.deck, card_id=card_id, values=values, errors=errors,
-                           general=general, csrf_token=csrf_token(),
-                           version=info.version if version is None else version, ctx=_form_context()), status
+                           general=general, csrf_token=csrf_token(), show_all=request.values.get("all") == "1",
+                           version=info.version if version is None else version, ctx=_form_context(languages)), status
 
 
 @bp.get("/decks/<deck_id>/cards/new")
@@ -573,7 +659,7 @@ def save_card(deck_id: str, card_id: str | None):
     else:
         index = next((i for i, c in enumerate(info.deck.cards) if c.id == card_id), None)
         if index is None:
-            abort(404, description="This deck has no such card (any more).")
+            abort(404, description=_("This deck has no such card (any more)."))
         cards[index] = card
     try:
         _save(info, deck_to_data(info.deck, cards), _version())
@@ -622,7 +708,7 @@ def _change_cards(info: DeckInfo, cards: list[Card], done: str, anchor: str | No
         return _deck_page(info, deck_values(info.deck), {}, general, 400)
     except Conflict:
         return _deck_page(_own_deck(info.deck.id), deck_values(info.deck), {}, [
-            "Someone changed this deck since you opened it; here it is as it is now. Try again."], 409)
+            _("Someone changed this deck since you opened it; here it is as it is now. Try again.")], 409)
     target = url_for("decks.deck_page", deck_id=info.deck.id, done=done)
     return redirect(target + (f"#card-{anchor}" if anchor else ""), code=303)
 
@@ -641,7 +727,7 @@ def _render_preview(deck: Deck, card: Card, source, info: DeckInfo | None = None
 
     ``draft`` holds the posted fields of an unsaved card, which the preview bar posts again to switch views."""
     target = _choice(source, "view", ("phone", "screen"))
-    lang = _choice(source, "lang", ("nl", "en"))
+    lang = _choice(source, "lang", deck.languages)  # a one-language deck is previewed in its language only
     stage = _choice(source, "stage", ("question", "reveal"))
     best = card.best_response()
     return render_template(
@@ -671,8 +757,8 @@ def preview_draft():
     card, slots = card_from_form(request.form)
     _card_id(card, set())
     meta = deck_meta_from_form(request.form)
-    title = {lang: meta["title"][lang] or "Aandacht" for lang in ("nl", "en")}
-    data = {"id": "preview", "title": title, "description": title, "cards": [card]}
+    title = {lang: meta["title"].get(lang) or "Aandacht" for lang in ("nl", "en")}
+    data = {"id": "preview", "languages": meta["languages"], "title": title, "description": title, "cards": [card]}
     try:
         deck = library().parse(library().dump(data), "preview")
     except DeckError as exc:

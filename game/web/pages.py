@@ -28,7 +28,7 @@ from ..engine import GameError, Phase, Settings
 from ..engine.rules import NAME_MAX
 from ..net import candidate_bases, is_loopback, reachable_base
 from ..report import csv_export, report_data, report_zone, soft_hyphens, valid_zone
-from ..service import CODE_ALPHABET, CODE_LENGTH, Service, normalise_code, screen_key_from
+from ..service import CODE_ALPHABET, CODE_LENGTH, Service, deck_language_error, normalise_code, screen_key_from
 from ..store import REPO
 from ..stories import story_name
 from .i18n import N_, browser_language, chosen_language, page_language
@@ -104,19 +104,21 @@ def _csrf_ok() -> bool:
 
 def _deck_choices() -> list[dict]:
     """The decks for the create form, in the facilitator's language."""
-    lang = chosen_language()
-    return [
-        {
+    page = chosen_language()
+    choices = []
+    for deck in service().decks.values():
+        lang = deck.language_for(page)  # a one-language deck's texts are in its own language only
+        choices.append({
             "id": deck.id,
             "title": deck.title.get(lang),
             "description": deck.description.get(lang),
+            "languages": list(deck.languages),
             "cards": [
                 {"id": c.id, "title": c.title.get(lang), "sensitive": c.sensitive, "story": story_name(c.story, _)}
                 for c in deck.cards
             ],
-        }
-        for deck in service().decks.values()
-    ]
+        })
+    return choices
 
 
 DEFAULT_FORM = {
@@ -133,6 +135,9 @@ DEFAULT_FORM = {
 # Why creating a workshop can still fail after the form was checked, in the facilitator's language.
 CREATE_ERRORS = {
     "deck_changed": N_("The deck was changed or deleted meanwhile; choose its cards again."),
+    "deck_dutch_only": N_("This deck is in Dutch only; choose Dutch as the workshop's language, or another deck."),
+    "deck_english_only": N_("This deck is in English only; choose English as the workshop's language, or another "
+                            "deck."),
     "busy": N_("No free room code; try again."),
     "name_refused": N_("A team name is not allowed here; choose another."),
     "invalid": N_("Two teams have the same name; give each team its own."),
@@ -231,6 +236,10 @@ def parse_create_form(form, decks) -> tuple[dict, list[str]]:
     language = form.get("language", "")
     if language not in ("nl", "en"):
         errors.append(_("Choose Dutch or English."))
+    elif deck is not None:
+        refused = deck_language_error(deck, language)
+        if refused:
+            errors.append(_(CREATE_ERRORS[refused.code]))
     card_ids = form.getlist("card")
     if deck is not None:
         unknown = [cid for cid in card_ids if deck.card(cid) is None]

@@ -37,6 +37,9 @@
     ownership: _("Ownership"),
     proportion: _("Proportion")
   };
+  // The built-in stories' names in the page's language (console.html); any other story is the facilitator's own words.
+  var STORY_NAMES = {};
+  try { STORY_NAMES = JSON.parse(document.getElementById("story-names").textContent) || {}; } catch (e) { /* none */ }
   var DIM_SHORT = { attention: _("Att"), ease: _("Ease"), resolution: _("Res"), ownership: _("Own"), proportion: _("Prop") };
   var DEFAULT_DIMS = ["attention", "ease", "resolution", "ownership", "proportion"];
   var EXTEND_SECONDS = 30;
@@ -471,6 +474,7 @@
         el("span", { text: card.title }),
         card.sensitive ? el("span", { class: "tag tag-sensitive", text: _("sensitive") }) : null
       ]),
+      card.story ? el("p", { class: "card-story", id: "card-story", text: _("Story: {name}", { name: STORY_NAMES[card.story] || card.story }) }) : null,
       el("p", { class: "situation", text: card.situation }),
       el("p", { class: "question", text: card.question }),
       card.notes ? el("div", { class: "console-notes", id: "card-notes", attrs: { "data-testid": "card-notes" } }, [

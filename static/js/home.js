@@ -31,9 +31,22 @@
     });
   }
 
+  /* A one-language deck is played in its language only: the other is not offered (the server refuses it too). */
+  var languageSelect = document.getElementById("language");
+  function limitLanguage() {
+    var option = deckSelect && deckSelect.options[deckSelect.selectedIndex];
+    if (!option || !languageSelect) return;
+    var allowed = (option.getAttribute("data-languages") || "nl en").split(" ");
+    Array.prototype.forEach.call(languageSelect.options, function (o) {
+      o.disabled = allowed.indexOf(o.value) < 0;
+    });
+    if (allowed.indexOf(languageSelect.value) < 0) languageSelect.value = allowed[0];
+  }
+
   if (deckSelect) {
-    deckSelect.addEventListener("change", function () { showDeck(deckSelect.value); });
+    deckSelect.addEventListener("change", function () { showDeck(deckSelect.value); limitLanguage(); });
     showDeck(deckSelect.value);
+    limitLanguage();
   }
 
   form.addEventListener("click", function (event) {
