@@ -7,6 +7,7 @@ workshop orders the commands; across processes the workshop row's version does
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import heapq
 import hmac
@@ -77,15 +78,21 @@ def screen_key_from(facilitator_key: str) -> str:
     return hashlib.sha256(("screen:" + facilitator_key).encode()).hexdigest()
 
 
-def derived_screen_key(secret: str, workshop_id: str, generation: int) -> str:
-    """The big screen's key of a workshop's link ``generation`` (1 and up): HMAC-SHA256 of the workshop and the
-    generation under the app's SECRET_KEY, so a console opened without its key (by a signed-in facilitator, from
-    their history) can show the big-screen link, and every process of a cluster computes the same key."""
-    return hmac.new(secret.encode(), f"screen:{workshop_id}:{generation}".encode(), hashlib.sha256).hexdigest()
+def derived_console_key(secret: str, workshop_id: str, generation: int) -> str:
+    """The console's secret key of a workshop's link ``generation`` (1 and up): HMAC-SHA256 of the workshop and the
+    generation under the app's SECRET_KEY (URL-safe base64, 43 characters). So a console opened without its key (by a
+    signed-in facilitator, from their history) can show the big-screen link (``screen_key_from`` of this key), and
+    every process of a cluster computes the same keys; the database keeps only their hashes, as before."""
+    digest = hmac.new(secret.encode(), f"console:{workshop_id}:{generation}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-FIRST_GENERATION = 1  # a new workshop's links; 0 is a workshop made before generations (screen key from the console's)
+FIRST_GENERATION = 1  # a new workshop's links; 0: a workshop made before generations (a random console key)
 LINK_REPLACED = "This link was replaced; ask the facilitator for the new one."
+RUN_AGAIN_DECK_GONE = ("The deck “{deck}” no longer exists, so this workshop cannot be run again. Create a new "
+                       "workshop with another deck.")
+RUN_AGAIN_CARD_GONE = ("The card “{card}” is no longer in the deck “{deck}”, so this workshop cannot be run again. "
+                       "Create a new workshop and choose its cards.")
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,15 @@ class Created:
     workshop: Workshop
     facilitator_key: str
     screen_key: str
+
+
+class RunAgainRefused(GameError):
+    """A workshop cannot be run again: its deck (``deck_gone``) or one of its cards (``card_gone``) is gone;
+    ``params`` names them (``deck``, and ``card``) for the message in the facilitator's language."""
+
+    def __init__(self, code: str, message: str, **params: str):
+        super().__init__(code, message)
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -221,9 +237,8 @@ class Service:
         workshop = Workshop(
             id=new_id(), code=code, title=title, deck_id=deck.id, cards=cards, settings=settings, created_at=now
         )
-        facilitator_key = secrets.token_urlsafe(32)
-        created = Created(workshop, facilitator_key,
-                          derived_screen_key(self.link_secret, workshop.id, FIRST_GENERATION))
+        facilitator_key = derived_console_key(self.link_secret, workshop.id, FIRST_GENERATION)
+        created = Created(workshop, facilitator_key, screen_key_from(facilitator_key))
         try:
             self.store.create_workshop(workshop, created.facilitator_key, created.screen_key,
                                        owner.id if owner is not None else None, FIRST_GENERATION, list(team_names))
@@ -246,17 +261,16 @@ class Service:
         if state is None:
             raise GameError("no_such_workshop", "This workshop does not exist (any more).")
         old = state.workshop
+        lang = old.settings.language
         deck = self.decks.get(old.deck_id)
         if deck is None:
-            raise GameError("deck_gone", f"The deck “{old.deck_id}” no longer exists; create a new workshop with "
-                                         "another deck.")
+            raise RunAgainRefused("deck_gone", RUN_AGAIN_DECK_GONE.format(deck=old.deck_id), deck=old.deck_id)
         cards = []
         for card in old.cards:
             now = deck.card(card.id)
             if now is None:
-                raise GameError("card_gone", f"The card “{card.title.get(old.settings.language)}” is no longer in "
-                                             f"the deck “{deck.title.get(old.settings.language)}”; create a new "
-                                             "workshop and choose its cards.")
+                names = {"card": card.title.get(lang), "deck": deck.title.get(lang)}
+                raise RunAgainRefused("card_gone", RUN_AGAIN_CARD_GONE.format(**names), **names)
             cards.append(now)
         teams = self.store.preset_teams(workshop_id)
         if teams is None:  # made before preset teams were kept: its teams as they are now, oldest first
@@ -320,12 +334,18 @@ class Service:
 
     # --- the secret links ----------------------------------------------------------------
 
-    def screen_key(self, workshop_id: str, generation: int, facilitator_key: str | None = None) -> str | None:
-        """The big screen's key of a workshop's links: derived from the workshop and generation, or for a workshop
-        made before generations (0) from its console key (None when that is not at hand)."""
+    def console_key(self, workshop_id: str, generation: int) -> str | None:
+        """The console's secret key of a workshop's links of ``generation``; None for a workshop made before
+        generations (0: its key was random, and only its hash is stored)."""
         if generation >= FIRST_GENERATION:
-            return derived_screen_key(self.link_secret, workshop_id, generation)
-        return screen_key_from(facilitator_key) if facilitator_key else None
+            return derived_console_key(self.link_secret, workshop_id, generation)
+        return None
+
+    def screen_key(self, workshop_id: str, generation: int, facilitator_key: str | None = None) -> str | None:
+        """The big screen's key of a workshop's links: derived from its console key (given, or derived from the
+        workshop and generation); None for a workshop made before generations opened without its console key."""
+        key = facilitator_key or self.console_key(workshop_id, generation)
+        return screen_key_from(key) if key else None
 
     def revoke_links(self, workshop_id: str, keep: str | None = None) -> Links:
         """Renew a workshop's console and screen links: new keys in the next generation; the old ones answer "This
@@ -335,8 +355,9 @@ class Service:
             generation = self.store.link_generation(workshop_id)
             if generation is None:
                 raise GameError("no_such_workshop", "This workshop does not exist (any more).")
-            nxt = max(generation, FIRST_GENERATION - 1) + 1
-            links = Links(secrets.token_urlsafe(32), derived_screen_key(self.link_secret, workshop_id, nxt), nxt)
+            nxt = generation + 1
+            console = derived_console_key(self.link_secret, workshop_id, nxt)
+            links = Links(console, screen_key_from(console), nxt)
             try:
                 replaced = self.store.replace_links(workshop_id, generation, links.facilitator_key,
                                                     links.screen_key, self.clock())

@@ -81,7 +81,9 @@
     A.alerts.show(_("The Socket.IO client did not load; check the server."), "error");
     return;
   }
-  var socket = window.io({ auth: { role: "facilitator", key: cfg.facilitatorKey }, reconnectionDelayMax: 4000 });
+  // by its secret link the key opens the console; by id (/w/<id>, from a facilitator's history) the session does
+  var auth = cfg.facilitatorKey ? { role: "facilitator", key: cfg.facilitatorKey } : { role: "facilitator", workshop: cfg.workshopId };
+  var socket = window.io({ auth: auth, reconnectionDelayMax: 4000 });
   A.watchConnection(socket, $("conn-status"), { connecting: _("Connecting…"), offline: _("Offline — reconnecting…") });
   A.resyncOnVisible(socket);
 
