@@ -957,7 +957,14 @@
     A.closeForGood(socket, $("conn-status"));
     A.alerts.show(data.code === "bad_key"
       ? _("This console link is not valid. Check the address you were given when you created the workshop.")
+      : data.code === "link_replaced" ? A.errorText(lang, data)
       : (data.message || _("Cannot connect to the workshop.")), "error");
+  });
+
+  // the links were renewed from another console: this one's link no longer opens the workshop
+  socket.on("links_replaced", function () {
+    A.closeForGood(socket, $("conn-status"));
+    A.alerts.show(A.errorText(lang, { code: "link_replaced" }), "error");
   });
 
   // who has a phone connected right now (players whose phone sleeps or lost its network show as away)
