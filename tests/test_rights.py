@@ -24,6 +24,7 @@ from game.service import screen_key_from
 from game.web.realtime import socketio
 
 from .conftest import create_workshop
+from .test_cluster import database, redis_channel  # noqa: F401 - fixtures of the cluster test
 from .test_sockets import ack, last_state, ok
 
 OWNER = Facilitator("u-owner", "owner@example.org", "Olga Owner")
@@ -433,3 +434,55 @@ def test_a_console_opened_by_id_keeps_working_after_the_links_were_renewed(signe
     assert by_id.is_connected() and not by_key.is_connected()
     page = signed.test_client().get(f"/w/{wid}", headers=as_header(OWNER)).get_data(as_text=True)
     assert answer["screen_url"] in page and f"/s/{created.screen_key}" not in page
+
+
+# --- renewing the links on a cluster of two processes ----------------------------------------------------------
+
+
+@pytest.mark.server
+def test_revoking_on_one_process_closes_the_consoles_and_screens_on_the_other(
+    tmp_path, database, redis_url, redis_channel  # noqa: F811
+):
+    import threading
+    import time
+    import urllib.error
+    import urllib.request
+
+    from .test_cluster import Cluster
+    from .test_resilience import WAIT, create_workshop as create_live
+
+    cluster = Cluster(tmp_path, database[0], redis_url, redis_channel)
+    try:
+        key = create_live(cluster.a.url, title="Two processes")
+        revoker = cluster.console(cluster.a, key, "console on A")
+        code = revoker.state()["workshop"]["code"]
+        console_b = cluster.console(cluster.b, key, "console on B")
+        screen_b = cluster.peer(cluster.b, {"role": "screen", "key": screen_key_from(key)}, "screen on B")
+        phone_b, _pid = cluster.phone(cluster.b, code, "Ann")
+        told = {name: threading.Event() for name in ("console", "screen")}
+        console_b.client.on("links_replaced", lambda _m: told["console"].set())
+        screen_b.client.on("links_replaced", lambda _m: told["screen"].set())
+        console_b.state()
+        screen_b.state()
+
+        answer = revoker.ok("revoke_links")
+        for name, event in told.items():
+            assert event.wait(WAIT), f"the {name} on B was not told that the links were replaced"
+        give_up = time.monotonic() + WAIT
+        while (console_b.client.connected or screen_b.client.connected) and time.monotonic() < give_up:
+            time.sleep(0.05)
+        assert not console_b.client.connected and not screen_b.client.connected
+        assert revoker.client.connected and phone_b.client.connected
+        revoker.ok("add_team", {"name": "Still here"})
+
+        for server in (cluster.a, cluster.b):  # both processes know the old links are replaced, the new ones open
+            with pytest.raises(urllib.error.HTTPError) as gone:
+                urllib.request.urlopen(f"{server.url}/s/{screen_key_from(key)}", timeout=WAIT)
+            gone.value.close()  # the refused response's socket
+            assert gone.value.code == 410
+            with urllib.request.urlopen(server.url + answer["screen_url"], timeout=WAIT) as page:
+                assert page.status == 200
+        again = cluster.peer(cluster.b, {"role": "screen", "key": answer["screen_url"].rsplit("/", 1)[1]}, "new")
+        assert again.state(lambda v: any(t["name"] == "Still here" for t in v["teams"]))
+    finally:
+        cluster.close()

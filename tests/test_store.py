@@ -288,3 +288,67 @@ def test_a_stopped_timers_time_left_and_a_new_team_size_are_stored(store, state)
     loaded = Store(store.engine).load(s.workshop.id)[0]
     assert loaded == s
     assert loaded.current_round.timer_left == 50.0 and loaded.workshop.settings.team_size == 9
+
+
+def test_decks_and_workshops_from_before_accounts_upgrade_ownerless_and_their_links_keep_working(tmp_path, clock):
+    """Migration 0012 on a database of 0011: the deck and the workshop have no owner until ``adopt_orphans``; the
+    workshop's old console and screen links still open it (generation 0: the screen key from the console key's text)
+    and are renewed like any other."""
+    import json
+
+    from alembic import command
+
+    from game.decks import default_scenarios_dir, load_deck
+    from game.library import deck_to_data, dump_deck
+    from game.service import screen_key_from
+    from game.store import hash_secret
+    from game.web import create_app
+    from game.web.realtime import socketio
+
+    from .conftest import make_card
+
+    url = f"sqlite:///{tmp_path / 'before-accounts.sqlite3'}"
+    engine = make_engine(url)
+    cfg = db.alembic_config(str(engine.url))
+    deck = load_deck(next(default_scenarios_dir().glob("*.yaml")))
+    data = {**deck_to_data(deck), "id": "old-deck"}
+    old_key = "an-old-random-console-key"
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0011")
+        conn.exec_driver_sql("INSERT INTO decks (id, title, yaml, created_at, updated_at, version)"
+                             " VALUES ('old-deck', 'Old', ?, 1.0, 1.0, 1)", (dump_deck(data),))
+        conn.exec_driver_sql(
+            "INSERT INTO workshops (id, code, facilitator_key_hash, screen_key_hash, title, deck_id, cards, settings,"
+            " phase, round_index, leaderboard_visible, created_at, updated_at, version)"
+            " VALUES ('w0', 'QQQQQQ', ?, ?, 'Old', 'old-deck', ?, '{}', 'lobby', -1, 1, ?, ?, 0)",
+            (hash_secret(old_key), hash_secret(screen_key_from(old_key)), json.dumps([make_card("one").to_dict()]),
+             clock.now, clock.now),
+        )
+    engine.dispose()
+
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "ASYNC_MODE": "threading", "SECRET_KEY": "test-secret",
+                      "CLOCK": clock, "PUBLIC_URL": "http://aandacht.test"})
+    svc = app.extensions["aandacht"]
+    try:
+        assert db.is_current(svc.store.engine)
+        assert svc.store.deck_owner("old-deck") is None and svc.decks.owner("old-deck") is None
+        assert svc.store.workshop_access("w0") == (None, []) and svc.store.link_generation("w0") == 0
+        assert svc.store.preset_teams("w0") is None
+        client = app.test_client()
+        console = client.get(f"/f/{old_key}")
+        assert console.status_code == 200 and f"/s/{screen_key_from(old_key)}" in console.get_data(as_text=True)
+        assert client.get(f"/s/{screen_key_from(old_key)}").status_code == 200
+        socket = socketio.test_client(app, auth={"role": "facilitator", "key": old_key})
+        assert socket.is_connected()
+
+        assert svc.adopt_orphans("u-admin") == (1, 1)
+        assert svc.decks.owner("old-deck") == "u-admin" and svc.store.workshop_access("w0") == ("u-admin", [])
+
+        links = svc.revoke_links("w0")  # renewed: generation 1, derived keys; the old ones say "replaced"
+        assert links.generation == 1 and svc.store.link_generation("w0") == 1
+        assert client.get(f"/f/{old_key}").status_code == 410
+        assert client.get(f"/f/{links.facilitator_key}").status_code == 200
+        assert client.get(f"/s/{links.screen_key}").status_code == 200
+    finally:
+        svc.store.engine.dispose()
