@@ -400,13 +400,14 @@ def test_a_refused_old_link_says_why_on_the_socket(app, client):
     key = create_workshop(client)
     revoker = socketio.test_client(app, auth={"role": "facilitator", "key": key})
     ok(revoker, "revoke_links")
-    from flask_socketio import ConnectionRefusedError  # noqa: F401 - what the handler raises
+    from flask_socketio import ConnectionRefusedError
 
     from game.web import sockets
 
+    # the test client drops a refusal's data: call the handler as Flask-SocketIO does, in a request's context
     with app.test_request_context("/socket.io/"):
         request.sid = "test"  # the handler reads it only after the key was accepted
-        with pytest.raises(Exception) as refused:
+        with pytest.raises(ConnectionRefusedError) as refused:
             sockets.on_connect({"role": "screen", "key": screen_key_from(key)})
     assert refused.value.args[1]["code"] == "link_replaced"
     assert refused.value.args[1]["message"] == "This link was replaced; ask the facilitator for the new one."

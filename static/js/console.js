@@ -989,6 +989,33 @@
     applyPresence();
   });
 
+  /* ---- the console and screen links: who holds them, and renewing them ------------------ */
+
+  var deviceList = $("link-devices");
+  function showDevices() {
+    if (!deviceList || !socket.connected) return;
+    A.emit(socket, "link_devices", {}).then(function (ack) {
+      A.fill(deviceList, (ack.devices || []).map(function (d) {
+        var opened = new Date(d.opened_at * 1000).toLocaleString(lang, { dateStyle: "short", timeStyle: "short" });
+        return el("li", { dataset: { role: d.role }, text: [
+          d.role === "screen" ? _("Big screen") : _("Console"), d.browser, _("opened {time}", { time: opened }),
+          d.connected ? _("connected now") : _("not connected")
+        ].join(" · ") });
+      }));
+    }, ignore);
+  }
+  socket.on("connect", showDevices);
+  window.setInterval(showDevices, 20000); // a device that opened or closed a link meanwhile
+  var revokeButton = $("revoke-btn");
+  if (revokeButton) revokeButton.addEventListener("click", function () {
+    if (!window.confirm(_("Renew the console and screen links? Every other console and screen closes and must open the new link."))) return;
+    command("revoke_links", {}, revokeButton).then(function (ack) {
+      // this console's own key no longer connects: open the new link (a console by id stays where it is)
+      if (cfg.facilitatorKey) window.location.replace(ack.console_url);
+      else window.location.reload();
+    }, ignore);
+  });
+
   var deleteForm = document.getElementById("delete-form");
   if (deleteForm) deleteForm.addEventListener("submit", function (event) {
     if (!window.confirm(_("Delete this workshop and every participant's data now? This cannot be undone."))) event.preventDefault();
