@@ -962,9 +962,9 @@
   });
 
   // the links were renewed from another console: this one's link no longer opens the workshop
-  socket.on("links_replaced", function () {
+  socket.on("links_replaced", function (m) {
     A.closeForGood(socket, $("conn-status"));
-    A.alerts.show(A.errorText(lang, { code: "link_replaced" }), "error");
+    A.alerts.show(A.errorText(lang, { code: "link_replaced", message: m && m.message }), "error");
   });
 
   // who has a phone connected right now (players whose phone sleeps or lost its network show as away)
