@@ -207,6 +207,7 @@ def test_the_start_page_shows_a_facilitators_workshops_on_any_device(signed, cli
     other_device = signed.test_client()  # no cookie of this browser's: the list comes from the database
     page = other_device.get("/", headers=as_header(OWNER)).get_data(as_text=True)
     assert "Olga runs this" in page and "Otto runs this" not in page
+    assert 'data-testid="run-again"' in page and "/again" in page
     assert "Olga runs this" not in other_device.get("/").get_data(as_text=True)  # nobody signed in
 
 

@@ -352,3 +352,39 @@ def test_decks_and_workshops_from_before_accounts_upgrade_ownerless_and_their_li
         assert client.get(f"/s/{links.screen_key}").status_code == 200
     finally:
         svc.store.engine.dispose()
+
+
+def test_owners_co_facilitators_history_and_renewed_links_are_stored(store, state):
+    """The queries of ownership and the links (game/rights.py, Service.history, Service.revoke_links) on SQLite and
+    PostgreSQL: a facilitator's own and co-run workshops newest first with their counts, adopting what has no
+    owner, and a new generation of links that keeps the old keys as replaced."""
+    from dataclasses import replace
+
+    final, _version = play(state, store)  # owned by nobody: made as before accounts
+    wid = final.workshop.id
+    mine = replace(state.workshop, id="w2", code="GHJKMN", title="Mine", created_at=2000.0)
+    store.create_workshop(mine, "k2", "s2", owner_id="u1", generation=1, preset_teams=["Red", "Blue"])
+    theirs = replace(state.workshop, id="w3", code="PQRSTU", title="Theirs", created_at=3000.0)
+    store.create_workshop(theirs, "k3", "s3", owner_id="u2", generation=1)
+    assert store.add_co_facilitator("w3", "u1", 5.0) and not store.add_co_facilitator("w3", "u1", 6.0)
+
+    rows = store.facilitator_workshops("u1")
+    assert [(r["id"], r["role"]) for r in rows] == [("w3", "co-facilitator"), ("w2", "owner")]
+    assert rows[1]["cards"] == len(state.workshop.cards) and rows[1]["players"] == 0 and rows[1]["teams"] == 0
+    assert store.facilitator_workshops("u2")[0]["id"] == "w3" and store.facilitator_workshops("u3") == []
+    assert store.preset_teams("w2") == ["Red", "Blue"] and store.preset_teams(wid) is None
+
+    assert store.workshop_access(wid) == (None, []) and store.adopt_orphans("admin") == (0, 1)
+    assert store.workshop_access(wid) == ("admin", []) and store.workshop_access("w3") == ("u2", ["u1"])
+    assert [r["players"] for r in store.facilitator_workshops("admin")] == [len(final.players)]
+
+    assert store.record_link_device("d1", "w2", "screen", 1, "Firefox on Linux", 10.0)
+    assert not store.record_link_device("d2", "w2", "screen", 0, "Old", 10.0)  # not the current generation
+    assert store.replace_links("w2", 1, "k2-new", "s2-new", 20.0)
+    assert not store.replace_links("w2", 1, "again", "again", 21.0)  # the generation moved on
+    assert store.link_generation("w2") == 2 and store.link_devices("w2") == []
+    assert store.workshop_id_by_key("facilitator", "k2") is None and store.replaced_link("k2") == ("w2", "facilitator")
+    assert store.replaced_link("s2") == ("w2", "screen") and store.workshop_id_by_key("screen", "s2-new") == "w2"
+    assert store.remove_co_facilitator("w3", "u1") and not store.remove_co_facilitator("w3", "u1")
+    store.delete_workshop("w2")
+    assert store.replaced_link("k2") is None and store.workshop_access("w2") is None
