@@ -1,4 +1,5 @@
-"""What several server processes share through Redis: workshop versions, closures, join links and presence.
+"""What several server processes share through Redis: workshop versions, closures, join links, renewed links and
+presence.
 
 One process serves its own sockets (nginx keeps each browser on one process). When a command is
 committed in any process, that process publishes the commands with the version they made, the
@@ -107,6 +108,10 @@ class Cluster:
         """A workshop's join address changed: every process sends its consoles and big screens the new link."""
         self._publish({"kind": "join_link", "workshop_id": workshop_id, "link": link})
 
+    def publish_revoked(self, workshop_id: str, message: str) -> None:
+        """A workshop's links were renewed: every process closes its consoles and screens of it."""
+        self._publish({"kind": "revoked", "workshop_id": workshop_id, "message": message})
+
     # --- presence -----------------------------------------------------------------
 
     def _presence_key(self, workshop_id: str) -> str:
@@ -184,6 +189,8 @@ class Cluster:
             self.changed(message["workshop_id"])
         elif kind == "join_link":
             self.publisher.join_link_local(message["workshop_id"], message["link"])
+        elif kind == "revoked":  # the socket that renewed them is on the process that published this
+            self.publisher.revoke_local(message["workshop_id"], message["message"])
 
     def listen(self, sleep: Callable[[float], None]) -> None:
         """The background task that receives the other processes' messages, reconnecting when Redis goes away."""

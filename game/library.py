@@ -26,6 +26,7 @@ import yaml
 
 from .decks import N_, SLUG, DeckError, DeckProblem, deck_files, load_deck, parse_deck
 from .engine.cards import LANGUAGES, Card, Deck, Response, Text
+from .rights import Facilitator, can_change_deck, require_change_deck
 from .store import Store
 
 MAX_DECK_CHARS = 200_000  # a deck's YAML text; the default deck of 15 cards is about 75,000
@@ -211,6 +212,20 @@ class DeckLibrary(Mapping):
         found = self._stored([deck_id]).get(deck_id)
         return DeckInfo(found[1], False, found[0], f"{deck_id}.yaml") if found else None
 
+    def owner(self, deck_id: str) -> str | None:
+        """Who owns a stored deck (None: a built-in deck, one made before accounts, or none)."""
+        if deck_id in self.builtin or not isinstance(deck_id, str):
+            return None
+        return self.store.deck_owner(deck_id)
+
+    def may_change(self, deck_id: str, who: Facilitator | None) -> bool:
+        """Whether ``who`` may change or delete this deck (``game.rights.can_change_deck``)."""
+        return can_change_deck(who, self.owner(deck_id), deck_id in self.builtin)
+
+    def require_change(self, deck_id: str, who: Facilitator | None) -> None:
+        """Refuse (``GameError`` ``forbidden`` or ``sign_in``) unless ``who`` may change or delete this deck."""
+        require_change_deck(who, self.owner(deck_id), deck_id in self.builtin)
+
     def source(self, deck_id: str) -> str | None:
         """A deck's YAML text as a file (built-in: the file itself, with its comments), or None."""
         if deck_id in self.builtin:
@@ -263,8 +278,10 @@ class DeckLibrary(Mapping):
                                                                   max=MAX_DECK_CHARS))])
         return self.parse(text, filename)
 
-    def create(self, text: str, filename: str, replace: bool = False) -> Deck:
-        """Store a new deck from valid YAML text; with ``replace`` an own deck with the same id is overwritten.
+    def create(self, text: str, filename: str, replace: bool = False, owner_id: str | None = None) -> Deck:
+        """Store a new deck from valid YAML text, owned by ``owner_id`` (the facilitator who made, imported or
+        duplicated it; None: nobody yet); with ``replace`` an own deck with the same id is overwritten (its owner
+        stays: the caller checked that it may change it, ``game.rights.require_change_deck``).
 
         Raise DeckError (with the problem at the deck's ``id`` when the id is taken)."""
         deck = self.check(text, filename)
@@ -281,7 +298,7 @@ class DeckLibrary(Mapping):
             raise DeckError([DeckProblem(filename, None, None, N_("there are {max} decks already; delete one you "
                                                                   "no longer need first", max=MAX_DECKS))])
         now = self.clock()
-        if not self.store.insert_deck(deck.id, deck.title.get("en"), text, now):
+        if not self.store.insert_deck(deck.id, deck.title.get("en"), text, now, owner_id):
             raise DeckError([DeckProblem(filename, None, "id", N_("deck id '{id}' is already used by another deck; "
                                                                   "choose another id", id=deck.id))])
         return self._remember(deck, 1, now)

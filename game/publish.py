@@ -28,6 +28,7 @@ PRESENCE = "presence"
 STORAGE = "storage"
 WORKSHOP_DELETED = "workshop_deleted"
 JOIN_LINK = "join_link"
+LINKS_REPLACED = "links_replaced"
 
 
 def room(workshop_id: str, name: str) -> str:
@@ -51,6 +52,7 @@ class Connection:
     rooms: set[str] = field(default_factory=set)
     device: str = ""  # a phone's device id, hashed per workshop ("" when it sent none)
     info: dict | None = None  # the player_info this socket was sent last
+    link_device: str = ""  # a console's or screen's device (game.web.links), "" when it has no device cookie
 
 
 @dataclass(frozen=True)
@@ -282,6 +284,26 @@ class Publisher:
         self.online.pop(workshop_id, None)
         self.delivered.pop(workshop_id, None)
         self._sent.pop(workshop_id, None)
+
+    def revoke_links(self, workshop_id: str, message: str, keep: str | None = None) -> None:
+        """A workshop's console and screen links were renewed: every console and screen socket of it, on every
+        process, is told (``links_replaced``) and closed, but ``keep`` (the socket that renewed them)."""
+        if self.cluster is not None:
+            self.cluster.publish_revoked(workshop_id, message)
+        self.revoke_local(workshop_id, message, keep)
+
+    def revoke_local(self, workshop_id: str, message: str, keep: str | None = None) -> None:
+        """Tell and close this process's consoles and screens of a workshop whose links were renewed, but ``keep``."""
+        for conn in [c for c in list(self.connections.values())
+                     if c.workshop_id == workshop_id and c.role in ("facilitator", "screen") and c.sid != keep]:
+            self._emit(LINKS_REPLACED, {"message": message}, to=conn.sid)
+            self.socketio.server.disconnect(conn.sid, namespace="/", ignore_queue=True)
+            self.forget(conn.sid)
+
+    def link_devices_here(self, workshop_id: str) -> set[str]:
+        """The devices with a console or screen of the workshop connected to this process now."""
+        return {c.link_device for c in list(self.connections.values())
+                if c.workshop_id == workshop_id and c.link_device}
 
     def publish(self, state: State, views: Views, version: int | None = None) -> None:
         """After a change (a command here, or one another process applied, see ``Service.apply_remote``): deliver

@@ -7,8 +7,10 @@ workshop orders the commands; across processes the workshop row's version does
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import heapq
+import hmac
 import logging
 import secrets
 import threading
@@ -32,6 +34,13 @@ from .engine import (
 )
 from .engine.state import FACILITATOR, SYSTEM, Role
 from .publish import Snapshot
+from .rights import (
+    Facilitator,
+    UserDirectory,
+    can_run_workshop,
+    require_manage_co_facilitators,
+    require_run_workshop,
+)
 from .store import StorageUnavailable, Store, storage_failure
 
 log = logging.getLogger(__name__)
@@ -85,6 +94,23 @@ def deck_language_error(deck: Deck, language: str) -> GameError | None:
     return GameError(*DECK_LANGUAGE_ERRORS[deck.languages[0]])
 
 
+def derived_console_key(secret: str, workshop_id: str, generation: int) -> str:
+    """The console's secret key of a workshop's link ``generation`` (1 and up): HMAC-SHA256 of the workshop and the
+    generation under the app's SECRET_KEY (URL-safe base64, 43 characters). So a console opened without its key (by a
+    signed-in facilitator, from their history) can show the big-screen link (``screen_key_from`` of this key), and
+    every process of a cluster computes the same keys; the database keeps only their hashes, as before."""
+    digest = hmac.new(secret.encode(), f"console:{workshop_id}:{generation}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+FIRST_GENERATION = 1  # a new workshop's links; 0: a workshop made before generations (a random console key)
+LINK_REPLACED = "This link was replaced; ask the facilitator for the new one."
+RUN_AGAIN_DECK_GONE = ("The deck “{deck}” no longer exists, so this workshop cannot be run again. Create a new "
+                       "workshop with another deck.")
+RUN_AGAIN_CARD_GONE = ("The card “{card}” is no longer in the deck “{deck}”, so this workshop cannot be run again. "
+                       "Create a new workshop and choose its cards.")
+
+
 @dataclass(frozen=True)
 class Created:
     """A new workshop and its two secret keys."""
@@ -92,6 +118,24 @@ class Created:
     workshop: Workshop
     facilitator_key: str
     screen_key: str
+
+
+class RunAgainRefused(GameError):
+    """A workshop cannot be run again: its deck (``deck_gone``) or one of its cards (``card_gone``) is gone;
+    ``params`` names them (``deck``, and ``card``) for the message in the facilitator's language."""
+
+    def __init__(self, code: str, message: str, **params: str):
+        super().__init__(code, message)
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Links:
+    """A workshop's new console and screen keys after their links were renewed, and their generation."""
+
+    facilitator_key: str
+    screen_key: str
+    generation: int
 
 
 class _Unchanged(Exception):
@@ -131,7 +175,11 @@ class _Behind(Exception):
 class Service:
     """The game's application service; the web layer's only way to change a workshop."""
 
-    def __init__(self, store: Store, publisher, decks: dict[str, Deck], clock: Callable[[], float] = time.time):
+    def __init__(self, store: Store, publisher, decks: dict[str, Deck], clock: Callable[[], float] = time.time,
+                 link_secret: str | None = None):
+        # the app's SECRET_KEY, from which the screen keys are derived (``derived_screen_key``); a random one
+        # serves a service of its own (a test, a script): its keys are then this process's only
+        self.link_secret = link_secret or secrets.token_hex(32)
         self.store = store
         self.publisher = publisher
         self.decks = decks
@@ -181,13 +229,22 @@ class Service:
     # --- creating ---------------------------------------------------------------
 
     def create_workshop(
-        self, title: str, deck_id: str, card_ids: list[str], settings: Settings, team_names: list[str]
+        self, title: str, deck_id: str, card_ids: list[str], settings: Settings, team_names: list[str],
+        owner: Facilitator | None = None,
     ) -> Created:
-        """Create a workshop from a deck with the chosen cards, in order, and preset teams."""
+        """Create a workshop from a deck with the chosen cards, in order, and preset teams, owned by ``owner`` (None:
+        nobody, as before accounts: only its secret link opens it)."""
         deck = self.decks.get(deck_id)  # a stored deck can change at any time: look again now
         cards = tuple(deck.card(cid) for cid in card_ids) if deck is not None else ()
         if not cards or None in cards:
             raise GameError("deck_changed", "The deck was changed or deleted meanwhile; choose its cards again.")
+        return self._create(title, deck, cards, settings, team_names, owner)
+
+    def _create(self, title: str, deck: Deck, cards: tuple, settings: Settings, team_names: list[str],
+                owner: Facilitator | None) -> Created:
+        """Store a new workshop of these cards, with its first generation of links, and add its preset teams.
+        Refused when the workshop's language is one the deck lacks (also when run again from a deck that became
+        one-language meanwhile)."""
         refused = deck_language_error(deck, settings.language)
         if refused:
             raise refused
@@ -204,10 +261,11 @@ class Service:
         workshop = Workshop(
             id=new_id(), code=code, title=title, deck_id=deck.id, cards=cards, settings=settings, created_at=now
         )
-        facilitator_key = secrets.token_urlsafe(32)
+        facilitator_key = derived_console_key(self.link_secret, workshop.id, FIRST_GENERATION)
         created = Created(workshop, facilitator_key, screen_key_from(facilitator_key))
         try:
-            self.store.create_workshop(workshop, created.facilitator_key, created.screen_key)
+            self.store.create_workshop(workshop, created.facilitator_key, created.screen_key,
+                                       owner.id if owner is not None else None, FIRST_GENERATION, list(team_names))
         except Exception as error:
             if not storage_failure(error):
                 raise
@@ -216,6 +274,125 @@ class Service:
         for name in team_names:
             self.execute(workshop.id, FACILITATOR, c.AddTeam(new_id(), name))
         return created
+
+    def run_again(self, workshop_id: str, facilitator: Facilitator, title: str | None = None) -> Created:
+        """A new workshop like this one, owned by ``facilitator``: the same deck, the same cards in the same order
+        (as the deck has them now), the same settings and the same preset team names (for a workshop made before
+        those were kept: its teams' names now). Refused when ``facilitator`` may not run the workshop, and when its
+        deck or one of its cards no longer exists (named in the message)."""
+        self.require_console(workshop_id, facilitator)
+        state = self.state(workshop_id)
+        if state is None:
+            raise GameError("no_such_workshop", "This workshop does not exist (any more).")
+        old = state.workshop
+        lang = old.settings.language
+        deck = self.decks.get(old.deck_id)
+        if deck is None:
+            raise RunAgainRefused("deck_gone", RUN_AGAIN_DECK_GONE.format(deck=old.deck_id), deck=old.deck_id)
+        cards = []
+        for card in old.cards:
+            now = deck.card(card.id)
+            if now is None:
+                names = {"card": card.title.get(lang), "deck": deck.title.get(lang)}
+                raise RunAgainRefused("card_gone", RUN_AGAIN_CARD_GONE.format(**names), **names)
+            cards.append(now)
+        teams = self.store.preset_teams(workshop_id)
+        if teams is None:  # made before preset teams were kept: its teams as they are now, oldest first
+            teams = [t.name for t in sorted(state.teams.values(), key=lambda t: (t.created_at, t.id))]
+        return self._create(title or old.title, deck, tuple(cards), old.settings, teams, facilitator)
+
+    # --- rights, co-facilitators, history ---------------------------------------------
+
+    def may_run(self, workshop_id: str, facilitator: Facilitator | None) -> bool:
+        """Whether ``facilitator`` may open the workshop's console (see ``game.rights.can_run_workshop``)."""
+        access = self.store.workshop_access(workshop_id)
+        return access is not None and can_run_workshop(facilitator, *access)
+
+    def require_console(self, workshop_id: str, facilitator: Facilitator | None) -> None:
+        """Refuse (``GameError``) unless the workshop exists and ``facilitator`` may run its console."""
+        access = self.store.workshop_access(workshop_id)
+        if access is None:
+            raise GameError("no_such_workshop", "This workshop does not exist (any more).")
+        require_run_workshop(facilitator, *access)
+
+    def co_facilitators(self, workshop_id: str) -> list[str]:
+        """The user ids of a workshop's co-facilitators, first added first."""
+        access = self.store.workshop_access(workshop_id)
+        return access[1] if access is not None else []
+
+    def add_co_facilitator(self, workshop_id: str, facilitator: Facilitator, email: str,
+                           users: UserDirectory) -> Facilitator:
+        """The owner (or an administrator) adds the facilitator with this e-mail address as a co-facilitator:
+        they run the console with the same rights. Return who was added."""
+        access = self.store.workshop_access(workshop_id)
+        if access is None:
+            raise GameError("no_such_workshop", "This workshop does not exist (any more).")
+        require_manage_co_facilitators(facilitator, access[0])
+        found = users.by_email(" ".join(str(email).split()))
+        if found is None:
+            raise GameError("no_such_user", "There is no facilitator with this e-mail address.")
+        if found.id == access[0]:
+            raise GameError("already_owner", "This facilitator owns the workshop already.")
+        if not self.store.add_co_facilitator(workshop_id, found.id, self.clock()):
+            raise GameError("already_co_facilitator", "This facilitator is a co-facilitator already.")
+        return found
+
+    def remove_co_facilitator(self, workshop_id: str, facilitator: Facilitator, user_id: str) -> None:
+        """The owner (or an administrator) removes a co-facilitator; their consoles close at their next connect."""
+        access = self.store.workshop_access(workshop_id)
+        if access is None:
+            raise GameError("no_such_workshop", "This workshop does not exist (any more).")
+        require_manage_co_facilitators(facilitator, access[0])
+        if not self.store.remove_co_facilitator(workshop_id, user_id):
+            raise GameError("no_such_co_facilitator", "This facilitator is not a co-facilitator of the workshop.")
+
+    def history(self, facilitator: Facilitator, limit: int = 100) -> list[dict]:
+        """The workshops ``facilitator`` owns or co-runs, newest first (``Store.facilitator_workshops``), on every
+        device: what the start page lists."""
+        return self.store.facilitator_workshops(facilitator.id, limit)
+
+    def adopt_orphans(self, admin_id: str) -> tuple[int, int]:
+        """Give every deck and workshop made before accounts to ``admin_id`` (the first administrator, when the
+        set-up creates them); return how many (decks, workshops)."""
+        return self.store.adopt_orphans(admin_id)
+
+    # --- the secret links ----------------------------------------------------------------
+
+    def console_key(self, workshop_id: str, generation: int) -> str | None:
+        """The console's secret key of a workshop's links of ``generation``; None for a workshop made before
+        generations (0: its key was random, and only its hash is stored)."""
+        if generation >= FIRST_GENERATION:
+            return derived_console_key(self.link_secret, workshop_id, generation)
+        return None
+
+    def screen_key(self, workshop_id: str, generation: int, facilitator_key: str | None = None) -> str | None:
+        """The big screen's key of a workshop's links: derived from its console key (given, or derived from the
+        workshop and generation); None for a workshop made before generations opened without its console key."""
+        key = facilitator_key or self.console_key(workshop_id, generation)
+        return screen_key_from(key) if key else None
+
+    def revoke_links(self, workshop_id: str, keep: str | None = None) -> Links:
+        """Renew a workshop's console and screen links: new keys in the next generation; the old ones answer "This
+        link was replaced". Every console and screen socket of the workshop (on every process) is told and closed,
+        but ``keep`` (the socket id of the console that asked). The caller checked the right to do it."""
+        for _ in range(5):
+            generation = self.store.link_generation(workshop_id)
+            if generation is None:
+                raise GameError("no_such_workshop", "This workshop does not exist (any more).")
+            nxt = generation + 1
+            console = derived_console_key(self.link_secret, workshop_id, nxt)
+            links = Links(console, screen_key_from(console), nxt)
+            try:
+                replaced = self.store.replace_links(workshop_id, generation, links.facilitator_key,
+                                                    links.screen_key, self.clock())
+            except Exception as error:
+                if not storage_failure(error):
+                    raise
+                raise StorageUnavailable() from error
+            if replaced:
+                self.publisher.revoke_links(workshop_id, LINK_REPLACED, keep)
+                return links
+        raise GameError("busy", "The links were being renewed at the same moment; try again.")
 
     # --- reading ------------------------------------------------------------------
 

@@ -85,6 +85,44 @@ class WorkshopRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
     # the base URL phones join by (QR code and link), as the facilitator chose it; NULL: found automatically
     join_base: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # the facilitator who made it (a users id; no foreign key until the accounts' table); NULL: made before accounts
+    owner_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    # the generation of its console and screen links (see game.links); 0: made before generations
+    link_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # the team names it was created with, for "run again"; NULL: made before they were kept
+    preset_teams: Mapped[list | None] = mapped_column(JSON, nullable=True)
+
+
+class CoFacilitatorRow(Base):
+    """A facilitator who runs a workshop with its owner, with the same rights on its console."""
+
+    __tablename__ = "co_facilitators"
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    added_at: Mapped[float] = mapped_column(Float)
+
+
+class ReplacedLinkRow(Base):
+    """A console or screen key that a newer generation replaced: it answers "this link was replaced"."""
+
+    __tablename__ = "replaced_links"
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    replaced_at: Mapped[float] = mapped_column(Float)
+
+
+class LinkDeviceRow(Base):
+    """A device (browser) on which a console or screen link of a workshop was opened, in one link generation."""
+
+    __tablename__ = "link_devices"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    generation: Mapped[int] = mapped_column(Integer)
+    agent: Mapped[str] = mapped_column(String(120))  # a summary of its browser ("Firefox on Linux")
+    opened_at: Mapped[float] = mapped_column(Float)
+    seen_at: Mapped[float] = mapped_column(Float)
 
 
 class TeamRow(Base):
@@ -210,6 +248,8 @@ class DeckRow(Base):
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # who made, imported or duplicated it (a users id); NULL: made before accounts (see game.rights)
+    owner_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
 
 
 _BY_CODE = select(WorkshopRow.id).where(WorkshopRow.code == bindparam("code"))
@@ -332,11 +372,16 @@ class Store:
 
     # --- creating and finding ------------------------------------------------
 
-    def create_workshop(self, workshop: Workshop, facilitator_key: str, screen_key: str) -> None:
-        """Insert a new workshop (its code must be free)."""
+    def create_workshop(self, workshop: Workshop, facilitator_key: str, screen_key: str, owner_id: str | None = None,
+                        generation: int = 0, preset_teams: list[str] | None = None) -> None:
+        """Insert a new workshop (its code must be free), owned by ``owner_id`` (None: nobody yet), with its links of
+        ``generation`` and the team names it is created with."""
         with self.transaction() as s:
             s.add(
                 WorkshopRow(
+                    owner_id=owner_id,
+                    link_generation=generation,
+                    preset_teams=preset_teams,
                     id=workshop.id,
                     code=workshop.code,
                     facilitator_key_hash=hash_secret(facilitator_key),
@@ -365,6 +410,136 @@ class Store:
         column = WorkshopRow.facilitator_key_hash if role == "facilitator" else WorkshopRow.screen_key_hash
         with self.sessions() as s:
             return s.scalar(select(WorkshopRow.id).where(column == hash_secret(key)))
+
+    def replaced_link(self, key: str) -> tuple[str, str] | None:
+        """The workshop and role (facilitator, screen) of a key that a newer link generation replaced, or None."""
+        with self.sessions() as s:
+            row = s.execute(select(ReplacedLinkRow.workshop_id, ReplacedLinkRow.role)
+                            .where(ReplacedLinkRow.key_hash == hash_secret(key))).first()
+        return None if row is None else (row[0], row[1])
+
+    def link_generation(self, workshop_id: str) -> int | None:
+        """The generation of a workshop's console and screen links (0: made before generations), or None."""
+        with self.sessions() as s:
+            return s.scalar(select(WorkshopRow.link_generation).where(WorkshopRow.id == workshop_id))
+
+    def replace_links(self, workshop_id: str, generation: int, facilitator_key: str, screen_key: str,
+                      now: float) -> bool:
+        """Move a workshop's links from ``generation`` to the next with these new keys: the old keys are kept as
+        replaced (they answer "this link was replaced"), the devices that held them are forgotten. False when the
+        workshop is gone or another revoke moved the generation on first."""
+        with self.transaction() as s:
+            table = WorkshopRow.__table__
+            old = s.execute(select(table.c.facilitator_key_hash, table.c.screen_key_hash)
+                            .where(table.c.id == workshop_id, table.c.link_generation == generation)
+                            .with_for_update()).first()
+            if old is None:
+                return False
+            moved = s.execute(update(table).where(table.c.id == workshop_id, table.c.link_generation == generation)
+                              .values(link_generation=generation + 1, facilitator_key_hash=hash_secret(facilitator_key),
+                                      screen_key_hash=hash_secret(screen_key)))
+            if moved.rowcount != 1:
+                return False
+            s.execute(ReplacedLinkRow.__table__.insert(), [
+                {"key_hash": old[0], "workshop_id": workshop_id, "role": "facilitator", "replaced_at": now},
+                {"key_hash": old[1], "workshop_id": workshop_id, "role": "screen", "replaced_at": now},
+            ])
+            s.execute(delete(LinkDeviceRow).where(LinkDeviceRow.workshop_id == workshop_id,
+                                                  LinkDeviceRow.generation <= generation))
+            return True
+
+    # --- owners, co-facilitators, history ---------------------------------------------
+
+    def workshop_access(self, workshop_id: str) -> tuple[str | None, list[str]] | None:
+        """A workshop's owner (None: nobody yet) and its co-facilitators' ids, or None when it is gone."""
+        with self.sessions() as s:
+            found = s.execute(select(WorkshopRow.owner_id).where(WorkshopRow.id == workshop_id)).first()
+            if found is None:
+                return None
+            co = s.scalars(select(CoFacilitatorRow.user_id).where(CoFacilitatorRow.workshop_id == workshop_id)
+                           .order_by(CoFacilitatorRow.added_at, CoFacilitatorRow.user_id))
+            return found[0], list(co)
+
+    def preset_teams(self, workshop_id: str) -> list[str] | None:
+        """The team names a workshop was created with (None: made before they were kept, or gone)."""
+        with self.sessions() as s:
+            return s.scalar(select(WorkshopRow.preset_teams).where(WorkshopRow.id == workshop_id))
+
+    def add_co_facilitator(self, workshop_id: str, user_id: str, now: float) -> bool:
+        """Add a co-facilitator to a workshop; False when they were one already."""
+        try:
+            with self.transaction() as s:
+                s.add(CoFacilitatorRow(workshop_id=workshop_id, user_id=user_id, added_at=now))
+        except IntegrityError:  # the primary key: already one (or the workshop is gone: the foreign key)
+            return False
+        return True
+
+    def remove_co_facilitator(self, workshop_id: str, user_id: str) -> bool:
+        """Remove a co-facilitator from a workshop; False when they were none."""
+        with self.transaction() as s:
+            return s.execute(delete(CoFacilitatorRow).where(CoFacilitatorRow.workshop_id == workshop_id,
+                                                            CoFacilitatorRow.user_id == user_id)).rowcount == 1
+
+    def facilitator_workshops(self, user_id: str, limit: int = 100) -> list[dict]:
+        """The workshops ``user_id`` owns or co-runs, newest first: id, title, code, phase, round index, cards,
+        created time, settings, players, teams, and ``role`` (owner or co-facilitator). One query."""
+        players = (select(func.count()).select_from(PlayerRow).where(PlayerRow.workshop_id == WorkshopRow.id)
+                   .correlate(WorkshopRow).scalar_subquery())
+        teams = (select(func.count()).select_from(TeamRow).where(TeamRow.workshop_id == WorkshopRow.id)
+                 .correlate(WorkshopRow).scalar_subquery())
+        co = select(CoFacilitatorRow.workshop_id).where(CoFacilitatorRow.user_id == user_id)
+        query = (
+            select(WorkshopRow.id, WorkshopRow.title, WorkshopRow.code, WorkshopRow.phase, WorkshopRow.round_index,
+                   WorkshopRow.cards, WorkshopRow.created_at, WorkshopRow.settings, WorkshopRow.owner_id,
+                   players.label("players"), teams.label("teams"))
+            .where((WorkshopRow.owner_id == user_id) | WorkshopRow.id.in_(co))
+            .order_by(WorkshopRow.created_at.desc(), WorkshopRow.id)
+            .limit(limit)
+        )
+        with self.sessions() as s:
+            rows = s.execute(query).all()
+        return [
+            {"id": r.id, "title": r.title, "code": r.code, "phase": r.phase, "round_index": r.round_index,
+             "cards": len(r.cards), "created_at": r.created_at, "settings": r.settings, "players": r.players,
+             "teams": r.teams, "role": "owner" if r.owner_id == user_id else "co-facilitator"}
+            for r in rows
+        ]
+
+    def adopt_orphans(self, owner_id: str) -> tuple[int, int]:
+        """Give every deck and workshop without an owner to ``owner_id``; return how many (decks, workshops)."""
+        with self.transaction() as s:
+            decks = s.execute(update(DeckRow).where(DeckRow.owner_id.is_(None)).values(owner_id=owner_id)).rowcount
+            workshops = s.execute(update(WorkshopRow.__table__).where(WorkshopRow.owner_id.is_(None))
+                                  .values(owner_id=owner_id)).rowcount
+        return decks, workshops
+
+    # --- the devices that opened a workshop's links --------------------------------------
+
+    def record_link_device(self, device_id: str, workshop_id: str, role: str, generation: int, agent: str,
+                           now: float) -> bool:
+        """Remember (or see again) a device that opened a workshop's console or screen link of ``generation``;
+        False when that generation is no longer the workshop's (the link was replaced meanwhile)."""
+        with self.transaction() as s:
+            current = s.scalar(select(WorkshopRow.link_generation).where(WorkshopRow.id == workshop_id))
+            if current != generation:
+                return False
+            row = s.get(LinkDeviceRow, device_id)
+            if row is None:
+                s.add(LinkDeviceRow(id=device_id, workshop_id=workshop_id, role=role, generation=generation,
+                                    agent=agent[:120], opened_at=now, seen_at=now))
+            elif row.workshop_id == workshop_id and row.generation == generation:
+                row.seen_at = now
+            else:  # an id is random and per workshop: never another workshop's row
+                return False
+            return True
+
+    def link_devices(self, workshop_id: str) -> list[LinkDeviceRow]:
+        """The devices holding a workshop's current links, first opened first."""
+        with self.sessions() as s:
+            current = select(WorkshopRow.link_generation).where(WorkshopRow.id == workshop_id).scalar_subquery()
+            return list(s.scalars(select(LinkDeviceRow).where(LinkDeviceRow.workshop_id == workshop_id,
+                                                              LinkDeviceRow.generation == current)
+                                  .order_by(LinkDeviceRow.opened_at, LinkDeviceRow.id)))
 
     def _scalar(self, statement, **params):
         """One value from a prepared statement on a plain connection: the look-ups every page load, connection
@@ -537,7 +712,8 @@ class Store:
     def delete_workshop(self, workshop_id: str) -> None:
         """Delete a workshop and everything in it."""
         with self.transaction() as s:
-            for model in (RemovedRow, CommitmentRow, ScoreRow, AnswerRow, PickRow, RoundRow, PlayerRow, TeamRow):
+            for model in (RemovedRow, CommitmentRow, ScoreRow, AnswerRow, PickRow, RoundRow, PlayerRow, TeamRow,
+                          CoFacilitatorRow, ReplacedLinkRow, LinkDeviceRow):
                 s.execute(delete(model).where(model.workshop_id == workshop_id))
             s.execute(delete(WorkshopRow).where(WorkshopRow.id == workshop_id))
 
@@ -557,11 +733,12 @@ class Store:
                 query = query.where(DeckRow.id.in_(deck_ids))
             return list(s.scalars(query))
 
-    def insert_deck(self, deck_id: str, title: str, text: str, now: float) -> bool:
-        """Store a new deck; False when its id is taken."""
+    def insert_deck(self, deck_id: str, title: str, text: str, now: float, owner_id: str | None = None) -> bool:
+        """Store a new deck, owned by ``owner_id`` (None: nobody yet); False when its id is taken."""
         try:
             with self.transaction() as s:
-                s.add(DeckRow(id=deck_id, title=title, yaml=text, created_at=now, updated_at=now, version=1))
+                s.add(DeckRow(id=deck_id, title=title, yaml=text, created_at=now, updated_at=now, version=1,
+                              owner_id=owner_id))
         except IntegrityError:  # the primary key: the id is taken, perhaps by another process a moment ago
             return False
         return True
@@ -575,6 +752,11 @@ class Store:
                 .values(title=title, yaml=text, updated_at=now, version=version + 1)
             )
             return result.rowcount == 1
+
+    def deck_owner(self, deck_id: str) -> str | None:
+        """The owner of a stored deck (None: nobody yet, or no such deck)."""
+        with self.sessions() as s:
+            return s.scalar(select(DeckRow.owner_id).where(DeckRow.id == deck_id))
 
     def delete_deck(self, deck_id: str) -> bool:
         """Delete a stored deck (workshops keep their own copy of its cards); False when it was gone."""

@@ -78,6 +78,8 @@ FACILITATOR_EVENTS = (
     "end_workshop",
     "review_commitment",
     "set_join_address",
+    "link_devices",
+    "revoke_links",
 )
 KNOWN_EVENTS = PHONE_EVENTS + FACILITATOR_EVENTS + ("sync",)
 # Names no command has, including the reserved "connect" and "disconnect" (a client event by those names is ignored).
@@ -424,6 +426,8 @@ MOVES = [
     "commit",
     "review",
     "join_address",
+    "devices",
+    "revoke",
     "sync",
 ]
 MAX_PHONES = 8
@@ -488,6 +492,19 @@ class WorkshopFuzz(RuleBasedStateMachine):
         if page in self.phones:
             self.phones.remove(page)
 
+    def renewed(self, sender: Page, answer: dict) -> None:
+        """The links were renewed by ``sender``: every other console and screen was told and closed; the screen
+        opens the new link (and the console reconnects by it from now on)."""
+        for page in [p for p in self.pages if p.role in ("facilitator", "screen") and p is not sender]:
+            assert not page.client.is_connected(), (page, "kept its old link's socket")
+            assert [m["name"] for m in page.client.queue] == ["links_replaced"], (page, page.client.queue)
+            self.pages.remove(page)
+        assert sender.client.is_connected()
+        self.facilitator_key = answer["console_url"].rsplit("/f/", 1)[1]
+        assert answer["screen_url"] == f"/s/{screen_key_from(self.facilitator_key)}", answer
+        self.screen = self.connect("screen", {"role": "screen", "key": screen_key_from(self.facilitator_key)}, "screen")
+        assert self.screen is not None
+
     def teardown(self):
         for page in list(self.pages):
             self.drop(page)
@@ -513,6 +530,10 @@ class WorkshopFuzz(RuleBasedStateMachine):
         COVERAGE[("ok" if ok else "refused", event)] += 1
         if ok and event == "join_workshop":
             page.player_id, page.token = answer["player"]["id"], answer["token"]
+        if ok and event in ("revoke_links", "link_devices"):  # the console's alone
+            assert page.role == "facilitator", (page, event, answer)
+        if ok and event == "revoke_links":
+            self.renewed(page, answer)
         after = self.load()
         if known and not ok:
             assert after == before, ("a refused command changed the state", event, answer)
@@ -777,7 +798,7 @@ class WorkshopFuzz(RuleBasedStateMachine):
             options += [("allow_back", 3 if s.removed else 0)]  # the facilitator may allow back at any time
         if phase is Phase.LOBBY:
             options += [("add_team", 1), ("move", 1 if s.players else 0), ("deal", 6 if s.active_teams() else 0)]
-            options += [("join_address", 1)]
+            options += [("join_address", 1), ("devices", 1), ("revoke", 1)]
         elif phase is Phase.COLLECTING:
             options += [("pick", 6 if self.joined("phone_team") else 0), ("lock_in", 3 if self.captains() else 0)]
             options += [("lock_round", 1), ("timer", 3), ("expire", 1 if s.current_round.deadline else 0)]
@@ -957,6 +978,12 @@ class WorkshopFuzz(RuleBasedStateMachine):
         url = data.draw(st.one_of(st.none(), st.sampled_from(JOIN_ADDRESSES)), label="url")
         self.send(self.facilitator, "set_join_address", {"url": url})
 
+    def p_devices(self, data):
+        self.send(self.facilitator, "link_devices", {})
+
+    def p_revoke(self, data):
+        self.send(self.facilitator, "revoke_links", {})
+
     def p_sync(self, data):
         page = data.draw(st.sampled_from(self.pages), label="page")
         self.send(page, "sync", {})
@@ -1007,6 +1034,8 @@ class WorkshopFuzz(RuleBasedStateMachine):
             "end_workshop": {},
             "review_commitment": {"player_id": player_ids, "approved": st.booleans()},
             "set_join_address": {"url": st.one_of(st.none(), st.sampled_from(JOIN_ADDRESSES))},
+            "link_devices": {},
+            "revoke_links": {},
             "sync": {},
         }.get(event, {"name": names})
         payload = {}
@@ -1175,7 +1204,8 @@ def test_the_fuzz_knows_every_event_of_the_protocol():
     section = doc.split("## Client → server", 1)[1]
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.M))
     assert documented == set(KNOWN_EVENTS)
-    assert set(EVENTS) | {"join_workshop", "sync", "set_join_address"} == set(KNOWN_EVENTS)
+    handlers = {"join_workshop", "sync", "set_join_address", "revoke_links", "link_devices"}
+    assert set(EVENTS) | handlers == set(KNOWN_EVENTS)
 
 
 # --- reproductions of the server bugs the fuzzing found -------------------------------------------------------------

@@ -288,3 +288,103 @@ def test_a_stopped_timers_time_left_and_a_new_team_size_are_stored(store, state)
     loaded = Store(store.engine).load(s.workshop.id)[0]
     assert loaded == s
     assert loaded.current_round.timer_left == 50.0 and loaded.workshop.settings.team_size == 9
+
+
+def test_decks_and_workshops_from_before_accounts_upgrade_ownerless_and_their_links_keep_working(tmp_path, clock):
+    """Migration 0012 on a database of 0011: the deck and the workshop have no owner until ``adopt_orphans``; the
+    workshop's old console and screen links still open it (generation 0: the screen key from the console key's text)
+    and are renewed like any other."""
+    import json
+
+    from alembic import command
+
+    from game.decks import default_scenarios_dir, load_deck
+    from game.library import deck_to_data, dump_deck
+    from game.service import screen_key_from
+    from game.store import hash_secret
+    from game.web import create_app
+    from game.web.realtime import socketio
+
+    from .conftest import make_card
+
+    url = f"sqlite:///{tmp_path / 'before-accounts.sqlite3'}"
+    engine = make_engine(url)
+    cfg = db.alembic_config(str(engine.url))
+    deck = load_deck(next(default_scenarios_dir().glob("*.yaml")))
+    data = {**deck_to_data(deck), "id": "old-deck"}
+    old_key = "an-old-random-console-key"
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0011")
+        conn.exec_driver_sql("INSERT INTO decks (id, title, yaml, created_at, updated_at, version)"
+                             " VALUES ('old-deck', 'Old', ?, 1.0, 1.0, 1)", (dump_deck(data),))
+        conn.exec_driver_sql(
+            "INSERT INTO workshops (id, code, facilitator_key_hash, screen_key_hash, title, deck_id, cards, settings,"
+            " phase, round_index, leaderboard_visible, created_at, updated_at, version)"
+            " VALUES ('w0', 'QQQQQQ', ?, ?, 'Old', 'old-deck', ?, '{}', 'lobby', -1, 1, ?, ?, 0)",
+            (hash_secret(old_key), hash_secret(screen_key_from(old_key)), json.dumps([make_card("one").to_dict()]),
+             clock.now, clock.now),
+        )
+    engine.dispose()
+
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "ASYNC_MODE": "threading", "SECRET_KEY": "test-secret",
+                      "CLOCK": clock, "PUBLIC_URL": "http://aandacht.test"})
+    svc = app.extensions["aandacht"]
+    try:
+        assert db.is_current(svc.store.engine)
+        assert svc.store.deck_owner("old-deck") is None and svc.decks.owner("old-deck") is None
+        assert svc.store.workshop_access("w0") == (None, []) and svc.store.link_generation("w0") == 0
+        assert svc.store.preset_teams("w0") is None
+        client = app.test_client()
+        console = client.get(f"/f/{old_key}")
+        assert console.status_code == 200 and f"/s/{screen_key_from(old_key)}" in console.get_data(as_text=True)
+        assert client.get(f"/s/{screen_key_from(old_key)}").status_code == 200
+        socket = socketio.test_client(app, auth={"role": "facilitator", "key": old_key})
+        assert socket.is_connected()
+
+        assert svc.adopt_orphans("u-admin") == (1, 1)
+        assert svc.decks.owner("old-deck") == "u-admin" and svc.store.workshop_access("w0") == ("u-admin", [])
+
+        links = svc.revoke_links("w0")  # renewed: generation 1, derived keys; the old ones say "replaced"
+        assert links.generation == 1 and svc.store.link_generation("w0") == 1
+        assert client.get(f"/f/{old_key}").status_code == 410
+        assert client.get(f"/f/{links.facilitator_key}").status_code == 200
+        assert client.get(f"/s/{links.screen_key}").status_code == 200
+    finally:
+        svc.store.engine.dispose()
+
+
+def test_owners_co_facilitators_history_and_renewed_links_are_stored(store, state):
+    """The queries of ownership and the links (game/rights.py, Service.history, Service.revoke_links) on SQLite and
+    PostgreSQL: a facilitator's own and co-run workshops newest first with their counts, adopting what has no
+    owner, and a new generation of links that keeps the old keys as replaced."""
+    from dataclasses import replace
+
+    final, _version = play(state, store)  # owned by nobody: made as before accounts
+    wid = final.workshop.id
+    mine = replace(state.workshop, id="w2", code="GHJKMN", title="Mine", created_at=2000.0)
+    store.create_workshop(mine, "k2", "s2", owner_id="u1", generation=1, preset_teams=["Red", "Blue"])
+    theirs = replace(state.workshop, id="w3", code="PQRSTU", title="Theirs", created_at=3000.0)
+    store.create_workshop(theirs, "k3", "s3", owner_id="u2", generation=1)
+    assert store.add_co_facilitator("w3", "u1", 5.0) and not store.add_co_facilitator("w3", "u1", 6.0)
+
+    rows = store.facilitator_workshops("u1")
+    assert [(r["id"], r["role"]) for r in rows] == [("w3", "co-facilitator"), ("w2", "owner")]
+    assert rows[1]["cards"] == len(state.workshop.cards) and rows[1]["players"] == 0 and rows[1]["teams"] == 0
+    assert store.facilitator_workshops("u2")[0]["id"] == "w3" and store.facilitator_workshops("u3") == []
+    assert store.preset_teams("w2") == ["Red", "Blue"] and store.preset_teams(wid) is None
+
+    assert store.workshop_access(wid) == (None, []) and store.adopt_orphans("admin") == (0, 1)
+    assert store.workshop_access(wid) == ("admin", []) and store.workshop_access("w3") == ("u2", ["u1"])
+    assert [r["players"] for r in store.facilitator_workshops("admin")] == [len(final.players)]
+
+    assert store.record_link_device("d1", "w2", "screen", 1, "Firefox on Linux", 10.0)
+    assert not store.record_link_device("d2", "w2", "screen", 0, "Old", 10.0)  # not the current generation
+    assert store.replace_links("w2", 1, "k2-new", "s2-new", 20.0)
+    assert not store.replace_links("w2", 1, "again", "again", 21.0)  # the generation moved on
+    assert store.link_generation("w2") == 2 and store.link_devices("w2") == []
+    assert store.workshop_id_by_key("facilitator", "k2") is None and store.replaced_link("k2") == ("w2", "facilitator")
+    assert store.replaced_link("s2") == ("w2", "screen") and store.workshop_id_by_key("screen", "s2-new") == "w2"
+    assert store.remove_co_facilitator("w3", "u1") and not store.remove_co_facilitator("w3", "u1")
+    store.delete_workshop("w2")
+    assert store.replaced_link("k2") is None and store.workshop_access("w2") is None

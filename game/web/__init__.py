@@ -106,7 +106,8 @@ def create_app(config: dict | None = None) -> Flask:
     cluster = None
     if app.config["MESSAGE_QUEUE"]:  # several processes: views, closures and presence shared through Redis
         cluster = Cluster(app.config["MESSAGE_QUEUE"], app.config["CHANNEL"], app.config["PRESENCE_TTL"])
-    app.extensions["aandacht"] = Service(store, Publisher(socketio, cluster), decks, app.config["CLOCK"])
+    app.extensions["aandacht"] = Service(store, Publisher(socketio, cluster), decks, app.config["CLOCK"],
+                                         link_secret=app.config["SECRET_KEY"])  # every process derives the same keys
     if cluster is not None:
         cluster.on_resubscribe = app.extensions["aandacht"].resync
         cluster.on_command = app.extensions["aandacht"].apply_remote

@@ -28,10 +28,11 @@ from ..engine import GameError, Phase, Settings
 from ..engine.rules import NAME_MAX
 from ..net import candidate_bases, is_loopback, reachable_base
 from ..report import csv_export, report_data, report_zone, soft_hyphens, valid_zone
-from ..service import CODE_ALPHABET, CODE_LENGTH, Service, deck_language_error, normalise_code, screen_key_from
+from ..service import CODE_ALPHABET, CODE_LENGTH, RunAgainRefused, Service, deck_language_error, normalise_code
 from ..store import REPO
 from ..stories import story_name
 from .i18n import N_, browser_language, chosen_language, page_language
+from .links import acting_facilitator, remember_device
 from .security import client_address, guard
 
 bp = Blueprint("pages", __name__)
@@ -157,37 +158,70 @@ HISTORY_MAX = 30
 
 def _status(w) -> str:
     """Where a workshop is, in words."""
-    if w.phase.value == "lobby":
+    return _status_of(w.phase.value, w.round_index, len(w.cards))
+
+
+def _status_of(phase: str, round_index: int, cards: int) -> str:
+    """Where a workshop is, in words, from its phase, the index of its current card and its number of cards."""
+    if phase == "lobby":
         return _("waiting for players")
-    if w.phase.value == "finished":
+    if phase == "finished":
         return _("ended")
-    return _("card %(n)s of %(total)s", n=w.round_index + 1, total=len(w.cards))
+    return _("card %(n)s of %(total)s", n=round_index + 1, total=cards)
 
 
-def _home(errors: list[str], form: dict, notice: str | None = None, status: int = 200):
-    """The start page: the create form, and the workshops this browser created that still exist."""
-    history, kept = [], []
+def _created(created_at: float, time_zone: str) -> str:
+    """When a workshop was created, in its time zone, with the month's name in the page's language."""
+    zone = report_zone(time_zone)
+    created = zone.moment(created_at)
+    return babel_dates.format_datetime(
+        created, "d MMM yyyy HH:mm", tzinfo=created.tzinfo, locale=flask_babel.get_locale()
+    ) + " " + zone.name
+
+
+def _history() -> list[dict]:
+    """The workshops on the start page: the signed-in facilitator's own and co-run ones (from the database, on
+    every device), then those this browser created by secret link before accounts (its cookie list) that still
+    exist and are not listed already."""
+    history, kept, listed = [], [], set()
     svc = service()
-    for key in session.get("workshops", []):
+    who = acting_facilitator()
+    for row in svc.history(who, HISTORY_MAX) if who is not None else []:
+        listed.add(row["id"])
+        history.append(
+            {
+                "title": row["title"],
+                "phase": row["phase"],
+                "status": _status_of(row["phase"], row["round_index"], row["cards"]),
+                "created": _created(row["created_at"], (row["settings"] or {}).get("time_zone") or ""),
+                "players": row["players"],
+                "teams": row["teams"],
+                "role": row["role"],
+                "console_url": url_for("pages.console_by_id", workshop_id=row["id"]),
+                "report_url": url_for("pages.report", workshop_id=row["id"]),
+                "export_url": url_for("pages.export_csv", workshop_id=row["id"]),
+                "delete_url": url_for("pages.delete_workshop", workshop_id=row["id"]),
+                "again_url": url_for("pages.run_again", workshop_id=row["id"]),
+            }
+        )
+    for key in session.get("workshops", []):  # the legacy list: workshops made before accounts, by secret link
         workshop_id = svc.store.workshop_id_by_key("facilitator", key) if isinstance(key, str) else None
         state = svc.state(workshop_id) if workshop_id else None
         if state is None:
-            continue  # deleted, or past its retention period
+            continue  # deleted, past its retention period, or its links were renewed
         kept.append(key)
+        if workshop_id in listed:
+            continue
         w = state.workshop
-        zone = report_zone(w.settings.time_zone)
-        created = zone.moment(w.created_at)
         history.append(
             {
                 "title": w.title,
                 "phase": w.phase.value,
                 "status": _status(w),
-                "created": babel_dates.format_datetime(  # the month's name in the page's language
-                    created, "d MMM yyyy HH:mm", tzinfo=created.tzinfo, locale=flask_babel.get_locale()
-                )
-                + " "
-                + zone.name,
+                "created": _created(w.created_at, w.settings.time_zone),
                 "players": len(state.players),
+                "teams": len(state.teams),
+                "role": "link",
                 "console_url": url_for("pages.console", key=key),
                 "report_url": url_for("pages.report", key=key),
                 "export_url": url_for("pages.export_csv", key=key),
@@ -196,6 +230,12 @@ def _home(errors: list[str], form: dict, notice: str | None = None, status: int 
         )
     if kept != session.get("workshops", []):
         session["workshops"] = kept
+    return history
+
+
+def _home(errors: list[str], form: dict, notice: str | None = None, status: int = 200):
+    """The start page: the create form, and the workshops of this facilitator and this browser that still exist."""
+    history = _history()
     page = render_template(
         "home.html",
         decks=_deck_choices(),
@@ -297,7 +337,8 @@ def create_workshop():
         time_zone=values["time_zone"],
     )
     try:
-        created = svc.create_workshop(values["title"], values["deck_id"], values["card_ids"], settings, values["teams"])
+        created = svc.create_workshop(values["title"], values["deck_id"], values["card_ids"], settings, values["teams"],
+                                      owner=acting_facilitator())
     except GameError as error:
         reason = CREATE_ERRORS.get(error.code)
         return _home(errors=[_(reason) if reason else error.message], form=DEFAULT_FORM, status=400)
@@ -306,16 +347,49 @@ def create_workshop():
     return redirect(url_for("pages.console", key=created.facilitator_key), code=303)
 
 
+LINK_REPLACED = N_("This link was replaced; ask the facilitator for the new one.")
+
+
 def _workshop_for_key(role: str, key: str):
-    """The state behind a facilitator or screen key, or 404."""
+    """The state behind a facilitator or screen key, or 404 (410 for a key a newer generation of links replaced)."""
     svc = service()
     if len(key) > 100:
         abort(404)
     workshop_id = svc.store.workshop_id_by_key(role, key)
     state = svc.state(workshop_id) if workshop_id else None
     if state is None:
+        if workshop_id is None and svc.store.replaced_link(key) is not None:
+            abort(410, description=_(LINK_REPLACED))
         abort(404, description=_("This link does not open a workshop. Check the address."))
     return state
+
+
+def _workshop_for_facilitator(workshop_id: str):
+    """The state of a workshop the signed-in facilitator may run (owner, co-facilitator, administrator), or 404:
+    a stranger learns nothing of which workshops exist. (The accounts send a visitor who is not signed in to the
+    sign-in page before this.)"""
+    svc = service()
+    if len(workshop_id) > 32 or not svc.may_run(workshop_id, acting_facilitator()):
+        abort(404, description=_("This link does not open a workshop. Check the address."))
+    state = svc.state(workshop_id)
+    if state is None:
+        abort(404, description=_("This link does not open a workshop. Check the address."))
+    return state
+
+
+def _workshop_for(key: str | None, workshop_id: str | None):
+    """The console's workshop: by its secret key (``/f/<key>``), or by id for its facilitators (``/w/<id>``)."""
+    return _workshop_for_key("facilitator", key) if key is not None else _workshop_for_facilitator(workshop_id)
+
+
+def _console_urls(key: str | None, workshop_id: str) -> dict:
+    """The addresses a console links to, under its secret key or its id."""
+    by = {"key": key} if key is not None else {"workshop_id": workshop_id}
+    return {
+        "report_url": url_for("pages.report", **by),
+        "export_url": url_for("pages.export_csv", **by),
+        "delete_url": url_for("pages.delete_workshop", **by),
+    }
 
 
 def _join_links(code: str, base: str) -> dict:
@@ -337,33 +411,81 @@ def _valid_code(code: str) -> str | None:
 
 @bp.get("/f/<key>")
 def console(key: str):
-    """The facilitator's console, opened by its secret link."""
-    w = _workshop_for_key("facilitator", key).workshop
-    return render_template(
+    """The facilitator's console, opened by its secret link (this device then holds it: ``game.web.links``)."""
+    return _console(_workshop_for_key("facilitator", key).workshop, key)
+
+
+@bp.get("/w/<workshop_id>")
+def console_by_id(workshop_id: str):
+    """The console of a workshop the signed-in facilitator runs (owner, co-facilitator, administrator), from
+    their history on any device: its socket is authorised by the session, not by a key."""
+    return _console(_workshop_for_facilitator(workshop_id).workshop, None)
+
+
+def _console(w, key: str | None):
+    """The console page, by secret key or by id; the device that opened it is remembered with the workshop."""
+    svc = service()
+    generation = svc.store.link_generation(w.id) or 0
+    screen_key = svc.screen_key(w.id, generation, key)
+    page = render_template(
         "console.html",
         join=join_choices(w.id),
-        workshop={"code": w.code, "title": w.title},
-        facilitator_key=key,
-        screen_url=url_for("pages.screen", key=screen_key_from(key)),
+        workshop={"code": w.code, "title": w.title, "id": w.id},
+        facilitator_key=key or "",
+        # None: a workshop made before link generations, opened by id; renewing its links gives it one
+        screen_url=url_for("pages.screen", key=screen_key) if screen_key else None,
         csrf_token=csrf_token(),
-        report_url=url_for("pages.report", key=key),
-        export_url=url_for("pages.export_csv", key=key),
         retention_days=f"{current_app.config['RETENTION_DAYS']:g}",
+        **_console_urls(key, w.id),
         **_join_links(w.code, public_url(w.id)),
     )
+    response = current_app.make_response(page)
+    return remember_device(svc, response, w.id, "facilitator", generation) if key is not None else response
+
+
+@bp.post("/w/<workshop_id>/again")
+def run_again(workshop_id: str):
+    """Run a workshop again: a new one with the same deck, cards, order, settings and preset teams, owned by the
+    signed-in facilitator; its console opens."""
+    if not _csrf_ok():
+        abort(400, description=_("The form expired; reload the page and try again."))
+    svc = service()
+    who = acting_facilitator()
+    if len(workshop_id) > 32 or not svc.may_run(workshop_id, who):
+        abort(404, description=_("This link does not open a workshop. Check the address."))
+    try:
+        created = svc.run_again(workshop_id, who)
+    except GameError as error:
+        return _home(errors=[_run_again_error(error)], form={**DEFAULT_FORM, "language": chosen_language()},
+                     status=409 if error.code in ("deck_gone", "card_gone") else 400)
+    return redirect(url_for("pages.console_by_id", workshop_id=created.workshop.id), code=303)
+
+
+def _run_again_error(error: GameError) -> str:
+    """Why a workshop cannot be run again, in the facilitator's language (the deck or card is named)."""
+    if isinstance(error, RunAgainRefused) and error.code == "deck_gone":
+        return _("The deck “%(deck)s” no longer exists, so this workshop cannot be run again. Create a new "
+                 "workshop with another deck.", **error.params)
+    if isinstance(error, RunAgainRefused) and error.code == "card_gone":
+        return _("The card “%(card)s” is no longer in the deck “%(deck)s”, so this workshop cannot be run again. "
+                 "Create a new workshop and choose its cards.", **error.params)
+    reason = CREATE_ERRORS.get(error.code)
+    return _(reason) if reason else error.message
 
 
 bp.app_template_filter("soft_hyphens")(soft_hyphens)  # the report's table: long words break with a hyphen
 
 
 @bp.get("/f/<key>/report")
-def report(key: str):
+@bp.get("/w/<workshop_id>/report")
+def report(key: str | None = None, workshop_id: str | None = None):
     """The printable report of a workshop: per card, per team, commitments and insights."""
-    state = _workshop_for_key("facilitator", key)
+    state = _workshop_for(key, workshop_id)
     page_language(state.workshop.settings.language)
     data = report_data(state, flask_babel.get_translations(), _zone(state))
     tz = request.args.get("tz")
-    export_url = url_for("pages.export_csv", key=key, **({"tz": tz} if valid_zone(tz) else {}))
+    by = {"key": key} if key is not None else {"workshop_id": state.workshop.id}
+    export_url = url_for("pages.export_csv", **by, **({"tz": tz} if valid_zone(tz) else {}))
     return render_template("report.html", r=data, export_url=export_url)
 
 
@@ -374,10 +496,11 @@ def _zone(state):
 
 
 @bp.get("/f/<key>/export.csv")
-def export_csv(key: str):
+@bp.get("/w/<workshop_id>/export.csv")
+def export_csv(key: str | None = None, workshop_id: str | None = None):
     """Every pick and score of a workshop, and its commitments, as CSV for a spreadsheet in the workshop's
     language (a Dutch one: ``;`` between cells, Dutch headers)."""
-    state = _workshop_for_key("facilitator", key)
+    state = _workshop_for(key, workshop_id)
     page_language(state.workshop.settings.language)
     name = "aandacht-" + "".join(ch if ch.isalnum() else "-" for ch in state.workshop.title.lower())[:40] + ".csv"
     text = csv_export(state, flask_babel.get_translations(), _zone(state))
@@ -389,11 +512,12 @@ def export_csv(key: str):
 
 
 @bp.post("/f/<key>/delete")
-def delete_workshop(key: str):
+@bp.post("/w/<workshop_id>/delete")
+def delete_workshop(key: str | None = None, workshop_id: str | None = None):
     """The facilitator deletes the workshop and its players' data at once."""
     if not _csrf_ok():
         abort(400, description=_("The form expired; reload the console and try again."))
-    state = _workshop_for_key("facilitator", key)
+    state = _workshop_for(key, workshop_id)
     service().delete_workshop(state.workshop.id)
     return redirect(url_for("pages.home", deleted=1), code=303)
 
@@ -403,12 +527,14 @@ def screen(key: str):
     """The big screen for the projector."""
     w = _workshop_for_key("screen", key).workshop
     page_language(w.settings.language)
-    return render_template(
+    page = render_template(
         "screen.html",
         screen_key=key,
         code=w.code,
         **_join_links(w.code, public_url(w.id)),
     )
+    svc = service()  # the projector holds the link from now on (it has no account)
+    return remember_device(svc, current_app.make_response(page), w.id, "screen", svc.store.link_generation(w.id) or 0)
 
 
 @bp.get("/play")

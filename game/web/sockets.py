@@ -11,15 +11,16 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 from flask_socketio import ConnectionRefusedError
 
 from ..engine import Actor, GameError, Role, State, commands as c
 from ..engine.rules import REMOVED_MESSAGE
 from ..engine.state import FACILITATOR
 from ..publish import Connection, player_info
-from ..service import Service, new_id, normalise_code
+from ..service import LINK_REPLACED, Service, new_id, normalise_code
 from ..store import StorageUnavailable, storage_failure
+from .links import acting_facilitator, browser_summary, device_of
 from .pages import choose_join_address, join_link
 from .realtime import socketio
 from .security import client_address, guard
@@ -100,22 +101,31 @@ def on_connect(auth=None, *_extra):
                 "code": Field(str, required=False, max_length=20),
                 "token": Field(str, required=False, nullable=True, max_length=100),
                 "device": Field(str, required=False, nullable=True, max_length=100),
+                "workshop": Field(str, required=False, max_length=32),
             },
         )
     except GameError as error:
         _refuse(error.code, error.message)
     role = data["role"]
-    player_id, device = None, ""
-    if role in ("facilitator", "screen"):
-        workshop_id = svc.store.workshop_id_by_key(role, data.get("key") or "")
-        if workshop_id is None:
+    player_id, device, link_device = None, "", ""
+    if role == "facilitator" and data.get("workshop") and not data.get("key"):
+        workshop_id = data["workshop"]  # a console opened by id (/w/<id>): the signed-in facilitator's rights
+        if not svc.may_run(workshop_id, acting_facilitator()):
             _refuse("bad_key", "This link is not valid. Open the workshop from its own link.")
+    elif role in ("facilitator", "screen"):
+        key = data.get("key") or ""
+        workshop_id = svc.store.workshop_id_by_key(role, key)
+        if workshop_id is None:
+            if key and svc.store.replaced_link(key) is not None:
+                _refuse("link_replaced", LINK_REPLACED)
+            _refuse("bad_key", "This link is not valid. Open the workshop from its own link.")
+        link_device = _link_device(svc, workshop_id, role)
     elif role == "player":
         workshop_id, player_id = _find_room(svc, normalise_code(data.get("code") or ""), data.get("token"))
         device = device_hash(workshop_id, data.get("device") or "")
     else:
         _refuse("invalid", "Unknown role.")
-    conn = Connection(request.sid, workshop_id, role, player_id, device=device)
+    conn = Connection(request.sid, workshop_id, role, player_id, device=device, link_device=link_device)
     svc.publisher.register(conn)
     if not _send_state(conn):
         svc.publisher.forget(conn.sid)
@@ -125,6 +135,16 @@ def on_connect(auth=None, *_extra):
         guard().limiter.vouch(client_address(), state.workshop.code)
         if role in ("facilitator", "screen"):  # a page that was away may have missed a new join address
             svc.publisher.join_link_to(conn.sid, join_link(workshop_id, state.workshop.code))
+
+
+def _link_device(svc: Service, workshop_id: str, role: str) -> str:
+    """The device (``game.web.links``) this console or screen socket comes from, seen now; "" without one."""
+    generation = svc.store.link_generation(workshop_id) or 0
+    device = device_of(workshop_id, role, generation)
+    if device and svc.store.record_link_device(device, workshop_id, role, generation, browser_summary(),
+                                               svc.clock()):
+        return device
+    return ""
 
 
 def _find_room(svc: Service, code: str, token: str | None) -> tuple[str, str | None]:
@@ -441,5 +461,47 @@ def on_set_join_address(payload=None, *extra):
         if state is None:
             raise GameError("no_such_workshop", "This workshop does not exist (any more).")
         return ok(**choose_join_address(conn.workshop_id, state.workshop.code, data["url"]))
+
+    return _handle(work)
+
+
+@socketio.on("revoke_links")
+def on_revoke_links(payload=None, *extra):
+    """The facilitator renews the workshop's console and screen links: ``{}``. Ack ``{"ok", "console_url",
+    "screen_url"}`` (the new secret links; a console opened by id stays at ``/w/<id>``); every other console
+    and screen socket of the workshop, on every process, receives ``links_replaced`` and is closed, and the old
+    links answer "This link was replaced"."""
+
+    def work(conn: Connection) -> dict:
+        if conn.role != "facilitator":
+            raise GameError("forbidden", "Only the facilitator can do that.")
+        check(_one(payload, extra), {})
+        svc = service()
+        links = svc.revoke_links(conn.workshop_id, keep=request.sid)
+        conn.link_device = ""  # its device held the old links: it opens the new one (the console reloads)
+        return ok(console_url=url_for("pages.console", key=links.facilitator_key),
+                  screen_url=url_for("pages.screen", key=links.screen_key))
+
+    return _handle(work)
+
+
+@socketio.on("link_devices")
+def on_link_devices(payload=None, *extra):
+    """The facilitator asks which devices hold the workshop's console and screen links: ``{}``. Ack ``{"ok",
+    "devices": [{"id", "role", "browser", "opened_at", "seen_at", "connected"}]}``, first opened first;
+    ``connected``: a console or screen of that device is connected to this server process now."""
+
+    def work(conn: Connection) -> dict:
+        if conn.role != "facilitator":
+            raise GameError("forbidden", "Only the facilitator can do that.")
+        check(_one(payload, extra), {})
+        svc = service()
+        here = svc.publisher.link_devices_here(conn.workshop_id)
+        devices = [
+            {"id": d.id, "role": d.role, "browser": d.agent, "opened_at": d.opened_at, "seen_at": d.seen_at,
+             "connected": d.id in here}
+            for d in svc.store.link_devices(conn.workshop_id)
+        ]
+        return ok(devices=devices)
 
     return _handle(work)

@@ -84,7 +84,9 @@
     A.alerts.show(_("The Socket.IO client did not load; check the server."), "error");
     return;
   }
-  var socket = window.io({ auth: { role: "facilitator", key: cfg.facilitatorKey }, reconnectionDelayMax: 4000 });
+  // by its secret link the key opens the console; by id (/w/<id>, from a facilitator's history) the session does
+  var auth = cfg.facilitatorKey ? { role: "facilitator", key: cfg.facilitatorKey } : { role: "facilitator", workshop: cfg.workshopId };
+  var socket = window.io({ auth: auth, reconnectionDelayMax: 4000 });
   A.watchConnection(socket, $("conn-status"), { connecting: _("Connecting…"), offline: _("Offline — reconnecting…") });
   A.resyncOnVisible(socket);
 
@@ -959,7 +961,14 @@
     A.closeForGood(socket, $("conn-status"));
     A.alerts.show(data.code === "bad_key"
       ? _("This console link is not valid. Check the address you were given when you created the workshop.")
+      : data.code === "link_replaced" ? A.errorText(lang, data)
       : (data.message || _("Cannot connect to the workshop.")), "error");
+  });
+
+  // the links were renewed from another console: this one's link no longer opens the workshop
+  socket.on("links_replaced", function (m) {
+    A.closeForGood(socket, $("conn-status"));
+    A.alerts.show(A.errorText(lang, { code: "link_replaced", message: m && m.message }), "error");
   });
 
   // who has a phone connected right now (players whose phone sleeps or lost its network show as away)
@@ -982,6 +991,33 @@
     online = {};
     ((p && p.online) || []).forEach(function (id) { online[id] = true; });
     applyPresence();
+  });
+
+  /* ---- the console and screen links: who holds them, and renewing them ------------------ */
+
+  var deviceList = $("link-devices");
+  function showDevices() {
+    if (!deviceList || !socket.connected) return;
+    A.emit(socket, "link_devices", {}).then(function (ack) {
+      A.fill(deviceList, (ack.devices || []).map(function (d) {
+        var opened = new Date(d.opened_at * 1000).toLocaleString(lang, { dateStyle: "short", timeStyle: "short" });
+        return el("li", { dataset: { role: d.role }, text: [
+          d.role === "screen" ? _("Big screen") : _("Console"), d.browser, _("opened {time}", { time: opened }),
+          d.connected ? _("connected now") : _("not connected")
+        ].join(" · ") });
+      }));
+    }, ignore);
+  }
+  socket.on("connect", showDevices);
+  window.setInterval(showDevices, 20000); // a device that opened or closed a link meanwhile
+  var revokeButton = $("revoke-btn");
+  if (revokeButton) revokeButton.addEventListener("click", function () {
+    if (!window.confirm(_("Renew the console and screen links? Every other console and screen closes and must open the new link."))) return;
+    command("revoke_links", {}, revokeButton).then(function (ack) {
+      // this console's own key no longer connects: open the new link (a console by id stays where it is)
+      if (cfg.facilitatorKey) window.location.replace(ack.console_url);
+      else window.location.reload();
+    }, ignore);
   });
 
   var deleteForm = document.getElementById("delete-form");

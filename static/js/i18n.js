@@ -286,6 +286,14 @@
     storage_unavailable: _("The server cannot save right now; nothing was changed. Please try again in a moment."),
     unknown_command: _("That command is not known."),
     bad_address: _("Choose one of the addresses offered."),
+    link_replaced: _("This link was replaced; ask the facilitator for the new one."),
+    sign_in: _("Sign in as a facilitator first."),
+    no_such_user: _("There is no facilitator with this e-mail address."),
+    already_owner: _("This facilitator owns the workshop already."),
+    already_co_facilitator: _("This facilitator is a co-facilitator already."),
+    no_such_co_facilitator: _("This facilitator is not a co-facilitator of the workshop."),
+    deck_gone: _("The deck of this workshop no longer exists, so it cannot be run again."),
+    card_gone: _("A card of this workshop is no longer in its deck, so it cannot be run again."),
     generic: _("Something went wrong. Please try again.")
   };
 

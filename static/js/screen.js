@@ -634,6 +634,16 @@
     ]));
   });
 
+  // the facilitator renewed the links: this screen opens the new one, which the facilitator gives
+  socket.on("links_replaced", function (m) {
+    A.closeForGood(socket, document.getElementById("conn-status"));
+    countdown.update(null);
+    A.fill(stage, el("div", { class: "closed-stage", attrs: { "data-testid": "link-replaced" } }, [
+      el("h1", { class: "closed-title", text: A.errorText(lang, { code: "link_replaced", message: m && m.message }) }),
+      el("p", { class: "closed-text", text: t("open_screen_again") })
+    ]));
+  });
+
   socket.on("workshop_deleted", function (m) {
     A.closeForGood(socket, document.getElementById("conn-status"));
     countdown.update(null);
