@@ -7,10 +7,11 @@ same object in the old and the new state has not changed and is not written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from types import MappingProxyType
+
+import immutables
 
 from .cards import DIMENSIONS, Card
 
@@ -210,9 +211,145 @@ class Commitment:
     approved: bool | None = None  # None: waiting for the facilitator
 
 
-def frozen_map(data: dict | None = None) -> Mapping:
-    """Return a read-only view of a fresh dict."""
-    return MappingProxyType(dict(data or {}))
+_EMPTY = immutables.Map()
+CHAIN_MAX = 512  # steps a table remembers what changed (a group commit applies at most 200 commands)
+
+
+class Table(Mapping):
+    """A read-only mapping whose changed copies share everything unchanged with the original (a persistent hash
+    array mapped trie, ``immutables.Map``): setting one key costs O(log n), not a copy of the whole mapping, so a
+    pick in round 16 costs what one in round 1 does.
+
+    ``by_round`` tables are keyed ``(round, ...)`` and also keep each round's entries apart (``in_round``), so
+    what looks at the current round never walks every earlier round.
+
+    A changed table remembers the table it was made from and the keys that step changed (up to ``CHAIN_MAX``
+    steps back): ``changed_since(old)`` lists the keys that differ from an older version in time proportional
+    to the change, which is what the store writes.
+    """
+
+    __slots__ = ("_depth", "_keys", "_map", "_parent", "_rounds")
+
+    def __init__(self, data: Mapping | Iterable | None = None, *, by_round: bool = False):
+        self._map = immutables.Map(data or ())
+        self._rounds = None
+        if by_round:
+            grouped: dict = {}
+            for key, value in self._map.items():
+                grouped.setdefault(key[0], {})[key] = value
+            self._rounds = immutables.Map({r: immutables.Map(entries) for r, entries in grouped.items()})
+        self._parent, self._keys, self._depth = None, (), 0
+
+    @classmethod
+    def rounds(cls) -> Table:
+        """An empty table keyed ``(round, ...)``."""
+        return cls(by_round=True)
+
+    def _child(self, new_map: immutables.Map, rounds, keys: tuple) -> Table:
+        """A new version made from this one by changing ``keys``."""
+        child = object.__new__(Table)
+        child._map, child._rounds, child._keys = new_map, rounds, keys
+        if self._depth >= CHAIN_MAX:  # forget the oldest steps: they would keep old versions alive
+            child._parent, child._depth = None, 0
+        else:
+            child._parent, child._depth = self, self._depth + 1
+        return child
+
+    def set(self, key, value) -> Table:
+        """A copy with ``key`` set to ``value`` (removed when ``value`` is None)."""
+        return self.update({key: value})
+
+    def update(self, changes: Mapping) -> Table:
+        """A copy with every key of ``changes`` set to its value (removed where the value is None); the same table
+        when nothing changes."""
+        new_map, rounds = self._map, self._rounds
+        keys = []
+        with new_map.mutate() as m:
+            grouped: dict = {}
+            for key, value in changes.items():
+                if value is None:
+                    if key not in m:
+                        continue
+                    del m[key]
+                elif m.get(key) is value:
+                    continue
+                else:
+                    m[key] = value
+                keys.append(key)
+                if rounds is not None:
+                    grouped.setdefault(key[0], {})[key] = value
+            new_map = m.finish()
+        if not keys:
+            return self
+        if rounds is not None:
+            with rounds.mutate() as r:
+                for index, entries in grouped.items():
+                    with r.get(index, _EMPTY).mutate() as part:
+                        for key, value in entries.items():
+                            if value is None:
+                                part.pop(key, None)
+                            else:
+                                part[key] = value
+                        r[index] = part.finish()
+                rounds = r.finish()
+        return self._child(new_map, rounds, tuple(keys))
+
+    def in_round(self, index: int) -> Mapping:
+        """The entries of one round (a ``by_round`` table), keyed as in the table."""
+        if self._rounds is None:
+            return {k: v for k, v in self._map.items() if k[0] == index}
+        return self._rounds.get(index, _EMPTY)
+
+    def changed_since(self, old) -> set | None:
+        """The keys whose value differs between ``old`` and this table, when this table was made from ``old`` by
+        ``set``/``update`` within the remembered steps; None otherwise (then compare the two in full)."""
+        keys: set = set()
+        node = self
+        while node is not old:
+            if node._parent is None:
+                return None
+            keys.update(node._keys)
+            node = node._parent
+        return keys
+
+    def __getitem__(self, key):
+        return self._map[key]
+
+    def get(self, key, default=None):
+        return self._map.get(key, default)
+
+    def __contains__(self, key) -> bool:
+        return key in self._map
+
+    def __iter__(self) -> Iterator:
+        return iter(self._map)
+
+    def __len__(self) -> int:
+        return len(self._map)
+
+    def values(self):
+        return self._map.values()
+
+    def items(self):
+        return self._map.items()
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Table):
+            return self._map == other._map
+        return Mapping.__eq__(self, other)
+
+    __hash__ = None  # like a dict: equal tables may be told apart by identity only
+
+    def __repr__(self) -> str:
+        return f"Table({dict(self._map.items())!r})"
+
+
+def frozen_map(data: Mapping | None = None, *, by_round: bool = False) -> Table:
+    """Return a read-only table of ``data``."""
+    return Table(data, by_round=by_round)
+
+
+_BY_ROUND = ("picks", "answers", "scores")
 
 
 @dataclass(frozen=True)
@@ -220,14 +357,21 @@ class State:
     """Everything the rules know about one workshop."""
 
     workshop: Workshop
-    teams: Mapping[str, Team] = field(default_factory=frozen_map)
-    players: Mapping[str, Player] = field(default_factory=frozen_map)
+    teams: Table[str, Team] = field(default_factory=Table)
+    players: Table[str, Player] = field(default_factory=Table)
     rounds: tuple[Round, ...] = ()
-    picks: Mapping[tuple[int, str], Pick] = field(default_factory=frozen_map)  # (round, player_id)
-    answers: Mapping[tuple[int, str], Answer] = field(default_factory=frozen_map)  # (round, team_id)
-    scores: Mapping[tuple[int, str], Score] = field(default_factory=frozen_map)  # (round, team_id)
-    commitments: Mapping[str, Commitment] = field(default_factory=frozen_map)  # player_id
-    removed: Mapping[str, Removed] = field(default_factory=frozen_map)  # player_id: removed, not allowed back yet
+    picks: Table[tuple[int, str], Pick] = field(default_factory=Table.rounds)  # (round, player_id)
+    answers: Table[tuple[int, str], Answer] = field(default_factory=Table.rounds)  # (round, team_id)
+    scores: Table[tuple[int, str], Score] = field(default_factory=Table.rounds)  # (round, team_id)
+    commitments: Table[str, Commitment] = field(default_factory=Table)  # player_id
+    removed: Table[str, Removed] = field(default_factory=Table)  # player_id: removed, not allowed back yet
+
+    def __post_init__(self):
+        """Every mapping is a ``Table`` (a caller may pass a plain dict); the per-round ones grouped by round."""
+        for name in ("teams", "players", "commitments", "removed", *_BY_ROUND):
+            value = getattr(self, name)
+            if not isinstance(value, Table) or (name in _BY_ROUND and value._rounds is None):
+                object.__setattr__(self, name, Table(value, by_round=name in _BY_ROUND))
 
     @property
     def phase(self) -> Phase:
@@ -241,8 +385,11 @@ class State:
         return self.rounds[i] if 0 <= i < len(self.rounds) else None
 
     def card_of(self, rnd: Round) -> Card:
-        """The card dealt in a round."""
-        return next(c for c in self.workshop.cards if c.id == rnd.card_id)
+        """The card dealt in a round (round i deals the deck's card i: no walk through the deck)."""
+        cards = self.workshop.cards
+        if 0 <= rnd.index < len(cards) and cards[rnd.index].id == rnd.card_id:
+            return cards[rnd.index]
+        return next(c for c in cards if c.id == rnd.card_id)
 
     def members(self, team_id: str) -> list[Player]:
         """A team's players, the earliest to join first."""
