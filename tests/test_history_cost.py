@@ -23,7 +23,7 @@ from sqlalchemy import event
 
 from game import db
 from game.engine import Actor, Role, Settings, Workshop, apply, commands as c, new_state
-from game.engine.state import FACILITATOR
+from game.engine.state import CHAIN_MAX, FACILITATOR, Table
 from game.service import Service
 from game.store import Store, make_engine
 
@@ -185,3 +185,18 @@ def test_a_pick_through_the_service_costs_the_same_in_round_16_as_in_round_1(tmp
     (lines_1, _hashes_1), (lines_2, hashes_2), (lines_16, hashes_16) = (counts[n] for n in (0, 1, ROUNDS - 1))
     assert lines_16 == lines_2 == lines_1
     assert abs(hashes_16 - hashes_2) <= HASH_SLACK, (hashes_2, hashes_16)
+
+
+def test_a_table_knows_what_changed_since_any_recent_version_however_long_it_has_been_changed():
+    """The store writes what changed between the state a group of commands started from and the state they made:
+    that is never a comparison of every entry, however many changes the table has seen before."""
+    table = Table.rounds()
+    versions = []
+    for n in range(3 * CHAIN_MAX):
+        versions.append(table)
+        table = table.set((n // 100, f"p{n % 100}"), n)
+        assert table.changed_since(versions[-1]) == {(n // 100, f"p{n % 100}")}
+        back = versions[max(0, len(versions) - CHAIN_MAX // 2)]  # a group commit's worth of changes and more
+        assert table.changed_since(back) is not None
+    assert table.changed_since(Table.rounds()) is None  # not made from it: the caller compares in full
+    assert len(table) == 3 * CHAIN_MAX and dict(table.in_round(3)) == {(3, f"p{i}"): 300 + i for i in range(100)}

@@ -212,7 +212,7 @@ class Commitment:
 
 
 _EMPTY = immutables.Map()
-CHAIN_MAX = 512  # steps a table remembers what changed (a group commit applies at most 200 commands)
+CHAIN_MAX = 1024  # steps a table remembers what changed: at least half of them (a group commit makes up to 400)
 
 
 class Table(Mapping):
@@ -223,9 +223,9 @@ class Table(Mapping):
     ``by_round`` tables are keyed ``(round, ...)`` and also keep each round's entries apart (``in_round``), so
     what looks at the current round never walks every earlier round.
 
-    A changed table remembers the table it was made from and the keys that step changed (up to ``CHAIN_MAX``
-    steps back): ``changed_since(old)`` lists the keys that differ from an older version in time proportional
-    to the change, which is what the store writes.
+    A changed table remembers the table it was made from and the keys that step changed (at least the last
+    ``CHAIN_MAX // 2`` steps): ``changed_since(old)`` lists the keys that differ from an older version in time
+    proportional to the change, which is what the store writes.
     """
 
     __slots__ = ("_depth", "_keys", "_map", "_parent", "_rounds")
@@ -249,10 +249,18 @@ class Table(Mapping):
         """A new version made from this one by changing ``keys``."""
         child = object.__new__(Table)
         child._map, child._rounds, child._keys = new_map, rounds, keys
-        if self._depth >= CHAIN_MAX:  # forget the oldest steps: they would keep old versions alive
-            child._parent, child._depth = None, 0
-        else:
-            child._parent, child._depth = self, self._depth + 1
+        child._parent, child._depth = self, self._depth + 1
+        if child._depth >= CHAIN_MAX:
+            # Forget the older half of the steps (they keep old versions alive): the version CHAIN_MAX // 2 steps
+            # back loses its link. Versions are immutable to everyone else; only this private link changes, and
+            # once per CHAIN_MAX // 2 changes. The newest steps stay, so a write never finds the chain cut.
+            node = child
+            for _ in range(CHAIN_MAX // 2):
+                if node._parent is None:
+                    break
+                node = node._parent
+            node._parent = None
+            child._depth = CHAIN_MAX // 2
         return child
 
     def set(self, key, value) -> Table:
