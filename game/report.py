@@ -179,7 +179,7 @@ def report_data(
             }
         )
     commitments = []
-    for c in sorted(state.commitments.values(), key=lambda c: c.at):
+    for c in sorted(state.commitments.values(), key=lambda c: (c.at, c.player_id)):
         player = state.players.get(c.player_id)
         if player is not None and c.approved is True:
             team = teams.get(player.team_id or "")

@@ -7,6 +7,7 @@ same object in the old and the new state has not changed and is not written.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -217,27 +218,34 @@ CHAIN_MAX = 1024  # steps a table remembers what changed: at least half of them 
 
 class Table(Mapping):
     """A read-only mapping whose changed copies share everything unchanged with the original (a persistent hash
-    array mapped trie, ``immutables.Map``): setting one key costs O(log n), not a copy of the whole mapping, so a
-    pick in round 16 costs what one in round 1 does.
+    array mapped trie, ``immutables.Map``): setting one key costs O(log n), not a copy of the whole mapping.
 
-    ``by_round`` tables are keyed ``(round, ...)`` and also keep each round's entries apart (``in_round``), so
-    what looks at the current round never walks every earlier round.
+    ``by_round`` tables are keyed ``(round, ...)`` and keep each round's entries in a map of their own
+    (``in_round``): a pick in round 16 changes a map of one round's picks, as one in round 1 does, and what looks
+    at the current round never walks the earlier ones.
 
     A changed table remembers the table it was made from and the keys that step changed (at least the last
     ``CHAIN_MAX // 2`` steps): ``changed_since(old)`` lists the keys that differ from an older version in time
     proportional to the change, which is what the store writes.
+
+    Iteration follows the hashes, not the order of insertion: whatever is shown in an order sorts first.
     """
 
-    __slots__ = ("_depth", "_keys", "_map", "_parent", "_rounds")
+    __slots__ = ("_depth", "_keys", "_len", "_map", "_parent", "_rounds")
 
     def __init__(self, data: Mapping | Iterable | None = None, *, by_round: bool = False):
-        self._map = immutables.Map(data or ())
-        self._rounds = None
+        pairs = data.items() if isinstance(data, Mapping) else (data or ())
         if by_round:
             grouped: dict = {}
-            for key, value in self._map.items():
+            for key, value in pairs:
                 grouped.setdefault(key[0], {})[key] = value
+            self._map = None
             self._rounds = immutables.Map({r: immutables.Map(entries) for r, entries in grouped.items()})
+            self._len = sum(len(entries) for entries in grouped.values())
+        else:
+            self._map = immutables.Map(pairs)
+            self._rounds = None
+            self._len = len(self._map)
         self._parent, self._keys, self._depth = None, (), 0
 
     @classmethod
@@ -245,10 +253,10 @@ class Table(Mapping):
         """An empty table keyed ``(round, ...)``."""
         return cls(by_round=True)
 
-    def _child(self, new_map: immutables.Map, rounds, keys: tuple) -> Table:
+    def _child(self, new_map, rounds, length: int, keys: tuple) -> Table:
         """A new version made from this one by changing ``keys``."""
         child = object.__new__(Table)
-        child._map, child._rounds, child._keys = new_map, rounds, keys
+        child._map, child._rounds, child._len, child._keys = new_map, rounds, length, keys
         child._parent, child._depth = self, self._depth + 1
         if child._depth >= CHAIN_MAX:
             # Forget the older half of the steps (they keep old versions alive): the version CHAIN_MAX // 2 steps
@@ -270,37 +278,28 @@ class Table(Mapping):
     def update(self, changes: Mapping) -> Table:
         """A copy with every key of ``changes`` set to its value (removed where the value is None); the same table
         when nothing changes."""
-        new_map, rounds = self._map, self._rounds
-        keys = []
-        with new_map.mutate() as m:
+        keys: list = []
+        length = self._len
+        if self._rounds is None:
+            with self._map.mutate() as m:
+                length += _apply(m, changes.items(), keys)
+                new_map, rounds = m.finish(), None
+        else:
             grouped: dict = {}
             for key, value in changes.items():
-                if value is None:
-                    if key not in m:
-                        continue
-                    del m[key]
-                elif m.get(key) is value:
-                    continue
-                else:
-                    m[key] = value
-                keys.append(key)
-                if rounds is not None:
-                    grouped.setdefault(key[0], {})[key] = value
-            new_map = m.finish()
+                grouped.setdefault(key[0], []).append((key, value))
+            new_map, rounds = None, self._rounds
+            with rounds.mutate() as r:
+                for index, pairs in grouped.items():
+                    before = len(keys)
+                    with r.get(index, _EMPTY).mutate() as part:
+                        length += _apply(part, pairs, keys)
+                        if len(keys) > before:
+                            r[index] = part.finish()
+                rounds = r.finish()
         if not keys:
             return self
-        if rounds is not None:
-            with rounds.mutate() as r:
-                for index, entries in grouped.items():
-                    with r.get(index, _EMPTY).mutate() as part:
-                        for key, value in entries.items():
-                            if value is None:
-                                part.pop(key, None)
-                            else:
-                                part[key] = value
-                        r[index] = part.finish()
-                rounds = r.finish()
-        return self._child(new_map, rounds, tuple(keys))
+        return self._child(new_map, rounds, length, tuple(keys))
 
     def in_round(self, index: int) -> Mapping:
         """The entries of one round (a ``by_round`` table), keyed as in the table."""
@@ -320,36 +319,77 @@ class Table(Mapping):
             node = node._parent
         return keys
 
-    def __getitem__(self, key):
-        return self._map[key]
-
     def get(self, key, default=None):
-        return self._map.get(key, default)
+        if self._rounds is None:
+            return self._map.get(key, default)
+        try:
+            part = self._rounds.get(key[0])
+        except (TypeError, IndexError, KeyError):  # not a (round, ...) key: not in the table
+            return default
+        return default if part is None else part.get(key, default)
+
+    def __getitem__(self, key):
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            raise KeyError(key)
+        return value
 
     def __contains__(self, key) -> bool:
-        return key in self._map
+        return self.get(key, _MISSING) is not _MISSING
 
     def __iter__(self) -> Iterator:
-        return iter(self._map)
+        if self._rounds is None:
+            return iter(self._map)
+        return itertools.chain.from_iterable(self._rounds.values())
 
     def __len__(self) -> int:
-        return len(self._map)
+        return self._len
 
     def values(self):
-        return self._map.values()
+        if self._rounds is None:
+            return self._map.values()
+        return [v for part in self._rounds.values() for v in part.values()]
 
     def items(self):
-        return self._map.items()
+        if self._rounds is None:
+            return self._map.items()
+        return [kv for part in self._rounds.values() for kv in part.items()]
 
     def __eq__(self, other) -> bool:
         if isinstance(other, Table):
-            return self._map == other._map
+            if self._rounds is None and other._rounds is None:
+                return self._map == other._map
+            return len(self) == len(other) and all(other.get(k, _MISSING) == v for k, v in self.items())
         return Mapping.__eq__(self, other)
 
     __hash__ = None  # like a dict: equal tables may be told apart by identity only
 
     def __repr__(self) -> str:
-        return f"Table({dict(self._map.items())!r})"
+        return f"Table({dict(self.items())!r})"
+
+
+_MISSING = object()
+
+
+def _apply(m, pairs, keys: list) -> int:
+    """Set (or, for None, delete) each pair in the map mutation ``m``; note the keys that changed in ``keys``;
+    return how the number of entries changed."""
+    grown = 0
+    for key, value in pairs:
+        if value is None:
+            if key not in m:
+                continue
+            del m[key]
+            grown -= 1
+        else:
+            before = m.get(key, _MISSING)
+            if before is value:
+                continue
+            if before is _MISSING:
+                grown += 1
+            m[key] = value
+        keys.append(key)
+    return grown
 
 
 def frozen_map(data: Mapping | None = None, *, by_round: bool = False) -> Table:

@@ -422,7 +422,9 @@ def build_views(state: State, now: float) -> Views:
     round_picks: dict[str, dict[str, str]] = {t.id: {} for t in teams}
     round_drafts: dict[str, dict[str, str]] = {t.id: {} for t in teams}  # open card: what each member proposes
     if rnd is not None:
-        for p in state.picks.in_round(rnd.index).values():  # this round's only: never every earlier round's
+        # this round's only, never every earlier round's; in the order they were made (a table's own order
+        # follows hashes, which differ between processes)
+        for p in sorted(state.picks.in_round(rnd.index).values(), key=lambda p: (p.at, p.player_id)):
             if p.team_id in round_picks:
                 if p.response_id:
                     round_picks[p.team_id][p.player_id] = p.response_id
@@ -513,7 +515,7 @@ def build_views(state: State, now: float) -> Views:
             for t in teams
         ],
         "unassigned": [{"id": p.id, "name": p.name}
-                       for p in sorted(state.players.values(), key=lambda p: p.joined_at) if p.team_id is None],
+                       for p in sorted(state.players.values(), key=lambda p: (p.joined_at, p.id)) if p.team_id is None],
         "players_total": len(state.players),
         "removed": [{"id": r.player_id, "name": r.name, "at": r.at}
                     for r in sorted(state.removed.values(), key=lambda r: (r.at, r.player_id))],
