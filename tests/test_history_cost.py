@@ -155,33 +155,65 @@ class Quiet:
         pass
 
 
+def played_service(tmp_path, played: int) -> tuple[Service, str]:
+    """A service on its own SQLite file whose workshop has played ``played`` rounds and collects the next one's
+    picks; the next to last player has picked again, so that caches are warm as in a burst of picks."""
+    engine = make_engine(f"sqlite:///{tmp_path / f'cost{played}.sqlite3'}")
+    db.upgrade(engine)
+    store = Store(engine)
+    wid = f"w{played}"
+    store.create_workshop(workshop(wid), f"key{played}", f"screen{played}")
+    service = Service(store, Quiet(), {}, clock=FakeClock())
+    for actor, command, tokens in history(played):
+        service.execute(wid, actor, command, tokens)
+    service.execute(wid, player(PLAYER_IDS[-2]), c.SubmitPick(played, "c"))
+    return service, wid
+
+
 def test_a_pick_through_the_service_costs_the_same_in_round_16_as_in_round_1(tmp_path):
     """Claim, rules, store and views: the same lines of ``game/`` and the same SQL statements for the last player's
     pick after fifteen played rounds as in the first round, on SQLite."""
     counts, statements = {}, {}
+    last = PLAYER_IDS[-1]
     for played in (0, 1, ROUNDS - 1):
-        engine = make_engine(f"sqlite:///{tmp_path / f'cost{played}.sqlite3'}")
-        db.upgrade(engine)
-        store = Store(engine)
-        store.create_workshop(workshop(f"w{played}"), f"key{played}", f"screen{played}")
-        service = Service(store, Quiet(), {}, clock=FakeClock())
-        wid = f"w{played}"
-        for actor, command, tokens in history(played):
-            service.execute(wid, actor, command, tokens)
-        pickers = PLAYER_IDS[-2:]  # the next to last picks again first: caches warm, as in a burst of picks
-        service.execute(wid, player(pickers[0]), c.SubmitPick(played, "c"))
+        service, wid = played_service(tmp_path, played)
         sent: list[str] = []
-        event.listen(engine, "before_cursor_execute", lambda *args, sent=sent: sent.append(args[2].split()[0]))
-        last = pickers[1]
-        counts[played] = lines_run(lambda s=service, w=wid, n=played, p=last: s.execute(w, player(p),
-                                                                                          c.SubmitPick(n, "d")))
+        event.listen(service.store.engine, "before_cursor_execute",
+                     lambda *args, sent=sent: sent.append(args[2].split()[0]))
+        counts[played] = lines_run(lambda s=service, w=wid, n=played: s.execute(w, player(last), c.SubmitPick(n, "d")))
         statements[played] = Counter(sent)
         state = service.state(wid)
-        assert state.picks[(played, pickers[1])].response_id == "d"
-        assert service.publisher.views.teams[TEAM_IDS[-1]]["picks"][pickers[1]] == "d"
+        assert state.picks[(played, last)].response_id == "d"
+        assert service.publisher.views.teams[TEAM_IDS[-1]]["picks"][last] == "d"
         assert len(state.picks) == (played + 1) * len(PLAYER_IDS)
-        engine.dispose()
+        service.store.engine.dispose()
     assert statements[ROUNDS - 1] == statements[1] == statements[0], statements  # one version claimed, one pick written
+    (lines_1, _hashes_1), (lines_2, hashes_2), (lines_16, hashes_16) = (counts[n] for n in (0, 1, ROUNDS - 1))
+    assert lines_16 == lines_2 == lines_1
+    assert abs(hashes_16 - hashes_2) <= HASH_SLACK, (hashes_2, hashes_16)
+
+
+def test_another_process_applies_a_pick_as_cheaply_in_round_16_as_in_round_1(tmp_path):
+    """Cluster replication: another process receives the committed commands (the same few bytes in any round) and
+    applies them to its cached state, then publishes to its own pages; it neither loads the workshop nor walks
+    its history, so that costs the same lines in round 16 as in round 1."""
+    counts = {}
+    last = PLAYER_IDS[-1]
+    for played in (0, 1, ROUNDS - 1):
+        service, wid = played_service(tmp_path, played)
+        other = Service(Store(service.store.engine), Quiet(), {}, clock=FakeClock())
+        version = service.store.version(wid)
+        assert other.state(wid) == service.state(wid)  # the other process has the workshop cached
+        warm = c.SubmitPick(played, "a")  # the first publication there builds what it remembers afterwards
+        service.execute(wid, player(PLAYER_IDS[-2]), warm)
+        other.apply_remote(wid, version + 1, [(player(PLAYER_IDS[-2]), warm)], 3000.0)
+        command = c.SubmitPick(played, "d")
+        service.execute(wid, player(last), command)
+        counts[played] = lines_run(lambda o=other, w=wid, v=version, cmd=command: o.apply_remote(
+            w, v + 2, [(player(last), cmd)], 3001.0))
+        assert other._cache[wid][0] == version + 2, "applied, not loaded"
+        assert other.publisher.views.teams[TEAM_IDS[-1]]["picks"][last] == "d"
+        service.store.engine.dispose()
     (lines_1, _hashes_1), (lines_2, hashes_2), (lines_16, hashes_16) = (counts[n] for n in (0, 1, ROUNDS - 1))
     assert lines_16 == lines_2 == lines_1
     assert abs(hashes_16 - hashes_2) <= HASH_SLACK, (hashes_2, hashes_16)
