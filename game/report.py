@@ -181,7 +181,7 @@ def report_data(
             }
         )
     commitments = []
-    for c in sorted(state.commitments.values(), key=lambda c: c.at):
+    for c in sorted(state.commitments.values(), key=lambda c: (c.at, c.player_id)):
         player = state.players.get(c.player_id)
         if player is not None and c.approved is True:
             team = teams.get(player.team_id or "")
@@ -351,7 +351,7 @@ def csv_export(
         card = state.card_of(rnd)
         title = card.title.get(lang)
         published = yes if rnd.scored_at is not None else no
-        picks = sorted((p for p in state.picks.values() if p.round == rnd.index), key=lambda p: (p.team_id, p.at))
+        picks = sorted(state.picks.in_round(rnd.index).values(), key=lambda p: (p.team_id, p.at))  # its own only
         for p in picks:
             response = card.response(p.response_id) if p.response_id else None
             row((

@@ -54,7 +54,7 @@ from .engine import (
     Team,
     Workshop,
 )
-from .engine.state import frozen_map
+from .engine.state import Table, frozen_map
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_URL = f"sqlite:///{REPO / 'instance' / 'aandacht.sqlite3'}"
@@ -674,9 +674,9 @@ class Store:
             teams=frozen_map({r.id: _entity(Team, r) for r in rows(TeamRow)}),
             players=frozen_map({r.id: _entity(Player, r) for r in rows(PlayerRow)}),
             rounds=tuple(sorted((_entity(Round, r) for r in rows(RoundRow)), key=lambda r: r.index)),
-            picks=frozen_map({(r.round, r.player_id): _entity(Pick, r) for r in rows(PickRow)}),
-            answers=frozen_map({(r.round, r.team_id): _entity(Answer, r) for r in rows(AnswerRow)}),
-            scores=frozen_map({(r.round, r.team_id): _entity(Score, r) for r in rows(ScoreRow)}),
+            picks=frozen_map({(r.round, r.player_id): _entity(Pick, r) for r in rows(PickRow)}, by_round=True),
+            answers=frozen_map({(r.round, r.team_id): _entity(Answer, r) for r in rows(AnswerRow)}, by_round=True),
+            scores=frozen_map({(r.round, r.team_id): _entity(Score, r) for r in rows(ScoreRow)}, by_round=True),
             commitments=frozen_map({r.player_id: _entity(Commitment, r) for r in rows(CommitmentRow)}),
             removed=frozen_map({r.player_id: _entity(Removed, r) for r in rows(RemovedRow)}),
         )
@@ -772,13 +772,23 @@ def _entity(cls, row):
 def _sync(session: Session, model, old, new, wid: str, key_columns: tuple[str, ...], extra=None) -> None:
     """Insert, update and delete rows so the table matches ``new`` where it differs from ``old``.
 
-    ``extra`` maps a key to columns that only an insert sets (a new player's token hash).
+    ``extra`` maps a key to columns that only an insert sets (a new player's token hash). When ``new`` was made from
+    ``old`` by the rules (``Table.changed_since``) only the keys they changed are looked at, so a pick in round 16
+    is written as cheaply as one in round 1; otherwise the two are compared in full, by identity.
     """
     if old is new:
         return
-    inserts, updates = [], []
     get = old.get
-    changed = [key for key, entity in new.items() if get(key) is not entity]  # the rules keep what they don't change
+    keys = new.changed_since(old) if isinstance(new, Table) else None
+    if keys is None:
+        changed = [key for key, entity in new.items() if get(key) is not entity]  # the rules keep the unchanged
+        # new = old - gone + inserts: count before building the set (a table rarely loses a row)
+        inserted = sum(1 for key in changed if key not in old)
+        gone = old.keys() - new.keys() if len(old) + inserted != len(new) else ()
+    else:
+        changed = [key for key in keys if key in new and get(key) is not new[key]]
+        gone = [key for key in keys if key not in new and key in old]
+    inserts, updates = [], []
     for key in changed:
         entity, before = new[key], get(key)
         row = {"workshop_id": wid, **asdict(entity)}
@@ -794,11 +804,7 @@ def _sync(session: Session, model, old, new, wid: str, key_columns: tuple[str, .
     for row in updates:
         where = [table.c.workshop_id == wid] + [table.c[k] == row[k] for k in key_columns]
         session.execute(update(table).where(*where).values(**{k: v for k, v in row.items() if k not in key_columns}))
-    # new = old - gone + inserts: count before building the set (a table rarely loses a row)
-    gone = old.keys() - new.keys() if len(old) + len(inserts) != len(new) else ()
     for key in gone:
         parts = key if isinstance(key, tuple) else (key,)
         where = [table.c.workshop_id == wid] + [table.c[k] == v for k, v in zip(key_columns, parts, strict=True)]
         session.execute(delete(table).where(*where))
-
-

@@ -11,7 +11,6 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
-from types import MappingProxyType
 
 from . import commands as c
 from .cards import DIMENSIONS, MAX_POINTS
@@ -29,7 +28,6 @@ from .state import (
     Score,
     State,
     Team,
-    frozen_map,
 )
 
 NAME_MAX = 30
@@ -96,14 +94,10 @@ def clean_text(value: str, limit: int, what: str, *, required: bool = True) -> s
     return text
 
 
-def _with(mapping, key, value):
-    """Return a new read-only mapping with ``key`` set (or removed when value is None)."""
-    data = dict(mapping)
-    if value is None:
-        data.pop(key, None)
-    else:
-        data[key] = value
-    return MappingProxyType(data)  # the fresh copy itself: frozen_map would copy it again
+def _with(table, key, value):
+    """Return a new table with ``key`` set (or removed when value is None): O(log n), sharing the rest
+    (``state.Table``), so the cost does not grow with the picks of earlier rounds."""
+    return table.set(key, value)
 
 
 def _set_workshop(state: State, **changes) -> State:
@@ -388,11 +382,11 @@ def remove_player(state: State, actor: Actor, cmd: c.RemovePlayer, now: float) -
     cannot join again (under any name) until the facilitator allows it back."""
     player = _in_workshop(state, cmd.player_id)
     state = _leave_captaincy(state, player)
-    picks = {k: v for k, v in state.picks.items() if v.player_id != cmd.player_id}
+    picks = {(r.index, cmd.player_id): None for r in state.rounds}  # a player has at most one pick per round
     return replace(
         state,
         players=_with(state.players, cmd.player_id, None),
-        picks=frozen_map(picks),
+        picks=state.picks.update(picks),
         commitments=_with(state.commitments, cmd.player_id, None),
         removed=_with(state.removed, player.id, Removed(player.id, player.name, player.device, now)),
     )
@@ -517,8 +511,12 @@ def team_choice(state: State, rnd: Round, team_id: str) -> Pick | None:
 
     A pick counts for the team it was made for, also when the facilitator moved its maker on since.
     """
-    picks = [p for p in state.picks.values()
-             if p.round == rnd.index and p.team_id == team_id and (p.response_id or p.text)]
+    return _choice(state, team_id, [p for p in state.picks.in_round(rnd.index).values() if p.team_id == team_id])
+
+
+def _choice(state: State, team_id: str, picks: list[Pick]) -> Pick | None:
+    """``team_choice`` among the round's picks made for the team."""
+    picks = [p for p in picks if p.response_id or p.text]
     if not picks:
         return None
     captain = state.captain(team_id)
@@ -534,16 +532,19 @@ def team_choice(state: State, rnd: Round, team_id: str) -> Pick | None:
 
 def _lock(state: State, rnd: Round, now: float, by: str) -> State:
     """Close a round: a team that did not lock in is locked on ``team_choice``, if it picked at all."""
-    answers = dict(state.answers)
+    by_team: dict[str, list[Pick]] = {}  # the round's picks, grouped once (not scanned once per team)
+    for pick in state.picks.in_round(rnd.index).values():
+        by_team.setdefault(pick.team_id, []).append(pick)
+    answers = {}
     for team in state.active_teams():
-        if (rnd.index, team.id) in answers:
+        if (rnd.index, team.id) in state.answers:
             continue
-        pick = team_choice(state, rnd, team.id)
+        pick = _choice(state, team.id, by_team.get(team.id, []))
         if pick is not None:
             answers[(rnd.index, team.id)] = Answer(
                 rnd.index, team.id, pick.response_id, "", pick.player_id, now, True, text=pick.text
             )
-    state = replace(state, answers=frozen_map(answers))
+    state = replace(state, answers=state.answers.update(answers))
     deadline = None if rnd.deadline is None else min(rnd.deadline, now)
     state = _set_round(state, replace(rnd, locked_at=now, deadline=deadline, locked_by=by))
     return _set_workshop(state, phase=Phase.LOCKED)
@@ -570,14 +571,14 @@ def reveal(state: State, actor: Actor, cmd: c.Reveal, now: float) -> State:
     """Reveal the round and draft each team's score from the key of the response it chose."""
     rnd = _round_for(state, cmd.round, Phase.LOCKED)
     card = state.card_of(rnd)
-    scores = dict(state.scores)
+    scores = {}
     for team in state.active_teams():
         answer = state.answers.get((rnd.index, team.id))
         chosen = card.response(answer.response_id) if answer and not card.is_open else None
         key = chosen.key if chosen else None  # an open answer has no key: the facilitator scores it
         points = key.points() if key else dict.fromkeys(DIMENSIONS, 0)
         scores[(rnd.index, team.id)] = Score(rnd.index, team.id, **points, flag=bool(key and key.flag))
-    state = replace(state, scores=frozen_map(scores))
+    state = replace(state, scores=state.scores.update(scores))
     state = _set_round(state, replace(rnd, revealed_at=now))
     return _set_workshop(state, phase=Phase.REVEALED)
 

@@ -7,10 +7,12 @@ same object in the old and the new state has not changed and is not written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from types import MappingProxyType
+
+import immutables
 
 from .cards import DIMENSIONS, Card
 
@@ -210,9 +212,192 @@ class Commitment:
     approved: bool | None = None  # None: waiting for the facilitator
 
 
-def frozen_map(data: dict | None = None) -> Mapping:
-    """Return a read-only view of a fresh dict."""
-    return MappingProxyType(dict(data or {}))
+_EMPTY = immutables.Map()
+CHAIN_MAX = 1024  # steps a table remembers what changed: at least half of them (a group commit makes up to 400)
+
+
+class Table(Mapping):
+    """A read-only mapping whose changed copies share everything unchanged with the original (a persistent hash
+    array mapped trie, ``immutables.Map``): setting one key costs O(log n), not a copy of the whole mapping.
+
+    ``by_round`` tables are keyed ``(round, ...)`` and keep each round's entries in a map of their own
+    (``in_round``): a pick in round 16 changes a map of one round's picks, as one in round 1 does, and what looks
+    at the current round never walks the earlier ones.
+
+    A changed table remembers the table it was made from and the keys that step changed (at least the last
+    ``CHAIN_MAX // 2`` steps): ``changed_since(old)`` lists the keys that differ from an older version in time
+    proportional to the change, which is what the store writes.
+
+    Iteration follows the hashes, not the order of insertion: whatever is shown in an order sorts first.
+    """
+
+    __slots__ = ("_depth", "_keys", "_len", "_map", "_parent", "_rounds")
+
+    def __init__(self, data: Mapping | Iterable | None = None, *, by_round: bool = False):
+        pairs = data.items() if isinstance(data, Mapping) else (data or ())
+        if by_round:
+            grouped: dict = {}
+            for key, value in pairs:
+                grouped.setdefault(key[0], {})[key] = value
+            self._map = None
+            self._rounds = immutables.Map({r: immutables.Map(entries) for r, entries in grouped.items()})
+            self._len = sum(len(entries) for entries in grouped.values())
+        else:
+            self._map = immutables.Map(pairs)
+            self._rounds = None
+            self._len = len(self._map)
+        self._parent, self._keys, self._depth = None, (), 0
+
+    @classmethod
+    def rounds(cls) -> Table:
+        """An empty table keyed ``(round, ...)``."""
+        return cls(by_round=True)
+
+    def _child(self, new_map, rounds, length: int, keys: tuple) -> Table:
+        """A new version made from this one by changing ``keys``."""
+        child = object.__new__(Table)
+        child._map, child._rounds, child._len, child._keys = new_map, rounds, length, keys
+        child._parent, child._depth = self, self._depth + 1
+        if child._depth >= CHAIN_MAX:
+            # Forget the older half of the steps (they keep old versions alive): the version CHAIN_MAX // 2 steps
+            # back loses its link. Versions are immutable to everyone else; only this private link changes, and
+            # once per CHAIN_MAX // 2 changes. The newest steps stay, so a write never finds the chain cut.
+            node = child
+            for _ in range(CHAIN_MAX // 2):
+                if node._parent is None:
+                    break
+                node = node._parent
+            node._parent = None
+            child._depth = CHAIN_MAX // 2
+        return child
+
+    def set(self, key, value) -> Table:
+        """A copy with ``key`` set to ``value`` (removed when ``value`` is None)."""
+        return self.update({key: value})
+
+    def update(self, changes: Mapping) -> Table:
+        """A copy with every key of ``changes`` set to its value (removed where the value is None); the same table
+        when nothing changes."""
+        keys: list = []
+        length = self._len
+        if self._rounds is None:
+            with self._map.mutate() as m:
+                length += _apply(m, changes.items(), keys)
+                new_map, rounds = m.finish(), None
+        else:
+            grouped: dict = {}
+            for key, value in changes.items():
+                grouped.setdefault(key[0], []).append((key, value))
+            new_map, rounds = None, self._rounds
+            with rounds.mutate() as r:
+                for index, pairs in grouped.items():
+                    before = len(keys)
+                    with r.get(index, _EMPTY).mutate() as part:
+                        length += _apply(part, pairs, keys)
+                        if len(keys) > before:
+                            r[index] = part.finish()
+                rounds = r.finish()
+        if not keys:
+            return self
+        return self._child(new_map, rounds, length, tuple(keys))
+
+    def in_round(self, index: int) -> Mapping:
+        """The entries of one round (a ``by_round`` table), keyed as in the table."""
+        if self._rounds is None:
+            return {k: v for k, v in self._map.items() if k[0] == index}
+        return self._rounds.get(index, _EMPTY)
+
+    def changed_since(self, old) -> set | None:
+        """The keys whose value differs between ``old`` and this table, when this table was made from ``old`` by
+        ``set``/``update`` within the remembered steps; None otherwise (then compare the two in full)."""
+        keys: set = set()
+        node = self
+        while node is not old:
+            if node._parent is None:
+                return None
+            keys.update(node._keys)
+            node = node._parent
+        return keys
+
+    def get(self, key, default=None):
+        if self._rounds is None:
+            return self._map.get(key, default)
+        try:
+            part = self._rounds.get(key[0])
+        except (TypeError, IndexError, KeyError):  # not a (round, ...) key: not in the table
+            return default
+        return default if part is None else part.get(key, default)
+
+    def __getitem__(self, key):
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key) -> bool:
+        return self.get(key, _MISSING) is not _MISSING
+
+    def __iter__(self) -> Iterator:
+        if self._rounds is None:
+            return iter(self._map)
+        return itertools.chain.from_iterable(self._rounds.values())
+
+    def __len__(self) -> int:
+        return self._len
+
+    def values(self):
+        if self._rounds is None:
+            return self._map.values()
+        return [v for part in self._rounds.values() for v in part.values()]
+
+    def items(self):
+        if self._rounds is None:
+            return self._map.items()
+        return [kv for part in self._rounds.values() for kv in part.items()]
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Table):
+            if self._rounds is None and other._rounds is None:
+                return self._map == other._map
+            return len(self) == len(other) and all(other.get(k, _MISSING) == v for k, v in self.items())
+        return Mapping.__eq__(self, other)
+
+    __hash__ = None  # like a dict: equal tables may be told apart by identity only
+
+    def __repr__(self) -> str:
+        return f"Table({dict(self.items())!r})"
+
+
+_MISSING = object()
+
+
+def _apply(m, pairs, keys: list) -> int:
+    """Set (or, for None, delete) each pair in the map mutation ``m``; note the keys that changed in ``keys``;
+    return how the number of entries changed."""
+    grown = 0
+    for key, value in pairs:
+        if value is None:
+            if key not in m:
+                continue
+            del m[key]
+            grown -= 1
+        else:
+            before = m.get(key, _MISSING)
+            if before is value:
+                continue
+            if before is _MISSING:
+                grown += 1
+            m[key] = value
+        keys.append(key)
+    return grown
+
+
+def frozen_map(data: Mapping | None = None, *, by_round: bool = False) -> Table:
+    """Return a read-only table of ``data``."""
+    return Table(data, by_round=by_round)
+
+
+_BY_ROUND = ("picks", "answers", "scores")
 
 
 @dataclass(frozen=True)
@@ -220,14 +405,21 @@ class State:
     """Everything the rules know about one workshop."""
 
     workshop: Workshop
-    teams: Mapping[str, Team] = field(default_factory=frozen_map)
-    players: Mapping[str, Player] = field(default_factory=frozen_map)
+    teams: Table[str, Team] = field(default_factory=Table)
+    players: Table[str, Player] = field(default_factory=Table)
     rounds: tuple[Round, ...] = ()
-    picks: Mapping[tuple[int, str], Pick] = field(default_factory=frozen_map)  # (round, player_id)
-    answers: Mapping[tuple[int, str], Answer] = field(default_factory=frozen_map)  # (round, team_id)
-    scores: Mapping[tuple[int, str], Score] = field(default_factory=frozen_map)  # (round, team_id)
-    commitments: Mapping[str, Commitment] = field(default_factory=frozen_map)  # player_id
-    removed: Mapping[str, Removed] = field(default_factory=frozen_map)  # player_id: removed, not allowed back yet
+    picks: Table[tuple[int, str], Pick] = field(default_factory=Table.rounds)  # (round, player_id)
+    answers: Table[tuple[int, str], Answer] = field(default_factory=Table.rounds)  # (round, team_id)
+    scores: Table[tuple[int, str], Score] = field(default_factory=Table.rounds)  # (round, team_id)
+    commitments: Table[str, Commitment] = field(default_factory=Table)  # player_id
+    removed: Table[str, Removed] = field(default_factory=Table)  # player_id: removed, not allowed back yet
+
+    def __post_init__(self):
+        """Every mapping is a ``Table`` (a caller may pass a plain dict); the per-round ones grouped by round."""
+        for name in ("teams", "players", "commitments", "removed", *_BY_ROUND):
+            value = getattr(self, name)
+            if not isinstance(value, Table) or (name in _BY_ROUND and value._rounds is None):
+                object.__setattr__(self, name, Table(value, by_round=name in _BY_ROUND))
 
     @property
     def phase(self) -> Phase:
@@ -241,8 +433,11 @@ class State:
         return self.rounds[i] if 0 <= i < len(self.rounds) else None
 
     def card_of(self, rnd: Round) -> Card:
-        """The card dealt in a round."""
-        return next(c for c in self.workshop.cards if c.id == rnd.card_id)
+        """The card dealt in a round (round i deals the deck's card i: no walk through the deck)."""
+        cards = self.workshop.cards
+        if 0 <= rnd.index < len(cards) and cards[rnd.index].id == rnd.card_id:
+            return cards[rnd.index]
+        return next(c for c in cards if c.id == rnd.card_id)
 
     def members(self, team_id: str) -> list[Player]:
         """A team's players, the earliest to join first."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import random
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,17 +43,82 @@ def _shuffled(ids: tuple[str, ...], seed: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+class _Memo:
+    """Results remembered by the identity of the immutable values they were computed from: the same objects give the
+    same result, so a view built after a pick reuses what only the earlier rounds determine (the leaderboard, the
+    debrief) instead of walking every round again. A few hundred results at most (the newest kept); an entry holds
+    its inputs alive, so an ``id`` cannot be reused while it is remembered."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()  # pages connecting while a publication is built ask at the same time
+
+    def get(self, inputs: tuple, extra: tuple, make: Callable):
+        """``make()``, or what it returned before for the very same ``inputs`` (objects) and equal ``extra``."""
+        key = (*map(id, inputs), *extra)
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None and all(a is b for a, b in zip(hit[0], inputs, strict=True)):
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return hit[1]
+        value = make()
+        with self._lock:
+            self.misses += 1
+            self._entries[key] = (inputs, value)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return value
+
+    hits = misses = 0  # counted for bench/engine_cost.py
+
+
+_BOARDS = _Memo()
+_DEBRIEFS = _Memo()
+_CARDS = _Memo(1024)  # a debrief's entry per card (up to a deck's worth per workshop)
+_SUMS = _Memo(1024)  # the published points per team up to a round
+
+
+def _published_sums(state: State) -> dict[str, tuple]:
+    """Per team over the published rounds: ``(points per dimension..., flags, total, rounds)``.
+
+    Built round on round and remembered per prefix of rounds (by identity of each round and its scores), so a
+    new round adds its own teams' scores to the sums so far instead of adding up every round again."""
+    sums: dict[str, tuple] = {}
+    inputs: tuple = ()
+    for rnd in state.rounds:
+        if rnd.scored_at is None:
+            continue
+        part = state.scores.in_round(rnd.index)
+        inputs = (*inputs, part)
+
+        def add(before=sums, part=part):
+            after = dict(before)
+            for x in part.values():
+                row = (*(getattr(x, d) for d in DIMENSIONS), int(x.flag), x.total(), 1)
+                old = after.get(x.team_id)
+                after[x.team_id] = row if old is None else tuple(a + b for a, b in zip(old, row, strict=True))
+            return after
+
+        sums = _SUMS.get(inputs, (), add)
+    return sums
+
+
 def leaderboard(state: State) -> list[dict]:
-    """Teams by published points, with shared ranks for ties."""
-    totals = {t.id: 0 for t in state.teams_in_order()}
-    published = {r.index for r in state.rounds if r.scored_at is not None}
-    for (index, team_id), score in state.scores.items():
-        if index in published and team_id in totals:
-            totals[team_id] += score.total()
+    """Teams by published points, with shared ranks for ties (remembered while nothing it shows changes)."""
+    return _BOARDS.get((state.rounds, state.scores, state.teams, state.players), (), lambda: _leaderboard(state))
+
+
+def _leaderboard(state: State) -> list[dict]:
+    """``leaderboard``, computed."""
+    sums = _published_sums(state)
+    ordered = state.teams_in_order()
+    totals = {t.id: sums[t.id][-2] if t.id in sums else 0 for t in ordered}
     active = {t.id for t in state.active_teams()}
     rows = [
         {"team_id": t.id, "name": t.name, "points": totals[t.id]}
-        for t in state.teams_in_order()
+        for t in ordered
         if t.id in active or totals[t.id]
     ]
     rows.sort(key=lambda r: -r["points"])
@@ -145,11 +212,10 @@ def _reveal(state: State, rnd: Round, lang: str) -> dict:
     card = state.card_of(rnd)
     counts = {r.id: 0 for r in card.responses}
     answered = 0
-    for (index, _team), answer in state.answers.items():
-        if index == rnd.index:
-            answered += 1
-            if answer.response_id:
-                counts[answer.response_id] = counts.get(answer.response_id, 0) + 1
+    for answer in state.answers.in_round(rnd.index).values():
+        answered += 1
+        if answer.response_id:
+            counts[answer.response_id] = counts.get(answer.response_id, 0) + 1
     best = card.best_response()
     return {
         "kind": card.kind,
@@ -170,6 +236,12 @@ def _reveal(state: State, rnd: Round, lang: str) -> dict:
         "debrief": card.debrief.get(lang),
         "no_answer": sum(1 for t in state.active_teams() if (rnd.index, t.id) not in state.answers),
     }
+
+
+def _reveal_once(state: State, rnd: Round, lang: str) -> dict:
+    """``_reveal``, remembered while its round, that round's answers, the teams and the players are the same."""
+    inputs = (rnd, state.answers.in_round(rnd.index), state.teams, state.players, state.workshop.cards)
+    return _CARDS.get(inputs, (lang,), lambda: _reveal(state, rnd, lang))
 
 
 def _timer(rnd: Round | None, phase: Phase, now: float) -> dict:
@@ -235,11 +307,6 @@ def average(values: list[int]) -> float | None:
     return half_up(sum(values), len(values), 10) / 10 if values else None
 
 
-def _average(scores: list, dim: str) -> float | None:
-    """The mean points on one dimension, or None without scores."""
-    return average([getattr(x, dim) for x in scores])
-
-
 def extremes(profile: dict[str, float | None]) -> dict:
     """The dimensions a profile is lowest and highest on (every one that shows the same value, in the rubric's
     order), and whether all known dimensions show the same value: what the report's insight and the pages'
@@ -256,20 +323,32 @@ def extremes(profile: dict[str, float | None]) -> dict:
 
 
 def debrief(state: State, lang: str) -> dict:
-    """The room's and each team's profile over the rubric, and what was chosen on each card with its lesson."""
-    published = {r.index for r in state.rounds if r.scored_at is not None}
-    scored = [x for (index, _t), x in state.scores.items() if index in published]
+    """The room's and each team's profile over the rubric, and what was chosen on each card with its lesson
+    (remembered while nothing it shows changes: the console gets it after every pick)."""
+    inputs = (state.workshop.cards, state.rounds, state.scores, state.answers, state.teams, state.players)
+    return _DEBRIEFS.get(inputs, (lang,), lambda: _debrief(state, lang))
+
+
+def _debrief(state: State, lang: str) -> dict:
+    """``debrief``, computed from the published sums (``_published_sums``) and each card's reveal."""
+    sums = _published_sums(state)
+    count = len(DIMENSIONS)
+
+    def profile(row: tuple | None) -> dict:
+        """The average points per dimension of a sums row (``average``'s rounding), None without rounds."""
+        return {d: half_up(row[i], row[-1], 10) / 10 if row and row[-1] else None for i, d in enumerate(DIMENSIONS)}
+
     teams = []
     for t in state.teams_in_order():
-        own = [x for x in scored if x.team_id == t.id]
+        own = sums.get(t.id)
         if own:
             teams.append(
                 {
                     "team_id": t.id,
                     "name": t.name,
-                    "profile": {d: _average(own, d) for d in DIMENSIONS},
-                    "flags": sum(1 for x in own if x.flag),
-                    "points": sum(x.total() for x in own),
+                    "profile": profile(own),
+                    "flags": own[count],
+                    "points": own[count + 1],
                 }
             )
     cards = []
@@ -277,7 +356,7 @@ def debrief(state: State, lang: str) -> dict:
         if rnd.revealed_at is None:
             continue
         card = state.card_of(rnd)
-        reveal = _reveal(state, rnd, lang)
+        reveal = _reveal_once(state, rnd, lang)
         cards.append(
             {
                 "index": rnd.index,
@@ -292,7 +371,8 @@ def debrief(state: State, lang: str) -> dict:
                 "responses": [{k: r[k] for k in ("id", "text", "count", "best")} for r in reveal["responses"]],
             }
         )
-    room = {d: _average(scored, d) for d in DIMENSIONS}
+    room_sums = [sum(row[i] for row in sums.values()) for i in range(count + 3)]
+    room = profile(tuple(room_sums))
     ranked = sorted((d for d in DIMENSIONS if room[d] is not None), key=lambda d: room[d])
     return {
         "dimensions": list(DIMENSIONS),
@@ -300,7 +380,7 @@ def debrief(state: State, lang: str) -> dict:
         "weakest": ranked[0] if ranked else None,
         "strongest": ranked[-1] if ranked else None,
         "extremes": extremes(room),
-        "flags": sum(1 for x in scored if x.flag),
+        "flags": room_sums[count],
         "teams": teams,
         "cards": cards,
     }
@@ -332,7 +412,7 @@ def build_views(state: State, now: float) -> Views:
     phase = state.phase
     card = state.card_of(rnd) if rnd else None
     revealed = rnd is not None and phase in REVEALED_PHASES
-    reveal = _reveal(state, rnd, lang) if revealed else None
+    reveal = _reveal_once(state, rnd, lang) if revealed else None
     board = leaderboard(state)
     finished = phase is Phase.FINISHED
     public_board = board if (state.workshop.leaderboard_visible or finished) else None
@@ -342,8 +422,10 @@ def build_views(state: State, now: float) -> Views:
     round_picks: dict[str, dict[str, str]] = {t.id: {} for t in teams}
     round_drafts: dict[str, dict[str, str]] = {t.id: {} for t in teams}  # open card: what each member proposes
     if rnd is not None:
-        for p in state.picks.values():
-            if p.round == rnd.index and p.team_id in round_picks:
+        # this round's only, never every earlier round's; in the order they were made (a table's own order
+        # follows hashes, which differ between processes)
+        for p in sorted(state.picks.in_round(rnd.index).values(), key=lambda p: (p.at, p.player_id)):
+            if p.team_id in round_picks:
                 if p.response_id:
                     round_picks[p.team_id][p.player_id] = p.response_id
                 elif p.text:
@@ -433,7 +515,7 @@ def build_views(state: State, now: float) -> Views:
             for t in teams
         ],
         "unassigned": [{"id": p.id, "name": p.name}
-                       for p in sorted(state.players.values(), key=lambda p: p.joined_at) if p.team_id is None],
+                       for p in sorted(state.players.values(), key=lambda p: (p.joined_at, p.id)) if p.team_id is None],
         "players_total": len(state.players),
         "removed": [{"id": r.player_id, "name": r.name, "at": r.at}
                     for r in sorted(state.removed.values(), key=lambda r: (r.at, r.player_id))],

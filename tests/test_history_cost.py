@@ -1,0 +1,234 @@
+"""A pick costs the same in round 16 as in round 1: applying, storing and publishing a command does not walk or copy
+the picks, answers and scores of the rounds before (issue 12).
+
+Cost is counted, never timed: the lines of Python that run in ``game/`` for one command (``sys.settrace``) must
+be the very same whether the workshop has played no round before it or fifteen; and the player and team ids count
+their own hashing, so that a copy or scan of a mapping keyed by them, done in C, is counted too. A persistent map
+(``immutables.Map``) hashes keys already stored when a node of its tree splits or grows into a wider node (up to 16
+of them at once), a number that varies with the tree's shape (the hash seed), so hashes may differ by
+``HASH_SLACK``, where a copy or scan of the picks of fourteen more rounds would hash each of 168 or more.
+Hashes are compared between rounds 2 and 16: in round 1 no answer or score exists yet, and a look-up in an empty
+map answers without hashing its key. (bench/engine_cost.py prints such counts, and the seconds, per round for a room
+of thousands.)
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import event
+
+from game import db
+from game.engine import Actor, Role, Settings, Workshop, apply, commands as c, new_state
+from game.engine.state import CHAIN_MAX, FACILITATOR, Table
+from game.service import Service
+from game.store import Store, make_engine
+
+from .conftest import FakeClock, make_card
+
+GAME = str(Path(__file__).resolve().parent.parent / "game")
+ROUNDS = 16
+TEAMS, TEAM_SIZE = 4, 3
+
+
+HASH_SLACK = 32  # two wider nodes' worth of keys
+HASHES = Counter()
+
+
+class Id(str):
+    """An id that counts its hashing: a mapping keyed by ids (or by tuples of them) that is copied or scanned, even
+    by C code, is counted once per key."""
+
+    def __hash__(self):
+        HASHES["id"] += 1
+        return str.__hash__(self)
+
+
+def lines_run(fn: Callable[[], object]) -> Counter:
+    """Run ``fn`` and count the lines of Python it ran, per file, in ``game/``, and (as ``"hashes"``) the ids it
+    hashed."""
+    counts: Counter = Counter()
+
+    def local(frame, event_name, _arg):
+        if event_name == "line":
+            counts[frame.f_code.co_filename.removeprefix(GAME + "/")] += 1
+        return local
+
+    def calls(frame, _event_name, _arg):
+        name = frame.f_code.co_filename
+        return local if name.startswith(GAME) else None
+
+    HASHES.clear()
+    sys.settrace(calls)
+    try:
+        fn()
+    finally:
+        sys.settrace(None)
+    return counts, HASHES["id"]
+
+
+def workshop(workshop_id: str = "w1") -> Workshop:
+    """A workshop of seventeen cards with responses a-d (b the best), English, no timer: after round 16 the
+    console still shows a next card, as after round 1."""
+    return Workshop(
+        id=workshop_id,
+        code="FLAT16",
+        title="Sixteen rounds",
+        deck_id="test",
+        cards=tuple(make_card(f"card{i:02d}") for i in range(ROUNDS + 1)),  # alike but for the id; one left
+        settings=Settings(language="en", timer_seconds=0, team_size=TEAM_SIZE),
+        created_at=1000.0,
+    )
+
+
+TEAM_IDS = [Id(f"team{t}") for t in range(TEAMS)]
+PLAYER_IDS = [Id(f"p{t}{m}") for t in range(TEAMS) for m in range(TEAM_SIZE)]
+
+
+def player(pid: str) -> Actor:
+    return Actor(Role.PLAYER, pid)
+
+
+def setup_commands() -> list[tuple[Actor, c.Command, dict | None]]:
+    """Teams and players, every player in a team."""
+    out: list = [(FACILITATOR, c.AddTeam(tid, f"Team {tid}"), None) for tid in TEAM_IDS]
+    for i, pid in enumerate(PLAYER_IDS):
+        out.append((Actor(Role.GUEST), c.JoinWorkshop(pid, f"Name {pid}"), {pid: f"token-{pid}"}))
+        out.append((player(pid), c.JoinTeam(TEAM_IDS[i // TEAM_SIZE]), None))
+    return out
+
+
+def round_commands(index: int, last_pick: bool = True) -> list[tuple[Actor, c.Command, dict | None]]:
+    """Deal card ``index``; every player picks (the last one only with ``last_pick``)."""
+    out: list = [(FACILITATOR, c.DealCard(index), None)]
+    pickers = PLAYER_IDS if last_pick else PLAYER_IDS[:-1]
+    out += [(player(pid), c.SubmitPick(index, "abcd"[(index + n) % 4]), None) for n, pid in enumerate(pickers)]
+    return out
+
+
+def close_commands(index: int) -> list[tuple[Actor, c.Command, dict | None]]:
+    """Lock, reveal and publish round ``index``."""
+    return [(FACILITATOR, c.LockRound(index), None), (FACILITATOR, c.Reveal(index), None),
+            (FACILITATOR, c.PublishScores(index), None)]
+
+
+def history(played: int) -> list[tuple[Actor, c.Command, dict | None]]:
+    """The commands of a workshop that played ``played`` whole rounds and is now collecting the next round's picks,
+    all but the last player's."""
+    out = setup_commands()
+    for index in range(played):
+        out += round_commands(index) + close_commands(index)
+    return out + round_commands(played, last_pick=False)
+
+
+def test_applying_a_pick_runs_as_many_lines_in_round_16_as_in_round_1():
+    counts = {}
+    for played in (0, 1, ROUNDS - 1):
+        state, now = new_state(workshop()), 2000.0
+        for actor, command, _tokens in history(played):
+            now += 1.0
+            state = apply(state, actor, command, now)
+        assert len(state.picks) == played * len(PLAYER_IDS) + len(PLAYER_IDS) - 1
+        pick = c.SubmitPick(played, "b")
+        counts[played] = lines_run(lambda s=state, p=pick, t=now + 1.0: apply(s, player(PLAYER_IDS[-1]), p, t))
+    (lines_1, _hashes_1), (lines_2, hashes_2), (lines_16, hashes_16) = (counts[n] for n in (0, 1, ROUNDS - 1))
+    assert lines_16 == lines_2 == lines_1
+    assert abs(hashes_16 - hashes_2) <= HASH_SLACK, (hashes_2, hashes_16)
+
+
+class Quiet:
+    """A publisher that keeps the views it was handed (the service builds every role's view for each command)."""
+
+    cluster = None
+
+    def __init__(self):
+        self.delivered: dict[str, int] = {}
+        self.views = None
+
+    def publish(self, state, views, version=None):
+        self.views = views
+
+    def close_workshop(self, workshop_id, message):
+        pass
+
+
+def played_service(tmp_path, played: int) -> tuple[Service, str]:
+    """A service on its own SQLite file whose workshop has played ``played`` rounds and collects the next one's
+    picks; the next to last player has picked again, so that caches are warm as in a burst of picks."""
+    engine = make_engine(f"sqlite:///{tmp_path / f'cost{played}.sqlite3'}")
+    db.upgrade(engine)
+    store = Store(engine)
+    wid = f"w{played}"
+    store.create_workshop(workshop(wid), f"key{played}", f"screen{played}")
+    service = Service(store, Quiet(), {}, clock=FakeClock())
+    for actor, command, tokens in history(played):
+        service.execute(wid, actor, command, tokens)
+    service.execute(wid, player(PLAYER_IDS[-2]), c.SubmitPick(played, "c"))
+    return service, wid
+
+
+def test_a_pick_through_the_service_costs_the_same_in_round_16_as_in_round_1(tmp_path):
+    """Claim, rules, store and views: the same lines of ``game/`` and the same SQL statements for the last player's
+    pick after fifteen played rounds as in the first round, on SQLite."""
+    counts, statements = {}, {}
+    last = PLAYER_IDS[-1]
+    for played in (0, 1, ROUNDS - 1):
+        service, wid = played_service(tmp_path, played)
+        sent: list[str] = []
+        event.listen(service.store.engine, "before_cursor_execute",
+                     lambda *args, sent=sent: sent.append(args[2].split()[0]))
+        counts[played] = lines_run(lambda s=service, w=wid, n=played: s.execute(w, player(last), c.SubmitPick(n, "d")))
+        statements[played] = Counter(sent)
+        state = service.state(wid)
+        assert state.picks[(played, last)].response_id == "d"
+        assert service.publisher.views.teams[TEAM_IDS[-1]]["picks"][last] == "d"
+        assert len(state.picks) == (played + 1) * len(PLAYER_IDS)
+        service.store.engine.dispose()
+    assert statements[ROUNDS - 1] == statements[1] == statements[0], statements  # one version claimed, one pick written
+    (lines_1, _hashes_1), (lines_2, hashes_2), (lines_16, hashes_16) = (counts[n] for n in (0, 1, ROUNDS - 1))
+    assert lines_16 == lines_2 == lines_1
+    assert abs(hashes_16 - hashes_2) <= HASH_SLACK, (hashes_2, hashes_16)
+
+
+def test_another_process_applies_a_pick_as_cheaply_in_round_16_as_in_round_1(tmp_path):
+    """Cluster replication: another process receives the committed commands (the same few bytes in any round) and
+    applies them to its cached state, then publishes to its own pages; it neither loads the workshop nor walks
+    its history, so that costs the same lines in round 16 as in round 1."""
+    counts = {}
+    last = PLAYER_IDS[-1]
+    for played in (0, 1, ROUNDS - 1):
+        service, wid = played_service(tmp_path, played)
+        other = Service(Store(service.store.engine), Quiet(), {}, clock=FakeClock())
+        version = service.store.version(wid)
+        assert other.state(wid) == service.state(wid)  # the other process has the workshop cached
+        warm = c.SubmitPick(played, "a")  # the first publication there builds what it remembers afterwards
+        service.execute(wid, player(PLAYER_IDS[-2]), warm)
+        other.apply_remote(wid, version + 1, [(player(PLAYER_IDS[-2]), warm)], 3000.0)
+        command = c.SubmitPick(played, "d")
+        service.execute(wid, player(last), command)
+        counts[played] = lines_run(lambda o=other, w=wid, v=version, cmd=command: o.apply_remote(
+            w, v + 2, [(player(last), cmd)], 3001.0))
+        assert other._cache[wid][0] == version + 2, "applied, not loaded"
+        assert other.publisher.views.teams[TEAM_IDS[-1]]["picks"][last] == "d"
+        service.store.engine.dispose()
+    (lines_1, _hashes_1), (lines_2, hashes_2), (lines_16, hashes_16) = (counts[n] for n in (0, 1, ROUNDS - 1))
+    assert lines_16 == lines_2 == lines_1
+    assert abs(hashes_16 - hashes_2) <= HASH_SLACK, (hashes_2, hashes_16)
+
+
+def test_a_table_knows_what_changed_since_any_recent_version_however_long_it_has_been_changed():
+    """The store writes what changed between the state a group of commands started from and the state they made:
+    that is never a comparison of every entry, however many changes the table has seen before."""
+    table = Table.rounds()
+    versions = []
+    for n in range(3 * CHAIN_MAX):
+        versions.append(table)
+        table = table.set((n // 100, f"p{n % 100}"), n)
+        assert table.changed_since(versions[-1]) == {(n // 100, f"p{n % 100}")}
+        back = versions[max(0, len(versions) - CHAIN_MAX // 2)]  # a group commit's worth of changes and more
+        assert table.changed_since(back) is not None
+    assert table.changed_since(Table.rounds()) is None  # not made from it: the caller compares in full
+    assert len(table) == 3 * CHAIN_MAX and dict(table.in_round(3)) == {(3, f"p{i}"): 300 + i for i in range(100)}
