@@ -12,7 +12,7 @@ import pytest
 
 from game.decks import parse_deck
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, signed_in_context
 from .test_browser import watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -58,7 +58,8 @@ CARD = {
 def test_create_a_deck_fix_a_problem_preview_export_and_play_it(live_server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     base, errors = live_server.url, []
-    desk = watch(browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True).new_page(),
+    desk_context = signed_in_context(browser, base, viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    desk = watch(desk_context.new_page(),
                  errors, "editor", confirm="")
 
     # from the home page to a new deck
