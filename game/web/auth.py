@@ -192,7 +192,17 @@ def _gate():
 
 
 def _load(session_id: str):
-    """Flask-Login's user loader: the sign-in session with this id, if it has not ended."""
+    """Flask-Login's user loader: the sign-in session with this id, if it has not ended and this cookie comes from
+    the browser and address it was signed in from.
+
+    Flask-Login's "strong" protection only marks a *permanent* session "not fresh" when its browser or address
+    changes (its ``_session_protection_failed``); our cookie is permanent (signed in across browser restarts, and
+    the workshop list outlives the browser), so the binding is checked here as "strong" does for other sessions."""
+    manager = current_app.login_manager
+    if session.get("_id") != manager._session_identifier_generator():
+        for key in ("_user_id", "_id", "_fresh"):
+            session.pop(key, None)
+        return None
     user = accounts().session_user(session_id)
     return SignedIn(session_id, user) if user is not None else None
 
