@@ -37,6 +37,7 @@ ACCOUNT_LIMIT = 5  # failed sign-ins for one e-mail address ...
 ADDRESS_LIMIT = 20  # ... or from one client address ...
 WINDOW = 15 * 60.0  # ... within this many seconds: then that one waits until the oldest failure is this old
 SEEN_EVERY = 60.0  # a session's "last seen" is written at most this often (not on every request)
+IDLE = 30 * 86400.0  # a session not seen for this long has ended (the cookie may live on in a forgotten browser)
 AGENT_MAX = 120
 
 
@@ -298,7 +299,7 @@ class Accounts:
         if found is None:
             return None
         signin, row = found
-        if signin.ended_at is not None or row.removed_at is not None:
+        if signin.ended_at is not None or row.removed_at is not None or now - signin.seen_at > IDLE:
             return None
         if now - signin.seen_at >= SEEN_EVERY:
             with self.store.transaction() as s:

@@ -237,6 +237,13 @@ def test_sign_out_everywhere_else_and_ending_one_session(app, client):
     assert laptop.get("/").status_code == 200
 
 
+def test_a_session_unused_for_thirty_days_has_ended(app, client, clock):
+    clock.advance(29 * 86400)
+    assert client.get("/").status_code == 200  # seen now: another 30 days from here
+    clock.advance(30 * 86400 + 1)
+    assert client.get("/").status_code == 302
+
+
 def test_a_session_of_another_account_cannot_be_ended(app, client):
     add_user(app.config["DATABASE_URL"], "kim@example.org", "Kim")
     kim = signed_in_client(app, "kim@example.org")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import urlsplit
 
+import flask_babel
 import flask_login
 from babel import dates as babel_dates
 from flask import (
@@ -36,6 +37,7 @@ from flask import (
 from flask_babel import gettext as _, ngettext
 
 from ..accounts import PASSWORD_MIN, AccountError, Accounts, User
+from ..store import hash_secret
 from .i18n import N_
 from .security import _csrf_ok, client_address, csrf_token
 
@@ -325,8 +327,6 @@ def setup(token: str):
 
 def _when(moment: float) -> str:
     """A moment as the pages show it."""
-    import flask_babel
-
     return babel_dates.format_datetime(moment, "d MMM yyyy HH:mm", locale=flask_babel.get_locale())
 
 
@@ -341,8 +341,6 @@ def _account_page(notice: str | None = None, status: int = 200):
     """The account page."""
     who = current_facilitator()
     own = accounts().sessions(who.id)
-    from ..store import hash_secret
-
     this = hash_secret(flask_login.current_user.session_id)
     rows = [{"key": s.key, "agent": s.agent, "created": _when(s.created_at), "seen": _when(s.seen_at),
              "this": s.key == this} for s in own]
