@@ -264,7 +264,7 @@ def test_debrief_profiles_and_commitments(live_server, browser):
         assert page.locator("#debrief b, #commitments b, .commitment-row b, #my-commitment b").count() == 0
 
     # the printable report, as a browser with no internet shows and prints it
-    report_context = browser.new_context(viewport={"width": 1100, "height": 900})
+    report_context = signed_in_context(browser, base, viewport={"width": 1100, "height": 900})  # the report: signed in
     requested: list[str] = []
     report_context.on("request", lambda r: requested.append(r.url))
     report = watch(report_context.new_page(), errors, "report")

@@ -281,7 +281,7 @@ def test_the_reports_rubric_columns_have_whole_labels_and_a_legend(live_server, 
         for client in clients:
             release(client)
 
-    report = watch(browser.new_context(viewport=CONSOLE, **DUTCH).new_page(), errors, "report")
+    report = watch(signed_in_context(browser, base, viewport=CONSOLE, **DUTCH).new_page(), errors, "report")
     report.goto(f"{base}/f/{key}/report")
     report.wait_for_selector("article.card table")
     full = {DUTCH_CATALOG.gettext(n) for n in ("Attention", "Ease", "Resolution", "Ownership", "Proportion")}
