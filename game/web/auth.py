@@ -292,9 +292,10 @@ def signout():
     if user and user.is_authenticated:
         accounts().end_session(user.session_id)
     flask_login.logout_user()
-    kept = {key: session[key] for key in KEEP_ON_SIGNIN if key in session}
-    session.clear()
-    session.update(kept)
+    lang = session.get("lang")
+    session.clear()  # the workshop list too: its console links are secrets, and the next person here is someone else
+    if lang:
+        session["lang"] = lang
     return redirect(url_for("auth.signin", signed_out=1), code=303)
 
 
