@@ -455,11 +455,22 @@ def summarise_stacks(path: Path, top: int = 25) -> dict:
 # --- one target -------------------------------------------------------------------------------------------
 
 
-def create_workshop(base: str, cards: list[str], team_size: int, timeout: float) -> str:
-    """Create a workshop over HTTP like the home page's form does; return the facilitator key."""
+BENCH_EMAIL, BENCH_PASSWORD = "bench@example.org", "bench-" + secrets.token_hex(8)
+
+
+def create_workshop(base: str, cards: list[str], team_size: int, timeout: float, database_url: str) -> str:
+    """Create a workshop over HTTP like the home page's form does, as a facilitator made through the command line
+    (``python -m game user add``) who signs in first; return the facilitator key."""
     import requests
 
+    subprocess.run([sys.executable, "-m", "game", "user", "add", BENCH_EMAIL, "--name", "Benchmark", "--admin",
+                    "--password-stdin"], input=BENCH_PASSWORD + "\n", text=True, cwd=REPO, check=True,
+                   env={**os.environ, "DATABASE_URL": database_url}, stdout=subprocess.DEVNULL)
     with requests.Session() as http:
+        page = http.get(base + "/signin", timeout=timeout).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        http.post(base + "/signin", data={"csrf_token": token, "email": BENCH_EMAIL, "password": BENCH_PASSWORD},
+                  timeout=timeout)
         page = http.get(base + "/", timeout=timeout).text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         form = {
@@ -611,7 +622,7 @@ def run_target(kind: str, args, stamp: str) -> dict:
         profiler = None
         try:
             if kind == "game":
-                key = create_workshop(urls[0], cards, args.team_size, args.timeout)
+                key = create_workshop(urls[0], cards, args.team_size, args.timeout, database_url)
             console = Page(urls[0], {"role": "facilitator", "key": key}, args.timeout)
             pages.append(console)
             screen_key = screen_key_from(key) if kind == "game" else key

@@ -121,6 +121,19 @@ def unreachable(database: str, queue: str) -> list[str]:
     return problems
 
 
+def setup_link(url: str, base: str) -> list[str]:
+    """The one-time set-up link while no administrator exists (``game.web.auth.setup_link_lines``), else nothing."""
+    from .accounts import Accounts
+    from .store import make_engine
+    from .web.auth import setup_link_lines
+
+    engine = make_engine(url)
+    try:
+        return setup_link_lines(Accounts(engine), base)
+    finally:
+        engine.dispose()
+
+
 def run(argv: list[str]) -> int:
     """Start the processes (and nginx), keep them running, stop them on Ctrl-C."""
     parser = argparse.ArgumentParser(prog="python -m game cluster", description=__doc__.split("\n\n")[0])
@@ -151,7 +164,8 @@ def run(argv: list[str]) -> int:
         return 2
     run_dir = args.run_dir.resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "DATABASE_URL": url, "AANDACHT_MESSAGE_QUEUE": queue}
+    # one set-up link for the whole cluster, printed below: a process's own would replace the one before it
+    env = {**os.environ, "DATABASE_URL": url, "AANDACHT_MESSAGE_QUEUE": queue, "AANDACHT_SETUP_LINK": "0"}
     if use_nginx:
         env.setdefault("AANDACHT_PROXIES", "1")
     if not env.get("SECRET_KEY"):  # every process signs cookies with the same key (made once, before they start)
@@ -203,6 +217,9 @@ def run(argv: list[str]) -> int:
             print(f"Aandacht is running: {len(ports)} processes; point your proxy (sticky sessions) at:")
             for port in ports:
                 print(f"  http://127.0.0.1:{port}/")
+        base = os.environ.get("AANDACHT_PUBLIC_URL") or f"http://127.0.0.1:{args.port if use_nginx else ports[0]}"
+        for line in setup_link(url, base):
+            print(line)
         print(f"Logs in {run_dir}. Ctrl-C stops everything.", flush=True)
         while not stopping:
             time.sleep(1)

@@ -57,6 +57,13 @@ def serve(argv: list[str], mode: str) -> int:
     for line in startup_lines(args.host, args.port, app.config.get("PUBLIC_URL")):
         print(line, flush=True)
     print("Phones join at /play with the room code, or by the QR code on the big screen.", flush=True)
+    if os.environ.get("AANDACHT_SETUP_LINK", "1") != "0":  # the cluster's launcher prints one link for all
+        from game.web.auth import setup_link_lines
+
+        local = "127.0.0.1" if args.host in ("0.0.0.0", "", "::") else args.host
+        base = app.config.get("PUBLIC_URL") or f"http://{local}:{args.port}"
+        for line in setup_link_lines(app.extensions["aandacht.accounts"], base):
+            print(line, flush=True)
     if mode == "eventlet":
         serve_eventlet(app, args.host, args.port, args.max_connections, args.backlog, args.idle_timeout)
     else:

@@ -252,6 +252,55 @@ class DeckRow(Base):
     owner_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
 
 
+class UserRow(Base):
+    """A facilitator's account. ``email_key`` is the e-mail in lower case (unique: one account per address, whatever
+    its capitals); a removed account keeps its row (the decks and workshops it made point at it) with ``email_key``
+    NULL, so the address can be given a new account."""
+
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str | None] = mapped_column(String(254), unique=True, nullable=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[float] = mapped_column(Float)
+    removed_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class SignInRow(Base):
+    """A server-side sign-in session: the browser's cookie holds the random id, this row its SHA-256. Ending it
+    (signing out, a password reset, an administrator) signs that browser out on its next request."""
+
+    __tablename__ = "signins"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    seen_at: Mapped[float] = mapped_column(Float)
+    ended_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    agent: Mapped[str] = mapped_column(String(120), default="")  # "Firefox on Windows": to tell sessions apart
+
+
+class SignInFailureRow(Base):
+    """One failed sign-in, counted per account (``kind`` "email", ``key`` the lower-case e-mail, known or not) and
+    per client address (``kind`` "address"): in the database, so that every process of a cluster counts the same."""
+
+    __tablename__ = "signin_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(254))
+    at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class SetupTokenRow(Base):
+    """The one-time set-up link's token (hashed) while no administrator exists; at most one row."""
+
+    __tablename__ = "setup_token"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[float] = mapped_column(Float)
+
+
 _BY_CODE = select(WorkshopRow.id).where(WorkshopRow.code == bindparam("code"))
 _VERSION = select(WorkshopRow.version).where(WorkshopRow.id == bindparam("wid"))
 _TOKEN_OWNER = select(PlayerRow.workshop_id, PlayerRow.id).where(PlayerRow.token_hash == bindparam("token_hash"))

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# TESTS ONLY: cheap argon2 parameters (game.accounts.password_hasher), for this process and every server it starts:
+# hundreds of tests create and sign in a facilitator. One test checks the real parameters replace them at sign-in.
+os.environ.setdefault("AANDACHT_TEST_CHEAP_HASHES", "1")
 
 from game.engine import Card, Response, RubricKey, Settings, Text, Workshop, new_state
 
@@ -95,15 +101,134 @@ def clock():
     return FakeClock()
 
 
+# --- facilitators: made through the command line, signed in through /signin ------------------------------
+
+# The facilitator every app fixture and every LiveServer has (an administrator): create_workshop,
+# create_live_workshop and signed_in_client sign in as them.
+FACILITATOR_EMAIL = "fran@example.org"
+FACILITATOR_NAME = "Fran Facilitator"
+FACILITATOR_PASSWORD = "correct horse battery"
+
+
+def cli_user(database_url: str, *args: str, password: str | None = None) -> tuple[int, str, str]:
+    """Run ``python -m game user ARGS`` in this process (``game.cli.run``) on ``database_url``, with ``password`` on
+    standard input; returns (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+    import sys
+
+    from game.cli import run
+
+    out, err = io.StringIO(), io.StringIO()
+    before, stdin = os.environ.get("DATABASE_URL"), sys.stdin
+    os.environ["DATABASE_URL"] = database_url
+    sys.stdin = io.StringIO("" if password is None else password + "\n")
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = run(["user", *args])
+            except SystemExit as exit_:  # argparse refusing the arguments
+                code = exit_.code
+    finally:
+        sys.stdin = stdin
+        if before is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = before
+    return code, out.getvalue(), err.getvalue()
+
+
+def add_user(database_url: str, email: str, name: str = "Someone", password: str = FACILITATOR_PASSWORD,
+             admin: bool = False) -> None:
+    """Create a facilitator through the command line (in this process), as the issue asks of the tests."""
+    code, out, err = cli_user(database_url, "add", email, "--name", name, *(["--admin"] if admin else []),
+                              "--password-stdin", password=password)
+    assert code == 0, out + err
+
+
+def add_live_user(env: dict, email: str = FACILITATOR_EMAIL, name: str = FACILITATOR_NAME,
+                  password: str = FACILITATOR_PASSWORD, admin: bool = True, exist_ok: bool = True) -> None:
+    """Create a facilitator with ``python -m game user add`` in a subprocess, on the database of ``env`` (one that
+    exists already is fine with ``exist_ok``: a second server on the same database)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "game", "user", "add", email, "--name", name,
+                           *(["--admin"] if admin else []), "--password-stdin"],
+                          input=password + "\n", env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    if exist_ok and done.returncode == 1 and "already an account" in done.stderr:
+        return
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def form_token(html: str) -> str:
+    """The form token of a page."""
+    import re
+
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def sign_in(client, email: str = FACILITATOR_EMAIL, password: str = FACILITATOR_PASSWORD, next_: str | None = None):
+    """Sign a Flask test client in through /signin (the form's own token); returns the POST's response. The app's
+    facilitator is made first (through the command line) if the app was built without the ``app`` fixture."""
+    app = client.application
+    if email == FACILITATOR_EMAIL and app.extensions["aandacht.accounts"].user_by_email(email) is None:
+        add_user(app.config["DATABASE_URL"], FACILITATOR_EMAIL, FACILITATOR_NAME, FACILITATOR_PASSWORD, admin=True)
+    token = form_token(client.get("/signin").get_data(as_text=True))
+    form = {"csrf_token": token, "email": email, "password": password, **({"next": next_} if next_ else {})}
+    return client.post("/signin", data=form)
+
+
+def signed_in_client(app, email: str = FACILITATOR_EMAIL, password: str = FACILITATOR_PASSWORD):
+    """A new test client, signed in."""
+    client = app.test_client()
+    response = sign_in(client, email, password)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return client
+
+
+def live_sign_in(http, base: str, email: str = FACILITATOR_EMAIL, password: str = FACILITATOR_PASSWORD,
+                 timeout: float = 30) -> None:
+    """Sign a ``requests.Session`` in on a running server."""
+    token = form_token(http.get(base + "/signin", timeout=timeout).text)
+    response = http.post(base + "/signin", data={"csrf_token": token, "email": email, "password": password},
+                         allow_redirects=False, timeout=timeout)
+    assert response.status_code == 303, response.text
+
+
+def signed_in_context(browser, base: str, email: str = FACILITATOR_EMAIL, password: str = FACILITATOR_PASSWORD,
+                      **options):
+    """A Playwright browser context signed in on a running server: a ``requests.Session`` signs in and its
+    cookies are copied in. Flask-Login's "strong" protection ties the session to the address and the browser's
+    User-Agent, so the context takes the requests session's User-Agent."""
+    import requests
+
+    with requests.Session() as http:
+        http.headers["User-Agent"] = options.pop("user_agent", None) or CONTEXT_AGENT
+        live_sign_in(http, base, email, password)
+        agent = http.headers["User-Agent"]
+        cookies = [{"name": c.name, "value": c.value, "url": base} for c in http.cookies]
+    context = browser.new_context(user_agent=agent, **options)
+    context.add_cookies(cookies)
+    return context
+
+
+CONTEXT_AGENT = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0 "
+                 "Safari/537.36")
+
+
 @pytest.fixture
 def app(tmp_path, clock):
-    """The app on a fresh SQLite file, in threading mode (no eventlet), with the real decks."""
+    """The app on a fresh SQLite file, in threading mode (no eventlet), with the real decks, and one facilitator
+    (an administrator, made through the command line: FACILITATOR_EMAIL / FACILITATOR_PASSWORD)."""
     from game.web import create_app
 
+    url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    add_user(url, FACILITATOR_EMAIL, FACILITATOR_NAME, FACILITATOR_PASSWORD, admin=True)
     app = create_app(
         {
             "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+            "DATABASE_URL": url,
             "ASYNC_MODE": "threading",
             "SECRET_KEY": "test-secret",
             "CLOCK": clock,
@@ -116,12 +241,23 @@ def app(tmp_path, clock):
 
 @pytest.fixture
 def client(app):
-    """An HTTP test client."""
+    """An HTTP test client, signed in as the app's facilitator."""
+    return signed_in_client(app)
+
+
+@pytest.fixture
+def stranger(app):
+    """An HTTP test client nobody signed in."""
     return app.test_client()
 
 
 def create_workshop(client, **overrides) -> str:
-    """Post the create form; return the facilitator key from the redirect."""
+    """Post the create form (signed in as the app's facilitator first, if the client is not signed in); return
+    the facilitator key from the redirect."""
+    with client.session_transaction() as sess:
+        signed_in = "_user_id" in sess
+    if not signed_in:
+        assert sign_in(client).status_code == 303
     with client.session_transaction() as sess:
         sess["csrf"] = "token"
     app = client.application
@@ -314,7 +450,7 @@ def free_port() -> int:
 class LiveServer:
     """The real server (``python -m game serve``, eventlet) as a subprocess on a free port."""
 
-    def __init__(self, directory, env: dict | None = None, args: tuple[str, ...] = ()):
+    def __init__(self, directory, env: dict | None = None, args: tuple[str, ...] = (), facilitator: bool = True):
         import os
         import subprocess
         import sys
@@ -333,7 +469,16 @@ class LiveServer:
         self.command = [sys.executable, "-m", "game", "serve", "--host", "127.0.0.1", "--port", str(self.port), *args]
         self.proc = None
         self._popen = subprocess.Popen
+        # its facilitator (an administrator), made through the command line before the server starts (so it prints
+        # no set-up link); facilitator=False: a fresh server that prints one
+        self.email, self.name, self.password = FACILITATOR_EMAIL, FACILITATOR_NAME, FACILITATOR_PASSWORD
+        if facilitator:
+            add_live_user(self.env, self.email, self.name, self.password)
         self.start()
+
+    def sign_in(self, http) -> None:
+        """Sign a ``requests.Session`` in as this server's facilitator."""
+        live_sign_in(http, self.url, self.email, self.password)
 
     def start(self) -> None:
         """Start the process and wait until it answers."""
@@ -375,6 +520,7 @@ def create_live_workshop(base: str, timeout: float = 30, **fields) -> str:
     import requests
 
     with requests.Session() as http:
+        live_sign_in(http, base, timeout=timeout)  # as the facilitator every LiveServer has
         page = http.get(base + "/", timeout=timeout).text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         form = {"csrf_token": token, "title": "Live test", "deck_id": "aandacht-basis", "language": "en",

@@ -21,7 +21,7 @@ import re
 
 import pytest
 
-from .conftest import ARTIFACTS, REPO
+from .conftest import ARTIFACTS, REPO, signed_in_context
 from .test_browser import phase, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -162,7 +162,8 @@ def test_every_state_meets_wcag_aa(live_server, browser, language):
     other = "en" if language == "nl" else "nl"
 
     # the facilitator's start page and console (laptop)
-    console = watch(browser.new_context(**LAPTOP).new_page(), errors, "console", confirm="End the workshop")
+    console_context = signed_in_context(browser, base, **LAPTOP)
+    console = watch(console_context.new_page(), errors, "console", confirm="End the workshop")
     console.goto(base + "/")
     audit(console, f"{language} home")
     audit.expect(console.get_attribute("html", "lang") == "en", "home: the page is in English")
@@ -367,7 +368,7 @@ def test_every_state_meets_wcag_aa(live_server, browser, language):
 
 def test_axe_reports_a_violation(live_server, browser):
     """The checks above can fail: axe-core, injected the same way, reports a bad contrast and a missing label."""
-    page = browser.new_context(**LAPTOP).new_page()
+    page = signed_in_context(browser, live_server.url, **LAPTOP).new_page()
     page.goto(live_server.url + "/")
     page.evaluate(
         """() => {
@@ -474,7 +475,8 @@ def keyboard_phone(browser, errors: list[str], name: str):
 def test_keyboard_alone(live_server, browser):
     """A participant plays a card and leaves a commitment, and the facilitator runs the round, by keyboard only."""
     base, errors = live_server.url, []
-    console = watch(browser.new_context(**LAPTOP).new_page(), errors, "console", confirm="End the workshop")
+    console_context = signed_in_context(browser, base, **LAPTOP)
+    console = watch(console_context.new_page(), errors, "console", confirm="End the workshop")
     code = create_workshop(console, base, "Keyboard", "en", timer=0)
 
     # Kim: the code, the name and a new team, by keyboard

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, signed_in_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -76,7 +76,8 @@ def test_one_round_to_the_leaderboard(live_server, browser):
     base, errors = live_server.url, []
 
     # the facilitator creates a workshop
-    console = watch(browser.new_context(viewport={"width": 1280, "height": 900}).new_page(), errors, "console")
+    console_context = signed_in_context(browser, base, viewport={"width": 1280, "height": 900})
+    console = watch(console_context.new_page(), errors, "console")
     console.goto(base + "/")
     console.fill("#title", "Front office training")
     console.select_option("#language", "en")
@@ -274,7 +275,7 @@ def test_lock_round_is_not_called_times_up_on_the_big_screen(live_server, browse
 def test_the_report_gives_times_in_the_zone_of_the_browser_that_created_the_workshop(live_server, browser):
     """The start page sends the browser's time zone with the new workshop; the report says it and uses it."""
     base, errors = live_server.url, []
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="Pacific/Auckland")
+    context = signed_in_context(browser, base, viewport={"width": 1280, "height": 900}, timezone_id="Pacific/Auckland")
     console = watch(context.new_page(), errors, "console")
     console.goto(base + "/")
     assert console.input_value("#time_zone") == "Pacific/Auckland"

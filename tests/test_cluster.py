@@ -41,7 +41,7 @@ from sqlalchemy import create_engine, text
 from game.launch import find_nginx
 from game.service import screen_key_from
 
-from .conftest import REPO, LiveServer, database_url_for, free_port
+from .conftest import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, REPO, LiveServer, database_url_for, form_token, free_port
 from .test_resilience import WAIT, Peer, create_workshop, in_round, responses, team_of
 
 pytestmark = [pytest.mark.server]
@@ -408,6 +408,7 @@ def test_deleting_a_workshop_on_one_process_closes_its_pages_on_the_other(cluste
     console.online(lambda p: p["online"] == [ann_id])
 
     with requests.Session() as http:
+        cluster.a.sign_in(http)  # deleting needs a signed-in facilitator
         page = http.get(f"{cluster.a.url}/f/{key}", timeout=WAIT).text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         response = http.post(f"{cluster.a.url}/f/{key}/delete", data={"csrf_token": token}, allow_redirects=False,
@@ -459,6 +460,21 @@ def test_behind_nginx_every_polling_browser_stays_on_its_own_process(tmp_path, d
             if launcher.poll() is not None or time.monotonic() > give_up:
                 raise AssertionError(f"the cluster did not start:\n{log_path.read_text()}")
             time.sleep(0.2)
+
+        # a fresh database: the launcher prints one set-up link for all its processes; the first account is made
+        # from it (as the facilitator create_workshop signs in as)
+        while not (links := re.findall(r"^  (http://\S+/setup/\S+)$", log_path.read_text(), re.M)):
+            assert launcher.poll() is None and time.monotonic() < give_up, log_path.read_text()
+            time.sleep(0.2)
+        time.sleep(0.5)  # a second link would follow at once
+        links = re.findall(r"^  (http://\S+/setup/\S+)$", log_path.read_text(), re.M)
+        assert len(links) == 1 and links[0].startswith(base + "/setup/"), log_path.read_text()
+        with requests.Session() as http:
+            token = form_token(http.get(links[0], timeout=WAIT).text)
+            made = http.post(links[0], data={"csrf_token": token, "name": "Admin", "email": FACILITATOR_EMAIL,
+                                             "password": FACILITATOR_PASSWORD, "password2": FACILITATOR_PASSWORD},
+                             allow_redirects=False, timeout=WAIT)
+        assert made.status_code == 303, made.text
 
         def browser(auth: dict, name: str) -> Peer:
             """A page that talks long-polling only, with its own cookies: every request must reach one process."""

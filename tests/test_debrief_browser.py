@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, signed_in_context
 from .test_browser import join as join_room, phase, start_team, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -97,7 +97,8 @@ def test_debrief_profiles_and_commitments(live_server, browser):
     base, errors = live_server.url, []
 
     # the facilitator creates a workshop of two cards from the core deck, without a timer
-    console = watch(browser.new_context(viewport={"width": 1280, "height": 900}).new_page(), errors, "console",
+    console_context = signed_in_context(browser, base, viewport={"width": 1280, "height": 900})
+    console = watch(console_context.new_page(), errors, "console",
                     confirm="End the workshop")
     console.goto(base + "/")
     console.fill("#title", "Front office debrief")
@@ -263,7 +264,7 @@ def test_debrief_profiles_and_commitments(live_server, browser):
         assert page.locator("#debrief b, #commitments b, .commitment-row b, #my-commitment b").count() == 0
 
     # the printable report, as a browser with no internet shows and prints it
-    report_context = browser.new_context(viewport={"width": 1100, "height": 900})
+    report_context = signed_in_context(browser, base, viewport={"width": 1100, "height": 900})  # the report: signed in
     requested: list[str] = []
     report_context.on("request", lambda r: requested.append(r.url))
     report = watch(report_context.new_page(), errors, "report")

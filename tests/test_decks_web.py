@@ -15,7 +15,7 @@ from bench.upload_stall import deck_file
 from game.decks import parse_deck
 from game.library import DeckLibrary, deck_to_data, dump_deck
 
-from .conftest import LiveServer, create_live_workshop, create_workshop
+from .conftest import LiveServer, create_live_workshop, create_workshop, signed_in_client
 from .test_decks import parser  # noqa: F401 (a fixture: with libyaml, then with PyYAML's pure-Python parser)
 
 BUILTIN = "aandacht-basis"
@@ -24,8 +24,8 @@ TOKEN = "deck-token"
 
 @pytest.fixture
 def client(app):
-    """A test client whose session carries a known form token."""
-    client = app.test_client()
+    """A signed-in test client whose session carries a known form token."""
+    client = signed_in_client(app)
     with client.session_transaction() as sess:
         sess["csrf"] = TOKEN
     return client
@@ -392,7 +392,7 @@ def test_two_apps_on_one_database_see_the_same_decks(database, tmp_path, clock, 
               "CLOCK": clock, "PUBLIC_URL": "http://aandacht.test"}
     app, other = create_app(config), create_app(config)
     try:
-        first = app.test_client()
+        first = signed_in_client(app)
         with first.session_transaction() as sess:
             sess["csrf"] = TOKEN
         deck_id = make_deck(first)
@@ -550,6 +550,9 @@ def test_a_hostile_upload_is_refused_with_its_clear_problem_on_a_short_page(clie
 WAIT = 60.0  # seconds to wait for an answer: a bound, not a speed check
 
 
+AGENT = "deck-upload-test"  # the signed-in session is bound to its browser (Flask-Login's "strong" protection)
+
+
 def post_upload(port: int, cookie: str, token: str, text: str, log: list) -> tuple[int, str]:
     """Upload a deck file over a connection of its own, the whole request written at once; log "sent" when the
     server has all of it and "answered" when the first bytes of its answer arrive. Return the status and the page."""
@@ -559,7 +562,7 @@ def post_upload(port: int, cookie: str, token: str, text: str, log: list) -> tup
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n"
             f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"deck.yaml\"\r\n"
             f"Content-Type: application/yaml\r\n\r\n{text}\r\n--{boundary}--\r\n").encode()
-    head = (f"POST /decks/import HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\n"
+    head = (f"POST /decks/import HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\nUser-Agent: {AGENT}\r\n"
             f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {len(body)}\r\n"
             "Connection: close\r\n\r\n").encode()
     with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as conn:
@@ -598,6 +601,8 @@ def test_phones_keep_getting_answers_while_bad_decks_are_uploaded(tmp_path):
         phone.connect(server.url, auth={"role": "player", "code": view["workshop"]["code"], "token": None},
                       transports=["websocket"], wait_timeout=WAIT)
         with requests.Session() as http:
+            http.headers["User-Agent"] = AGENT
+            server.sign_in(http)
             token = re.search(r'name="csrf_token" value="([^"]+)"', http.get(server.url + "/decks").text).group(1)
             cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
         heavy, uploads, answered, log = deck_file("heavy"), 6, [], []  # 100 cards, each with a problem

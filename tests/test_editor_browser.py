@@ -12,7 +12,7 @@ import pytest
 
 from game.decks import parse_deck
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, signed_in_context
 from .test_browser import watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -58,7 +58,8 @@ CARD = {
 def test_create_a_deck_fix_a_problem_preview_export_and_play_it(live_server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     base, errors = live_server.url, []
-    desk = watch(browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True).new_page(),
+    desk_context = signed_in_context(browser, base, viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    desk = watch(desk_context.new_page(),
                  errors, "editor", confirm="")
 
     # from the home page to a new deck
@@ -128,15 +129,15 @@ def test_create_a_deck_fix_a_problem_preview_export_and_play_it(live_server, bro
     assert [li.get_attribute("data-card-id") for li in desk.locator(".deck-card").all()] == ["own-words", "late-parcel"]
     desk.screenshot(path=str(ARTIFACTS / "editor-2-deck.png"), full_page=True)
 
-    # preview the card as a phone and as the big screen show it
-    phone = watch(browser.new_context(**PHONE).new_page(), errors, "phone-preview", confirm="")
+    # preview the card as a phone and as the big screen show it (a facilitator's preview: signed in on both)
+    phone = watch(signed_in_context(browser, base, **PHONE).new_page(), errors, "phone-preview", confirm="")
     phone.goto(base + desk.get_attribute("#card-late-parcel a:has-text('Phone')", "href") + "&lang=en")
     assert phone.inner_text("#card-title") == "The late parcel"
     assert phone.locator(".response-btn").count() == 3
     assert NOTES_EN not in phone.inner_text("body")
     assert phone.evaluate("getComputedStyle(document.querySelector('.response-btn')).borderRadius") != "0px"
     phone.screenshot(path=str(ARTIFACTS / "editor-3-preview-phone.png"), full_page=True)
-    big = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    big = signed_in_context(browser, base, viewport={"width": 1920, "height": 1080}).new_page()
     screen = watch(big, errors, "screen-preview", confirm="")
     screen.goto(base + desk.get_attribute("#card-late-parcel a:has-text('Screen')", "href"))
     assert screen.inner_text("#card-title") == "Het late pakket"

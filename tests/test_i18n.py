@@ -16,7 +16,7 @@ from game.engine.state import FACILITATOR, GUEST, Actor, Role
 from game.service import screen_key_from
 from game.web.i18n import LANGUAGES, SOURCE_LANGUAGE, js_catalog, po_path
 
-from .conftest import REPO, create_workshop
+from .conftest import REPO, create_workshop, signed_in_client
 from .test_fuzz import leaks
 
 PYTHON_FORMAT = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdif]")
@@ -122,11 +122,11 @@ def test_home_page_switches_with_lang_and_remembers_it(client):
 
 
 def test_home_page_follows_the_browser_language_until_chosen(app):
-    fresh = app.test_client()
+    fresh = signed_in_client(app)
     assert "Maak een workshop" in fresh.get("/", headers={"Accept-Language": "nl-BE,nl;q=0.9,en;q=0.5"}).get_data(
         as_text=True
     )
-    german = app.test_client().get("/", headers={"Accept-Language": "de-DE"})
+    german = signed_in_client(app).get("/", headers={"Accept-Language": "de-DE"})
     assert "Create a workshop" in german.get_data(as_text=True)
 
 
@@ -164,7 +164,8 @@ def test_workshop_pages_speak_the_workshops_language(client):
     assert '<html lang="en">' in screen_en and "Join at" in screen_en
 
 
-def test_phone_start_page_follows_the_browser_without_a_cookie(client):
+def test_phone_start_page_follows_the_browser_without_a_cookie(stranger):
+    client = stranger  # a phone: nobody signed in on it
     page = client.get("/play", headers={"Accept-Language": "nl"})
     assert "Zet JavaScript aan om mee te doen." in page.get_data(as_text=True)
     assert "Set-Cookie" not in page.headers  # the phone's pages hold no per-browser secret (and stay gzipped)

@@ -11,7 +11,7 @@ import pytest
 
 from game.decks import default_scenarios_dir, load_decks
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, signed_in_context
 from .test_browser import PHONE, join, phase, start_team, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -30,7 +30,7 @@ def test_phone_switches_to_dutch_while_the_screen_stays_english(live_server, bro
     ARTIFACTS.mkdir(exist_ok=True)
     base, errors = live_server.url, []
 
-    desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    desk = signed_in_context(browser, base, viewport={"width": 1280, "height": 900}, locale="en-GB")
     console = watch(desk.new_page(), errors, "console")
     console.goto(base + "/?lang=en")
     console.fill("#title", "Language switch")

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, REPO
+from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, REPO, add_live_user
 from .test_a11y_browser import LAPTOP, Audit
 from .test_browser import watch
 from .test_net import _ip, namespace  # noqa: F401 - the namespace fixture
@@ -39,6 +39,7 @@ class NamespacedServer:
         self.log_path = directory / "server.log"
         env = {**os.environ, "PYTHONPATH": str(REPO), "DATABASE_URL": f"sqlite:///{directory / 'ns.sqlite3'}",
                "AANDACHT_ASYNC_MODE": "eventlet", "AANDACHT_PUBLIC_URL": "", "SECRET_KEY": "netns-browser"}
+        add_live_user(env)  # the facilitator create_live_workshop signs in as (the command line, outside the namespace)
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 ["ip", "netns", "exec", name, sys.executable, "-m", "game", "serve", "--port", str(PORT)],

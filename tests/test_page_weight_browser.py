@@ -18,7 +18,7 @@ from collections import Counter
 
 import pytest
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, signed_in_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -48,7 +48,8 @@ def watch(page, errors: list[str], name: str, timeout: int = TIMEOUT):
 
 def open_workshop(browser, base: str, errors: list[str], language: str):
     """The facilitator creates a workshop in ``language``; return the console page and the room code."""
-    console = watch(browser.new_context(viewport={"width": 1280, "height": 900}).new_page(), errors, "console")
+    console_context = signed_in_context(browser, base, viewport={"width": 1280, "height": 900})
+    console = watch(console_context.new_page(), errors, "console")
     console.goto(base + "/")
     console.fill("#title", "Light phones")
     console.select_option("#language", language)

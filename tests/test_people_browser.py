@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import create_live_workshop
+from .conftest import create_live_workshop, signed_in_context
 from .test_browser import PHONE, join, phase, pick_team, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -15,8 +15,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 def console_page(browser, base: str, key: str, errors: list[str], answers: dict):
     """The facilitator's console: every confirmation is accepted, a prompt answered from ``answers`` (by its first
     words); any other dialog, or a JavaScript error, is recorded."""
-    page = watch(browser.new_context(viewport={"width": 1280, "height": 900}).new_page(), errors, "console",
-                 confirm="", prompts=answers)
+    context = signed_in_context(browser, base, viewport={"width": 1280, "height": 900})  # deleting: signed in
+    page = watch(context.new_page(), errors, "console", confirm="", prompts=answers)
     page.goto(f"{base}/f/{key}")
     phase(page, "lobby")
     return page

@@ -18,7 +18,7 @@ import gettext
 
 import pytest
 
-from .conftest import ARTIFACTS, REPO, create_live_workshop, release, shoot, shoot_sizes
+from .conftest import ARTIFACTS, REPO, create_live_workshop, release, shoot, shoot_sizes, signed_in_context
 from .test_browser import PHONE, phase, watch
 from .test_words_browser import SPLIT_WORDS, bot, settle, wait_for_text
 
@@ -215,7 +215,8 @@ STORY_OF = {  # a card of the default deck from each story -> the story's name i
 
 def test_the_create_form_names_each_cards_story_in_the_facilitators_language(live_server, browser):
     errors = []
-    page = watch(browser.new_context(viewport=CONSOLE, **DUTCH).new_page(), errors, "home")
+    page_context = signed_in_context(browser, live_server.url, viewport=CONSOLE, **DUTCH)
+    page = watch(page_context.new_page(), errors, "home")
     page.goto(live_server.url + "/")
     for lang, prefix in (("nl", "verhaal: "), ("en", "story: ")):
         if lang == "en":  # the facilitator switches the page to English
@@ -280,7 +281,7 @@ def test_the_reports_rubric_columns_have_whole_labels_and_a_legend(live_server, 
         for client in clients:
             release(client)
 
-    report = watch(browser.new_context(viewport=CONSOLE, **DUTCH).new_page(), errors, "report")
+    report = watch(signed_in_context(browser, base, viewport=CONSOLE, **DUTCH).new_page(), errors, "report")
     report.goto(f"{base}/f/{key}/report")
     report.wait_for_selector("article.card table")
     full = {DUTCH_CATALOG.gettext(n) for n in ("Attention", "Ease", "Resolution", "Ownership", "Proportion")}

@@ -16,7 +16,7 @@ import re
 import pytest
 import socketio
 
-from .conftest import create_live_workshop, release, shoot_sizes
+from .conftest import create_live_workshop, release, shoot_sizes, signed_in_context
 from .test_browser import PHONE, join, phase, start_team, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -187,7 +187,7 @@ def test_after_the_end_the_console_reads_ended_and_the_ranking_has_one_word(live
     screen.wait_for_selector("#debrief .debrief-title", state="attached")  # the teams' page: "Final standings and ..."
     assert words["final"] in screen.locator("#debrief").text_content()
     shoot({"console": console, "screen": screen, "phone": anna}, language, "ended")
-    report = watch(browser.new_context(viewport=CONSOLE_SIZE, **locale).new_page(), errors, "report")
+    report = watch(signed_in_context(browser, base, viewport=CONSOLE_SIZE, **locale).new_page(), errors, "report")
     report.goto(f"{base}/f/{key}/report")
     assert report.inner_text("#report-standings").strip() == words["final"]
     assert "Tussenstand" not in report.inner_text("body") and "Leaderboard" not in report.inner_text("body")

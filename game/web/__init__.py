@@ -13,6 +13,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .. import benchcount, db
+from ..accounts import Accounts
 from ..cluster import Cluster
 from ..decks import default_scenarios_dir
 from ..library import DeckLibrary
@@ -22,6 +23,7 @@ from ..store import REPO, Store, database_url, fail_commits_while, make_engine
 from ..wordfilter import WordFilter
 from . import (
     assets,
+    auth,
     i18n,
     sockets,  # noqa: F401 - registers the handlers before any init_app, so every app gets them
 )
@@ -132,6 +134,7 @@ def create_app(config: dict | None = None) -> Flask:
     assets.init_app(app, bundles=bundles, pages=frozenset({"pages.play", "pages.room"}))
     add_security_headers(app)
 
+    auth.init_app(app, Accounts(store, app.config["CLOCK"]))  # sign-in, the set-up link and the gate
     app.register_blueprint(bp)
     app.register_blueprint(decks_bp)
     if benchcount.ENABLED:  # AANDACHT_BENCH=1: the benchmark's view counters at /bench/counters

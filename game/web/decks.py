@@ -4,8 +4,8 @@ The built-in decks (``scenarios/*.yaml``) can be viewed, previewed, exported and
 decks facilitators make live in the database (``game.library``). Every save builds the whole deck's
 YAML and runs it through the same validation as a deck file, so an invalid deck is never stored;
 each problem is shown at the form field its path points to, with the rest of the input kept.
-Like creating a workshop, these pages are open to whoever reaches the facilitator's home page;
-every POST carries the form token.
+Like creating a workshop, these pages need a signed-in facilitator (``game.web.auth``); every POST carries the
+form token.
 """
 
 from __future__ import annotations
@@ -28,10 +28,19 @@ from ..decks import (
 from ..engine.cards import DIMENSIONS, KINDS, LANGUAGES, MAX_POINTS, Card, Deck
 from ..library import Conflict, DeckInfo, DeckLibrary, card_to_data, deck_to_data, slugify
 from ..stories import STORY_NAMES, story_name, story_names
+from .auth import current_facilitator, facilitator_required
 from .i18n import N_, current_language, texts_in
 from .pages import _csrf_ok, csrf_token
 
 bp = Blueprint("decks", __name__)
+
+
+@bp.before_request
+def _signed_in():
+    """Every deck page needs a signed-in facilitator (the app's gate says so too; this keeps it true on its own)."""
+    if current_facilitator() is None:
+        return facilitator_required(lambda: None)()
+    return None
 
 SLOTS = 4  # response slots on the card form (a card has 3 or 4 responses)
 SLOT_IDS = "abcd"

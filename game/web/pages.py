@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import io
-import secrets
 
 import flask_babel
 import segno
@@ -31,9 +29,10 @@ from ..report import csv_export, report_data, report_zone, soft_hyphens, valid_z
 from ..service import CODE_ALPHABET, CODE_LENGTH, RunAgainRefused, Service, deck_language_error, normalise_code
 from ..store import REPO
 from ..stories import story_name
+from .auth import facilitator_required
 from .i18n import N_, browser_language, chosen_language, page_language
 from .links import acting_facilitator, remember_device
-from .security import client_address, guard
+from .security import _csrf_ok, client_address, csrf_token, guard
 
 bp = Blueprint("pages", __name__)
 
@@ -90,19 +89,6 @@ def join_link(workshop_id: str, code: str) -> dict:
     return {**_join_links(code, public_url(workshop_id)), "chosen": chosen}
 
 
-def csrf_token() -> str:
-    """The form token kept in the signed session cookie."""
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(24)
-    return session["csrf"]
-
-
-def _csrf_ok() -> bool:
-    """Whether the posted form carries this browser's token."""
-    sent = request.form.get("csrf_token", "")
-    return bool(session.get("csrf")) and hmac.compare_digest(sent, session["csrf"])
-
-
 def _deck_choices() -> list[dict]:
     """The decks for the create form, in the facilitator's language."""
     page = chosen_language()
@@ -147,6 +133,7 @@ CREATE_ERRORS = {
 
 
 @bp.get("/")
+@facilitator_required
 def home():
     """The facilitator's start page: create a workshop."""
     notice = _("The workshop and its participants' data have been deleted.") if request.args.get("deleted") else None
@@ -321,6 +308,7 @@ def parse_create_form(form, decks) -> tuple[dict, list[str]]:
 
 
 @bp.post("/workshops")
+@facilitator_required
 def create_workshop():
     """Create a workshop from the form and open its console."""
     svc = service()
@@ -478,6 +466,7 @@ bp.app_template_filter("soft_hyphens")(soft_hyphens)  # the report's table: long
 
 @bp.get("/f/<key>/report")
 @bp.get("/w/<workshop_id>/report")
+@facilitator_required
 def report(key: str | None = None, workshop_id: str | None = None):
     """The printable report of a workshop: per card, per team, commitments and insights."""
     state = _workshop_for(key, workshop_id)
@@ -497,6 +486,7 @@ def _zone(state):
 
 @bp.get("/f/<key>/export.csv")
 @bp.get("/w/<workshop_id>/export.csv")
+@facilitator_required
 def export_csv(key: str | None = None, workshop_id: str | None = None):
     """Every pick and score of a workshop, and its commitments, as CSV for a spreadsheet in the workshop's
     language (a Dutch one: ``;`` between cells, Dutch headers)."""
@@ -513,6 +503,7 @@ def export_csv(key: str | None = None, workshop_id: str | None = None):
 
 @bp.post("/f/<key>/delete")
 @bp.post("/w/<workshop_id>/delete")
+@facilitator_required
 def delete_workshop(key: str | None = None, workshop_id: str | None = None):
     """The facilitator deletes the workshop and its players' data at once."""
     if not _csrf_ok():

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
+import secrets
 import threading
 import time
 from collections import deque
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 
 from ..engine import GameError
 from ..wordfilter import WordFilter
@@ -135,6 +137,19 @@ class GuessLimiter:
             if len(known) > 32:  # a venue runs a few workshops a day: keep its newest rooms
                 for old in sorted(known, key=known.get)[: len(known) - 32]:
                     del known[old]
+
+
+def csrf_token() -> str:
+    """The form token kept in the signed session cookie (signing in replaces it)."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return session["csrf"]
+
+
+def _csrf_ok() -> bool:
+    """Whether the posted form carries this browser's token."""
+    sent = request.form.get("csrf_token", "")
+    return bool(session.get("csrf")) and hmac.compare_digest(sent.encode(), str(session["csrf"]).encode())
 
 
 def client_address() -> str:

@@ -5,15 +5,15 @@ No foreign key to the users table yet (the accounts arrive in their own migratio
 existing deck and workshop has no owner until ``game.rights.adopt_orphans`` gives them to the first administrator;
 existing workshops keep their links (generation 0: the screen key derived from the console key, as before).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
