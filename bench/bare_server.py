@@ -69,7 +69,7 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS bench_rounds (run VARCHAR(32), idx INTEGER, card_id VARCHAR(64), "
     "phase VARCHAR(16), PRIMARY KEY (run, idx))",
     "CREATE TABLE IF NOT EXISTS bench_picks (run VARCHAR(32), round INTEGER, player_id VARCHAR(32), "
-    "team_id VARCHAR(32), response_id VARCHAR(8), pick_id VARCHAR(64), seq BIGINT,"
+    "team_id VARCHAR(32), response_id VARCHAR(8), pick_id VARCHAR(64), seq BIGINT, answer TEXT,"
     " PRIMARY KEY (run, round, player_id))",
 ]
 
@@ -250,17 +250,18 @@ def create(args) -> tuple[Flask, SocketIO]:
         with order, engine.begin() as db:
             db.execute(
                 text(
-                    "INSERT INTO bench_picks (run, round, player_id, team_id, response_id, pick_id, seq) "
-                    "VALUES (:run, :round, :player, :team, :response, :pick, :seq) "
+                    "INSERT INTO bench_picks (run, round, player_id, team_id, response_id, pick_id, seq, answer) "
+                    "VALUES (:run, :round, :player, :team, :response, :pick, :seq, :answer) "
                     "ON CONFLICT (run, round, player_id) DO UPDATE SET response_id = excluded.response_id, "
-                    "pick_id = excluded.pick_id, seq = excluded.seq"
+                    "pick_id = excluded.pick_id, seq = excluded.seq, answer = excluded.answer"
                 ),
                 {
                     "run": run,
                     "round": index,
                     "player": conn["player_id"],
                     "team": team_id,
-                    "response": str(payload["response_id"]),
+                    "response": str(payload.get("response_id", "")),  # "" on an open card: its text instead
+                    "answer": str(payload.get("text", ""))[:280],
                     "pick": str(payload.get("pick_id", "")),
                     "seq": int(payload.get("seq", 0)),
                 },
@@ -268,7 +269,8 @@ def create(args) -> tuple[Flask, SocketIO]:
             picks = dict(
                 db.execute(
                     text(
-                        "SELECT player_id, response_id FROM bench_picks"
+                        "SELECT player_id, CASE WHEN response_id = '' THEN answer ELSE response_id END"
+                        " FROM bench_picks"
                         " WHERE run = :run AND round = :round AND team_id = :team"
                     ),
                     {"run": run, "round": index, "team": team_id},

@@ -267,11 +267,14 @@ async function pick(round, spreadMs) {
       const card = p.lastView && p.lastView.card;
       try {
         if (!card || p.lastView.workshop.round !== round) throw new Error("no card for this round");
-        const response = card.responses[p.index % card.responses.length].id;
+        // a choice card: one of its responses; an open card (no responses): a short answer in the phone's words
+        const choice = card.responses && card.responses.length
+          ? { response_id: card.responses[p.index % card.responses.length].id }
+          : { text: `Phone ${p.index} would call the guest back today` };
         const tap = now();
         await ack(p.socket, "submit_pick", {
           round,
-          response_id: response,
+          ...choice,
           pick_id: `bench-${p.index}-${round}`,
           seq: Math.floor(tap),
         });

@@ -525,6 +525,35 @@ def built_since(before: dict | None, after: dict | None) -> dict | None:
     return {k: after.get(k, 0) - before.get(k, 0) for k in ("view_builds", "views_built")}
 
 
+def queue_publishes(url: str | None) -> int | None:
+    """How many PUBLISH commands the message queue (Redis) has served so far (``INFO commandstats``), or None
+    without a queue: read before and after a phase, it is the messages the processes sent each other."""
+    if not url:
+        return None
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        return int(client.info("commandstats").get("cmdstat_publish", {}).get("calls", 0))
+    finally:
+        client.close()
+
+
+def database_connections(url: str) -> int | None:
+    """Connections open to the run's PostgreSQL database now (``pg_stat_activity``), or None on SQLite."""
+    if not url.startswith("postgresql"):
+        return None
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as db:
+            return int(db.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"))
+                       .scalar()) - 1  # not this one
+    finally:
+        engine.dispose()
+
+
 def play_round(kind: str, r: int, args, servers: list[Server], workers: Workers, console: Page, screen: Page,
                database_url: str, code: str) -> dict:
     """One round as a facilitator plays it: deal the card (broadcast latency to every phone), every phone picks
@@ -547,6 +576,7 @@ def play_round(kind: str, r: int, args, servers: list[Server], workers: Workers,
     after_deal = views_built(servers) if kind == "game" else None
 
     cpu = {s.pid: cpu_seconds(s.pid) for s in servers}
+    published = queue_publishes(args.message_queue)
     workers.send({"cmd": "pick", "round": r, "spreadMs": int(args.spread * 1000)})
     picked = workers.collect("picked", args.timeout * 2 + args.spread)
     started = min(p["started"] for p in picked) / 1000
@@ -559,6 +589,8 @@ def play_round(kind: str, r: int, args, servers: list[Server], workers: Workers,
         at = console.wait(every_pick, args.timeout)
         shown = (at - started) if at else None
     pick_cpu = sum(cpu_seconds(p) - c for p, c in cpu.items())
+    picks_published = None if published is None else queue_publishes(args.message_queue) - published
+    connections = database_connections(database_url)
     committed = count_committed(kind, database_url, code, r)
     after_picks = views_built(servers) if kind == "game" else None
 
@@ -590,6 +622,8 @@ def play_round(kind: str, r: int, args, servers: list[Server], workers: Workers,
         "picks_server_cpu_s": pick_cpu,
         "picks_loadgen_cpu_s": sum(p["cpu"] for p in picked) / 1000,
         "picks_views_to_phones": sum(p["views"] for p in picked),
+        "picks_queue_messages": picks_published,  # PUBLISHes on Redis while the picks went in (several processes)
+        "database_connections": connections,  # open to PostgreSQL right after the picks
         "views_built": {
             "deal": built_since(counted, after_deal),
             "picks": built_since(after_deal, after_picks),
@@ -780,6 +814,8 @@ def figures(r: dict) -> dict[str, float | None]:
         "pick CPU, first round (s)": cpu[0] if cpu else None,
         "pick CPU, last round (s)": cpu[-1] if cpu else None,
         "views built during picks (last round)": _views_in_picks(rounds[-1]) if rounds else None,
+        "queue messages during picks (worst round)": _worst(rounds, lambda x: x.get("picks_queue_messages")),
+        "PostgreSQL connections after picks (most)": _worst(rounds, lambda x: x.get("database_connections")),
         "facilitator: deal acknowledged (ms, worst)": _ms(_worst(rounds, lambda x: x["facilitator_s"]["deal"])),
         "facilitator: lock acknowledged (ms, worst)": _ms(_worst(rounds, lambda x: x["facilitator_s"]["lock"])),
         "facilitator: reveal acknowledged (ms, worst)": _ms(_worst(rounds, lambda x: x["facilitator_s"]["reveal"])),

@@ -47,6 +47,7 @@ bp = Blueprint("auth", __name__)
 PARTICIPANT_ENDPOINTS = frozenset({
     "static", "bundle", "pages.play", "pages.play_resume", "pages.join_redirect", "pages.room", "pages.qr",
     "pages.healthz",
+    "bench_counters",  # the benchmark's view counts, served only with AANDACHT_BENCH=1 (game/benchcount.py)
 })
 SETUP_ENDPOINTS = frozenset({"auth.setup"})
 # Open once set up: signing in, and the console and big screen by their secret links (the projector has no account).
