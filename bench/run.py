@@ -312,18 +312,65 @@ class Workers:
         return summary
 
 
+def _patient_client_class():
+    """python-socketio's client, giving up on a server only when a browser would (see ``_PatientClient``)."""
+    import engineio
+    import socketio
+
+    class PatientEngineIO(engineio.Client):
+        """socket.io-client (the real console and big screen, and the benchmark's phones) closes when no ping came
+        for pingInterval + pingTimeout (40 s); python-engineio's client gives up when it had nothing to send for
+        max(pingInterval, pingTimeout) + 5 s (25 s), that is when one ping is 5 s late, which a loaded server's ping
+        can be while a browser's console stays. Its write loop reads ``ping_timeout`` for that wait; reading it
+        as pingInterval + pingTimeout - 5 makes that wait 40 s, as a browser's."""
+
+        @property
+        def ping_timeout(self):
+            return self._ping_timeout + max(0.0, self.ping_interval - 5)
+
+        @ping_timeout.setter
+        def ping_timeout(self, value):
+            self._ping_timeout = value
+
+    class PatientClient(socketio.Client):
+        def _engineio_client_class(self):
+            return PatientEngineIO
+
+    return PatientClient
+
+
+def patient_client(**options):
+    """A python-socketio client made with ``options`` that is as patient as a browser."""
+    return _patient_client_class()(**options)
+
+
 class Page:
     """The console or the big screen: a python-socketio client that keeps the newest view and can wait for one."""
 
     def __init__(self, url: str, auth: dict, timeout: float):
-        import socketio
 
         self.timeout = timeout
         self.cond = threading.Condition()
         self.view: dict | None = None
         self.views = 0
         self.disconnects = 0
-        self.client = socketio.Client(reconnection=True, reconnection_delay_max=4)  # like the console page
+        self.reasons: list[str] = []  # why each disconnect happened, as python-socketio tells it
+        import logging
+
+        transport_log = logging.getLogger("bench.page")  # why a connection ended ("closed" or "stopped
+        if not transport_log.handlers:  # communicating"), on stderr with the progress lines
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("[bench %(asctime)s] page transport: %(message)s", "%H:%M:%S"))
+            transport_log.addHandler(handler)
+            transport_log.setLevel(logging.WARNING)
+            transport_log.propagate = False
+        # websocket-client checks every text frame's UTF-8 in a pure-Python loop (without the optional wsaccel):
+        # about 90 ms for one 300 KB console view of 3,000 phones, so the benchmark's console read its stream slower
+        # than the server sent it, the server's ping queued behind the views and the connection was dropped. A
+        # browser checks UTF-8 natively; decoding the frame to text still refuses bad UTF-8 here.
+        self.client = patient_client(reconnection=True, reconnection_delay_max=4,  # like the console page
+                                      engineio_logger=transport_log,
+                                      websocket_extra_options={"skip_utf8_validation": True})
         eio = self.client.eio
         trigger = eio._trigger_event
 
@@ -343,8 +390,10 @@ class Page:
             self.views += 1
             self.cond.notify_all()
 
-    def _on_disconnect(self, *_reason) -> None:
+    def _on_disconnect(self, *reason) -> None:
         self.disconnects += 1
+        self.reasons.append(f"{time.strftime('%H:%M:%S')} {reason[0] if reason else 'no reason given'}")
+        say(f"a page was disconnected: {self.reasons[-1]}")
 
     def wait(self, predicate, timeout: float | None = None) -> float | None:
         """Wait until the newest view matches; return when (time.time()), or None at the timeout."""
@@ -754,6 +803,8 @@ def run_target(kind: str, args, stamp: str) -> dict:
             result["connections"] = {  # before our own goodbyes
                 "console_disconnects": pages[0].disconnects if pages else None,
                 "screen_disconnects": pages[1].disconnects if len(pages) > 1 else None,
+                "page_disconnect_reasons": {name: page.reasons
+                                            for name, page in zip(("console", "screen"), pages, strict=False)},
             }
             for page in pages:
                 page.close()

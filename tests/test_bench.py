@@ -175,3 +175,15 @@ def test_a_small_run_drives_both_servers_end_to_end(tmp_path, capfd):
     assert "game" in report["table"] and "bare" in report["table"]
     assert len(report["trend"].splitlines()) == 2 + 2
     assert report["trend"] in printed and "targets (the game's figure" in printed and "missed: " in printed
+
+
+def test_the_benchmarks_pages_wait_for_a_late_ping_as_long_as_a_browser():
+    """socket.io-client in a browser closes after pingInterval + pingTimeout without a ping (40 s with the server's
+    20 + 20); python-engineio's client gave up after max(pingInterval, pingTimeout) + 5 s with nothing to send
+    (25 s), so the benchmark's console dropped in a 3,000-phone join burst where a browser's would not."""
+    from bench.run import patient_client
+
+    client = patient_client(reconnection=False, websocket_extra_options={"skip_utf8_validation": True})
+    eio = client.eio
+    eio.ping_interval, eio.ping_timeout = 20.0, 20.0  # what the server's handshake sets
+    assert max(eio.ping_interval, eio.ping_timeout) + 5 == 40.0  # the write loop's wait for something to send
