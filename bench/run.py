@@ -634,7 +634,9 @@ def play_round(kind: str, r: int, args, servers: list[Server], workers: Workers,
     shown = None
     if kind == "game":  # the picks' cost includes publishing them: wait until the console shows every one
         want = len(acks)
-        every_pick = lambda v, want=want: sum(len(t["picks"]) for t in v.get("teams", [])) >= want  # noqa: E731
+        # a choice card's picks, or an open card's drafts (its texts): the console lists either per team
+        every_pick = lambda v, want=want: sum(  # noqa: E731
+            len(t["picks"]) + len(t.get("drafts") or {}) for t in v.get("teams", [])) >= want
         at = console.wait(every_pick, args.timeout)
         shown = (at - started) if at else None
     pick_cpu = sum(cpu_seconds(p) - c for p, c in cpu.items())
