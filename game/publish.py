@@ -18,6 +18,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .engine import State, Views
 from .engine.state import Player, Removed
@@ -53,6 +54,7 @@ class Connection:
     device: str = ""  # a phone's device id, hashed per workshop ("" when it sent none)
     info: dict | None = None  # the player_info this socket was sent last
     link_device: str = ""  # a console's or screen's device (game.web.links), "" when it has no device cookie
+    account: Any = None  # a console let in by its facilitator's sign-in (game.rights.Facilitator), not by its device
 
 
 @dataclass(frozen=True)

@@ -551,3 +551,25 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def consoles_sign_in(monkeypatch):
+    """A console's socket by key needs the device that opened its link or a signed-in facilitator with rights
+    (``game.web.sockets.on_connect``). The tests that connect a console by key without saying from which browser
+    (no ``flask_test_client``) connect as the app's facilitator, an administrator, signed in through /signin;
+    a test of who may connect passes its own ``flask_test_client``."""
+    from game.web.realtime import socketio
+
+    real = socketio.test_client
+
+    def test_client(app, *args, **kwargs):
+        auth = kwargs.get("auth") or {}
+        if (kwargs.get("flask_test_client") is None and isinstance(auth, dict) and auth.get("role") == "facilitator"
+                and auth.get("key")):
+            if "test.console_client" not in app.extensions:
+                app.extensions["test.console_client"] = signed_in_client(app)
+            kwargs["flask_test_client"] = app.extensions["test.console_client"]
+        return real(app, *args, **kwargs)
+
+    monkeypatch.setattr(socketio, "test_client", test_client)

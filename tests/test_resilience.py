@@ -82,13 +82,24 @@ class Peer:
         self.states: list[dict] = []
         self.infos: list[dict] = []
         self.presence: list[dict] = []
+        if http_session is None and auth.get("role") == "facilitator" and auth.get("key"):
+            # a console by key: from a browser signed in as the server's facilitator (an administrator), as the
+            # console page's own socket carries the device cookie or the sign-in
+            import requests
+
+            from .conftest import live_sign_in
+
+            http_session = requests.Session()
+            live_sign_in(http_session, url, timeout=WAIT)
         self.client = socketio.Client(reconnection=False, **({"http_session": http_session} if http_session else {}))
         in_order(self.client)
         self.client.on("game_state", lambda view: self._record(self.states, view))
         self.client.on("player_info", lambda info: self._record(self.infos, info))
         self.client.on("presence", lambda p: self._record(self.presence, p))
         try:
-            self.client.connect(url, auth=auth, transports=list(transports), wait_timeout=WAIT)
+            # the sign-in is bound to its browser: the socket's handshake says the same User-Agent
+            agent = {"headers": {"User-Agent": http_session.headers["User-Agent"]}} if http_session else {}
+            self.client.connect(url, auth=auth, transports=list(transports), wait_timeout=WAIT, **agent)
         except Exception:
             self.close()
             raise

@@ -26,12 +26,13 @@ from ..engine import GameError, Phase, Settings
 from ..engine.rules import NAME_MAX
 from ..net import candidate_bases, is_loopback, reachable_base
 from ..report import csv_export, report_data, report_zone, soft_hyphens, valid_zone
+from ..rights import NOT_YOUR_WORKSHOP
 from ..service import CODE_ALPHABET, CODE_LENGTH, RunAgainRefused, Service, deck_language_error, normalise_code
 from ..store import REPO
 from ..stories import story_name
-from .auth import facilitator_required
+from .auth import _unauthorized, facilitator_required
 from .i18n import N_, browser_language, chosen_language, page_language
-from .links import acting_facilitator, remember_device
+from .links import acting_facilitator, device_of, remember_device
 from .security import _csrf_ok, client_address, csrf_token, guard
 
 bp = Blueprint("pages", __name__)
@@ -365,9 +366,53 @@ def _workshop_for_facilitator(workshop_id: str):
     return state
 
 
-def _workshop_for(key: str | None, workshop_id: str | None):
-    """The console's workshop: by its secret key (``/f/<key>``), or by id for its facilitators (``/w/<id>``)."""
-    return _workshop_for_key("facilitator", key) if key is not None else _workshop_for_facilitator(workshop_id)
+class Refused(Exception):
+    """A request refused with a response of its own (sign in first, or 403): see ``refusal``."""
+
+    def __init__(self, response):
+        super().__init__("refused")
+        self.response = response
+
+
+@bp.errorhandler(Refused)
+def _refused(error: Refused):
+    """Answer a ``Refused`` with its response."""
+    return error.response
+
+
+def not_yours():
+    """A signed-in facilitator without rights on a workshop: a clear page in their language."""
+    return render_template("refused.html", title=_("Not your workshop"), text=_(NOT_YOUR_WORKSHOP)), 403
+
+
+def holds_console(workshop_id: str) -> bool:
+    """Whether this device opened the workshop's console link of its current generation (its device cookie)."""
+    return bool(device_of(workshop_id, "facilitator", service().store.link_generation(workshop_id) or 0))
+
+
+def require_console_key(state, device_ok: bool = True):
+    """The rule of a console link ``/f/<key>`` (and its socket): the device that opened it keeps it (with
+    ``device_ok``), else a signed-in facilitator with rights (owner, co-facilitator, administrator); a stranger
+    signs in first, another facilitator is refused. Returns ``state``."""
+    workshop_id = state.workshop.id
+    if device_ok and holds_console(workshop_id):
+        return state
+    who = acting_facilitator()
+    if who is None:
+        raise Refused(_unauthorized())
+    if not service().may_run(workshop_id, who):
+        raise Refused(not_yours())
+    return state
+
+
+def _workshop_for(key: str | None, workshop_id: str | None, device_ok: bool = True):
+    """The console's workshop: by its secret key (``/f/<key>``: the device that opened it, or a signed-in
+    facilitator with rights), or by id for its facilitators (``/w/<id>``)."""
+    if key is not None:
+        return require_console_key(_workshop_for_key("facilitator", key), device_ok)
+    if acting_facilitator() is None:
+        raise Refused(_unauthorized())
+    return _workshop_for_facilitator(workshop_id)
 
 
 def _console_urls(key: str | None, workshop_id: str) -> dict:
@@ -399,8 +444,9 @@ def _valid_code(code: str) -> str | None:
 
 @bp.get("/f/<key>")
 def console(key: str):
-    """The facilitator's console, opened by its secret link (this device then holds it: ``game.web.links``)."""
-    return _console(_workshop_for_key("facilitator", key).workshop, key)
+    """The facilitator's console, opened by its secret link: on a device that opened it before (its device cookie),
+    or by a signed-in facilitator with rights; this device then holds it (``game.web.links``)."""
+    return _console(_workshop_for(key, None).workshop, key)
 
 
 @bp.get("/w/<workshop_id>")
@@ -466,9 +512,9 @@ bp.app_template_filter("soft_hyphens")(soft_hyphens)  # the report's table: long
 
 @bp.get("/f/<key>/report")
 @bp.get("/w/<workshop_id>/report")
-@facilitator_required
 def report(key: str | None = None, workshop_id: str | None = None):
-    """The printable report of a workshop: per card, per team, commitments and insights."""
+    """The printable report of a workshop: per card, per team, commitments and insights (for its facilitators
+    signed in, and by its secret link for the device that opened the console)."""
     state = _workshop_for(key, workshop_id)
     page_language(state.workshop.settings.language)
     data = report_data(state, flask_babel.get_translations(), _zone(state))
@@ -486,7 +532,6 @@ def _zone(state):
 
 @bp.get("/f/<key>/export.csv")
 @bp.get("/w/<workshop_id>/export.csv")
-@facilitator_required
 def export_csv(key: str | None = None, workshop_id: str | None = None):
     """Every pick and score of a workshop, and its commitments, as CSV for a spreadsheet in the workshop's
     language (a Dutch one: ``;`` between cells, Dutch headers)."""
@@ -505,10 +550,11 @@ def export_csv(key: str | None = None, workshop_id: str | None = None):
 @bp.post("/w/<workshop_id>/delete")
 @facilitator_required
 def delete_workshop(key: str | None = None, workshop_id: str | None = None):
-    """The facilitator deletes the workshop and its players' data at once."""
+    """The facilitator deletes the workshop and its players' data at once (signed in with rights: a device
+    cookie alone does not delete)."""
     if not _csrf_ok():
         abort(400, description=_("The form expired; reload the console and try again."))
-    state = _workshop_for(key, workshop_id)
+    state = _workshop_for(key, workshop_id, device_ok=False)
     service().delete_workshop(state.workshop.id)
     return redirect(url_for("pages.home", deleted=1), code=303)
 
