@@ -302,6 +302,14 @@ class Publisher:
             self.socketio.server.disconnect(conn.sid, namespace="/", ignore_queue=True)
             self.forget(conn.sid)
 
+    def drop_account(self, workshop_id: str, user_id: str) -> None:
+        """A co-facilitator was removed: close this process's consoles of the workshop they opened by their sign-in
+        (on another process such a console is refused at its next command, ``game.web.sockets._handle``)."""
+        for conn in [c for c in list(self.connections.values())
+                     if c.workshop_id == workshop_id and c.account is not None and c.account.id == user_id]:
+            self.socketio.server.disconnect(conn.sid, namespace="/", ignore_queue=True)
+            self.forget(conn.sid)
+
     def link_devices_here(self, workshop_id: str) -> set[str]:
         """The devices with a console or screen of the workshop connected to this process now."""
         return {c.link_device for c in list(self.connections.values())

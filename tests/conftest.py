@@ -196,6 +196,22 @@ def live_sign_in(http, base: str, email: str = FACILITATOR_EMAIL, password: str 
     assert response.status_code == 303, response.text
 
 
+def live_console_http(base: str, timeout: float = 30):
+    """A ``requests.Session`` signed in as the server's facilitator (an administrator), for a python-socketio
+    console by key: pass it as ``http_session=`` and connect with ``headers=agent_of(it)`` (the sign-in is bound
+    to its browser's User-Agent)."""
+    import requests
+
+    http = requests.Session()
+    live_sign_in(http, base, timeout=timeout)
+    return http
+
+
+def agent_of(http) -> dict:
+    """The handshake headers that say the same browser as ``http``."""
+    return {"User-Agent": http.headers["User-Agent"]}
+
+
 def signed_in_context(browser, base: str, email: str = FACILITATOR_EMAIL, password: str = FACILITATOR_PASSWORD,
                       **options):
     """A Playwright browser context signed in on a running server: a ``requests.Session`` signs in and its

@@ -30,8 +30,8 @@ ADMIN = {"auth.people", "auth.add_person", "auth.remove_person", "auth.set_admin
 
 def url_for_rule(rule) -> str:
     """A URL for a rule with made-up values in its placeholders."""
-    values = {"key": "some-key", "workshop_id": "w" * 16, "deck_id": "aandacht-basis", "card_id": "spilled-tea", "user_id": "u" * 32,
-              "code": "ABCDEF", "token": "t" * 32, "name": "x", "filename": "css/app.css"}
+    values = {"key": "some-key", "workshop_id": "w" * 16, "deck_id": "aandacht-basis", "card_id": "spilled-tea",
+              "user_id": "u" * 32, "code": "ABCDEF", "token": "t" * 32, "name": "x", "filename": "css/app.css"}
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: values[m.group(1)], rule.rule)
 
 

@@ -26,7 +26,7 @@ from ..engine import GameError, Phase, Settings
 from ..engine.rules import NAME_MAX
 from ..net import candidate_bases, is_loopback, reachable_base
 from ..report import csv_export, report_data, report_zone, soft_hyphens, valid_zone
-from ..rights import NOT_YOUR_WORKSHOP
+from ..rights import NOT_THE_OWNER, NOT_YOUR_WORKSHOP, can_manage_co_facilitators
 from ..service import CODE_ALPHABET, CODE_LENGTH, RunAgainRefused, Service, deck_language_error, normalise_code
 from ..store import REPO
 from ..stories import story_name
@@ -374,7 +374,7 @@ class Refused(Exception):
         self.response = response
 
 
-@bp.errorhandler(Refused)
+@bp.app_errorhandler(Refused)
 def _refused(error: Refused):
     """Answer a ``Refused`` with its response."""
     return error.response
@@ -456,6 +456,36 @@ def console_by_id(workshop_id: str):
     return _console(_workshop_for_facilitator(workshop_id).workshop, None)
 
 
+# What became of adding or removing a co-facilitator (``?co=`` on the console), in the facilitator's words.
+CO_FACILITATOR_WORDS = {
+    "added": N_("Added: they now see this workshop in their history and can run its console."),
+    "removed": N_("Removed: their console of this workshop stops working."),
+    "no_such_user": N_("There is no facilitator with this e-mail address. An administrator adds facilitators."),
+    "already_owner": N_("This facilitator owns the workshop already."),
+    "already_co_facilitator": N_("This facilitator is a co-facilitator already."),
+    "no_such_co_facilitator": N_("This facilitator is not a co-facilitator of the workshop."),
+    "forbidden": NOT_THE_OWNER,
+}
+
+
+def _co_facilitators(w) -> dict | None:
+    """The console's co-facilitators panel: for the owner or an administrator signed in, the co-facilitators
+    (names from the accounts) and what the last change did; None for anyone else."""
+    svc, who = service(), acting_facilitator()
+    access = svc.store.workshop_access(w.id)
+    if access is None or not can_manage_co_facilitators(who, access[0]):
+        return None
+    users = current_app.extensions["aandacht.accounts"]
+    people = []
+    for user_id in access[1]:
+        user = users.user(user_id)
+        people.append({"id": user_id, "name": user.name if user else "?", "email": user.email if user else ""})
+    outcome = request.args.get("co", "")
+    words = CO_FACILITATOR_WORDS.get(outcome)
+    return {"people": people, "message": _(words) if words else None, "ok": outcome in ("added", "removed"),
+            "add_url": url_for("pages.add_co_facilitator", workshop_id=w.id)}
+
+
 def _console(w, key: str | None):
     """The console page, by secret key or by id; the device that opened it is remembered with the workshop."""
     svc = service()
@@ -470,11 +500,66 @@ def _console(w, key: str | None):
         screen_url=url_for("pages.screen", key=screen_key) if screen_key else None,
         csrf_token=csrf_token(),
         retention_days=f"{current_app.config['RETENTION_DAYS']:g}",
+        co=_co_facilitators(w),
+        console_path=request.path,
         **_console_urls(key, w.id),
         **_join_links(w.code, public_url(w.id)),
     )
     response = current_app.make_response(page)
     return remember_device(svc, response, w.id, "facilitator", generation) if key is not None else response
+
+
+def _back_to_console(workshop_id: str, outcome: str):
+    """Back to the console the form was sent from (``next``: its ``/f/<key>`` or ``/w/<id>``), saying what
+    happened."""
+    target = request.form.get("next", "")
+    if not (isinstance(target, str) and (target.startswith("/f/") or target.startswith("/w/")) and "?" not in target
+            and "//" not in target and len(target) < 200):
+        target = url_for("pages.console_by_id", workshop_id=workshop_id)
+    return redirect(f"{target}?co={outcome}#co-facilitators", code=303)
+
+
+@bp.post("/w/<workshop_id>/co-facilitators")
+def add_co_facilitator(workshop_id: str):
+    """The owner or an administrator adds a co-facilitator by e-mail address (looked up in the accounts): they
+    see the workshop in their history on their own devices and run its console with the same rights."""
+    if not _csrf_ok():
+        abort(400, description=_("The form expired; reload the console and try again."))
+    svc, who = service(), acting_facilitator()
+    if len(workshop_id) > 32 or not svc.may_run(workshop_id, who):
+        abort(404, description=_("This link does not open a workshop. Check the address."))
+    email = request.form.get("email", "")[:300]
+    try:
+        svc.add_co_facilitator(workshop_id, who, email, current_app.extensions["aandacht.accounts"])
+    except GameError as error:
+        if error.code == "forbidden":
+            return not_yours_to_share()
+        return _back_to_console(workshop_id, error.code if error.code in CO_FACILITATOR_WORDS else "no_such_user")
+    return _back_to_console(workshop_id, "added")
+
+
+@bp.post("/w/<workshop_id>/co-facilitators/<user_id>/remove")
+def remove_co_facilitator(workshop_id: str, user_id: str):
+    """The owner or an administrator removes a co-facilitator: the consoles they opened by signing in close on this
+    server process and are refused on their next command on any other."""
+    if not _csrf_ok():
+        abort(400, description=_("The form expired; reload the console and try again."))
+    svc, who = service(), acting_facilitator()
+    if len(workshop_id) > 32 or not svc.may_run(workshop_id, who):
+        abort(404, description=_("This link does not open a workshop. Check the address."))
+    try:
+        svc.remove_co_facilitator(workshop_id, who, user_id[:64])
+    except GameError as error:
+        if error.code == "forbidden":
+            return not_yours_to_share()
+        return _back_to_console(workshop_id, error.code if error.code in CO_FACILITATOR_WORDS else "forbidden")
+    svc.publisher.drop_account(workshop_id, user_id)
+    return _back_to_console(workshop_id, "removed")
+
+
+def not_yours_to_share():
+    """A co-facilitator tried to change who co-runs the workshop."""
+    return render_template("refused.html", title=_("Only the owner"), text=_(NOT_THE_OWNER)), 403
 
 
 @bp.post("/w/<workshop_id>/again")

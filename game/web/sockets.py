@@ -127,7 +127,7 @@ def on_connect(auth=None, *_extra):
             if account is None:
                 _refuse("sign_in", SIGN_IN)
             if not svc.may_run(workshop_id, account):
-                _refuse("forbidden", NOT_YOUR_WORKSHOP)
+                _refuse("not_your_workshop", NOT_YOUR_WORKSHOP)
     elif role == "player":
         workshop_id, player_id = _find_room(svc, normalise_code(data.get("code") or ""), data.get("token"))
         device = device_hash(workshop_id, data.get("device") or "")
@@ -377,7 +377,7 @@ def _handle(work: Callable[[Connection], dict]) -> dict:
             raise GameError("not_connected", "Connect again first.")
         if conn.account is not None and not service().may_run(conn.workshop_id, conn.account):
             # let in by a sign-in whose rights ended since (a removed co-facilitator): refused from now on
-            raise GameError("forbidden", NOT_YOUR_WORKSHOP)
+            raise GameError("not_your_workshop", NOT_YOUR_WORKSHOP)
         return work(conn)
     except GameError as error:
         if conn is not None and error.code in RESYNC:
