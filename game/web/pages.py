@@ -331,8 +331,8 @@ def create_workshop():
     except GameError as error:
         reason = CREATE_ERRORS.get(error.code)
         return _home(errors=[_(reason) if reason else error.message], form=DEFAULT_FORM, status=400)
-    session.permanent = True  # the list of this browser's workshops outlives the browser session
-    session["workshops"] = [created.facilitator_key, *session.get("workshops", [])][:HISTORY_MAX]
+    # the workshop is in its owner's history (the database, every device); the browser's own list is only for
+    # workshops made before accounts
     return redirect(url_for("pages.console", key=created.facilitator_key), code=303)
 
 
