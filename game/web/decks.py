@@ -683,10 +683,12 @@ def new_card(deck_id: str):
 
 @bp.get("/decks/<deck_id>/cards/<card_id>")
 def edit_card(deck_id: str, card_id: str):
-    """The form for one card of an own deck (a built-in deck's card opens its preview)."""
+    """The form for one card of a deck the facilitator may change (a built-in deck's card opens its preview;
+    another facilitator's deck: 403)."""
     info, card = _card_or_404(deck_id, card_id)
     if info.builtin:
         return redirect(url_for("decks.preview_card", deck_id=deck_id, card_id=card_id))
+    _own_deck(deck_id)
     return _card_page(info, card_id, card_values(card), {}, [])
 
 
