@@ -212,6 +212,14 @@ def agent_of(http) -> dict:
     return {"User-Agent": http.headers["User-Agent"]}
 
 
+def connect_console(client, base: str, key: str) -> None:
+    """Connect a python-socketio ``Client`` over websocket as the console of ``key``, from a browser signed in as
+    the server's facilitator (a console by key needs the device that opened it or a sign-in with rights)."""
+    http = live_console_http(base)
+    client.eio.http = http  # engineio's HTTP session: its cookies go with the websocket handshake
+    client.connect(base, auth={"role": "facilitator", "key": key}, transports=["websocket"], headers=agent_of(http))
+
+
 def signed_in_context(browser, base: str, email: str = FACILITATOR_EMAIL, password: str = FACILITATOR_PASSWORD,
                       **options):
     """A Playwright browser context signed in on a running server: a ``requests.Session`` signs in and its

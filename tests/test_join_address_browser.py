@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, REPO, add_live_user
+from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, REPO, add_live_user, signed_in_context
 from .test_a11y_browser import LAPTOP, Audit
 from .test_browser import watch
 from .test_net import _ip, namespace  # noqa: F401 - the namespace fixture
@@ -87,7 +87,7 @@ def test_the_console_warns_then_the_chosen_address_reaches_console_and_screen(na
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(wrapper), args=CHROMIUM_FLAGS)
             try:
-                context = browser.new_context(**LAPTOP)
+                context = signed_in_context(browser, base, **LAPTOP)
                 console = watch(context.new_page(), errors, "console")
                 console.goto(f"{base}/f/{key}")
                 # off every network: the link is loopback, and the console says so loudly
