@@ -50,6 +50,9 @@ PARTICIPANT_ENDPOINTS = frozenset({
     "pages.healthz",
 })
 SETUP_ENDPOINTS = frozenset({"auth.setup"})
+# The benchmark's view counters (only under AANDACHT_BENCH=1, game/benchcount.py): counts and a process id, read by
+# bench/run.py from every process without signing in.
+BENCH_ENDPOINTS = frozenset({"bench_counters"})
 # Open once set up: signing in, and the console and big screen by their secret links (the projector has no account).
 # The console's link, its report and CSV decide themselves (``game.web.pages.require_console_key``): the device that
 # opened the console keeps them, anyone else signs in with rights; the big screen's link is a bearer link.
@@ -172,7 +175,8 @@ def admin_required(view):
 def _gate():
     """Before every request (see the module's docstring)."""
     endpoint = request.endpoint
-    if endpoint is None or endpoint in PARTICIPANT_ENDPOINTS or endpoint in SETUP_ENDPOINTS:
+    if endpoint is None or endpoint in PARTICIPANT_ENDPOINTS or endpoint in SETUP_ENDPOINTS or \
+            endpoint in BENCH_ENDPOINTS:
         return None  # None: a 404 follows
     if not is_set_up():
         return render_template("not_set_up.html"), 503
