@@ -367,7 +367,7 @@ def _workshop_for_facilitator(workshop_id: str):
 
 
 class Refused(Exception):
-    """A request refused with a response of its own (sign in first, or 403): see ``refusal``."""
+    """A request refused with a response of its own (sign in first, or a 403 page): see ``require_console_key``."""
 
     def __init__(self, response):
         super().__init__("refused")
