@@ -2,8 +2,9 @@
 deck and workshop rights, adopting what was made before accounts, each facilitator's history, "run again",
 co-facilitators, the console by id, the devices that hold the links, and renewing (revoking) the links.
 
-Nobody signs in yet on this branch: the app's ``FACILITATOR_LOOKUP`` hook (``game.web.links.acting_facilitator``)
-is pointed here at a test header naming the acting facilitator, as the accounts will point it at their session.
+The app's ``FACILITATOR_LOOKUP`` hook (``game.web.links.acting_facilitator``) is the sign-in; the ``signed`` fixture
+points it at a test header naming the acting facilitator instead, so these rules are tested without an account per
+person (tests/test_authz_matrix.py does the same with real accounts signed in).
 """
 
 from __future__ import annotations
