@@ -347,8 +347,7 @@ def patient_client(**options):
 class Page:
     """The console or the big screen: a python-socketio client that keeps the newest view and can wait for one."""
 
-    def __init__(self, url: str, auth: dict, timeout: float):
-
+    def __init__(self, url: str, auth: dict, timeout: float, http=None):
         self.timeout = timeout
         self.cond = threading.Condition()
         self.view: dict | None = None
@@ -382,7 +381,11 @@ class Page:
         eio._trigger_event = in_order
         self.client.on("game_state", self._on_view)
         self.client.on("disconnect", self._on_disconnect)
-        self.client.connect(url, auth=auth, transports=["websocket"], wait_timeout=timeout)
+        headers = {}
+        if http is not None:  # a signed-in browser: its cookies and User-Agent go with the handshake
+            eio.http = http
+            headers = {"User-Agent": http.headers["User-Agent"]}
+        self.client.connect(url, auth=auth, transports=["websocket"], wait_timeout=timeout, headers=headers)
 
     def _on_view(self, view: dict) -> None:
         with self.cond:
@@ -507,36 +510,38 @@ def summarise_stacks(path: Path, top: int = 25) -> dict:
 BENCH_EMAIL, BENCH_PASSWORD = "bench@example.org", "bench-" + secrets.token_hex(8)
 
 
-def create_workshop(base: str, cards: list[str], team_size: int, timeout: float, database_url: str) -> str:
+def create_workshop(base: str, cards: list[str], team_size: int, timeout: float, database_url: str):
     """Create a workshop over HTTP like the home page's form does, as a facilitator made through the command line
-    (``python -m game user add``) who signs in first; return the facilitator key."""
+    (``python -m game user add``) who signs in first; return the facilitator key and the signed-in HTTP session
+    (the console's socket by key goes with its cookies: a console link needs its device or a sign-in with
+    rights)."""
     import requests
 
     subprocess.run([sys.executable, "-m", "game", "user", "add", BENCH_EMAIL, "--name", "Benchmark", "--admin",
                     "--password-stdin"], input=BENCH_PASSWORD + "\n", text=True, cwd=REPO, check=True,
                    env={**os.environ, "DATABASE_URL": database_url}, stdout=subprocess.DEVNULL)
-    with requests.Session() as http:
-        page = http.get(base + "/signin", timeout=timeout).text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        http.post(base + "/signin", data={"csrf_token": token, "email": BENCH_EMAIL, "password": BENCH_PASSWORD},
-                  timeout=timeout)
-        page = http.get(base + "/", timeout=timeout).text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        form = {
-            "csrf_token": token,
-            "title": "Benchmark",
-            "deck_id": DECK,
-            "language": "en",
-            "card": cards,
-            "timer_seconds": "0",
-            "team_size": str(team_size),
-            "teams_open": "on",
-            "teams": "",
-        }
-        response = http.post(base + "/workshops", data=form, allow_redirects=False, timeout=timeout)
+    http = requests.Session()
+    page = http.get(base + "/signin", timeout=timeout).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    http.post(base + "/signin", data={"csrf_token": token, "email": BENCH_EMAIL, "password": BENCH_PASSWORD},
+              timeout=timeout)
+    page = http.get(base + "/", timeout=timeout).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = {
+        "csrf_token": token,
+        "title": "Benchmark",
+        "deck_id": DECK,
+        "language": "en",
+        "card": cards,
+        "timer_seconds": "0",
+        "team_size": str(team_size),
+        "teams_open": "on",
+        "teams": "",
+    }
+    response = http.post(base + "/workshops", data=form, allow_redirects=False, timeout=timeout)
     if response.status_code != 303 or "/f/" not in response.headers.get("Location", ""):
         raise RuntimeError(f"could not create the workshop: HTTP {response.status_code}")
-    return response.headers["Location"].rsplit("/f/", 1)[1]
+    return response.headers["Location"].rsplit("/f/", 1)[1], http
 
 
 def count_committed(kind: str, database_url: str, code: str, round_index: int) -> int:
@@ -706,9 +711,10 @@ def run_target(kind: str, args, stamp: str) -> dict:
         workers = None
         profiler = None
         try:
+            http = None
             if kind == "game":
-                key = create_workshop(urls[0], cards, args.team_size, args.timeout, database_url)
-            console = Page(urls[0], {"role": "facilitator", "key": key}, args.timeout)
+                key, http = create_workshop(urls[0], cards, args.team_size, args.timeout, database_url)
+            console = Page(urls[0], {"role": "facilitator", "key": key}, args.timeout, http)
             pages.append(console)
             screen_key = screen_key_from(key) if kind == "game" else key
             pages.append(Page(urls[-1], {"role": "screen", "key": screen_key}, args.timeout))

@@ -25,6 +25,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from .rights import Facilitator
 from .store import SetupTokenRow, SignInFailureRow, SignInRow, Store, UserRow, hash_secret
 
 PASSWORD_MIN = 10
@@ -166,6 +167,12 @@ class Accounts:
         with self.store.sessions() as s:
             row = s.scalar(select(UserRow).where(UserRow.email_key == email_key(email)))
             return _user(row) if row else None
+
+    def by_email(self, email: str) -> Facilitator | None:
+        """The current facilitator with this e-mail address, as the rights see them (``game.rights.UserDirectory``:
+        adding a co-facilitator looks them up here), or None."""
+        user = self.user_by_email(email.strip()) if len(email) <= EMAIL_MAX else None
+        return Facilitator(user.id, user.email, user.name, user.is_admin) if user is not None else None
 
     def users(self) -> list[User]:
         """Every current account, administrators first, then by name."""

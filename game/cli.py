@@ -138,10 +138,13 @@ def user_command(args) -> int:
             password = _read_password(args.password_stdin)
             if password is None:
                 return _fail("the two passwords are not the same; nothing was changed")
+            first_admin = args.admin and not accounts.admin_exists()
             try:
                 user = accounts.create_user(args.email, args.name, password, is_admin=args.admin)
             except AccountError as error:
                 return _fail(f"{error.message} Nothing was changed.")
+            if first_admin:  # as the set-up link does: what was made before accounts goes to the first administrator
+                accounts.store.adopt_orphans(user.id)
             print(f"added {'administrator' if user.is_admin else 'facilitator'} {user.name} <{user.email}>")
             return 0
         user = accounts.user_by_email(args.email)

@@ -18,6 +18,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .engine import State, Views
 from .engine.state import Player, Removed
@@ -53,6 +54,7 @@ class Connection:
     device: str = ""  # a phone's device id, hashed per workshop ("" when it sent none)
     info: dict | None = None  # the player_info this socket was sent last
     link_device: str = ""  # a console's or screen's device (game.web.links), "" when it has no device cookie
+    account: Any = None  # a console let in by its facilitator's sign-in (game.rights.Facilitator), not by its device
 
 
 @dataclass(frozen=True)
@@ -297,6 +299,14 @@ class Publisher:
         for conn in [c for c in list(self.connections.values())
                      if c.workshop_id == workshop_id and c.role in ("facilitator", "screen") and c.sid != keep]:
             self._emit(LINKS_REPLACED, {"message": message}, to=conn.sid)
+            self.socketio.server.disconnect(conn.sid, namespace="/", ignore_queue=True)
+            self.forget(conn.sid)
+
+    def drop_account(self, workshop_id: str, user_id: str) -> None:
+        """A co-facilitator was removed: close this process's consoles of the workshop they opened by their sign-in
+        (on another process such a console is refused at its next command, ``game.web.sockets._handle``)."""
+        for conn in [c for c in list(self.connections.values())
+                     if c.workshop_id == workshop_id and c.account is not None and c.account.id == user_id]:
             self.socketio.server.disconnect(conn.sid, namespace="/", ignore_queue=True)
             self.forget(conn.sid)
 

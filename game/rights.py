@@ -38,13 +38,19 @@ class UserDirectory(Protocol):
         """The facilitator with this e-mail address (any case), or None."""
 
 
-# The refusals, by code, in English msgids (the web layer shows them translated).
-NOT_YOUR_DECK = "Only the one who made this deck, or an administrator, can change or delete it. Duplicate it to " \
-                "make your own."
-BUILTIN_DECK = "A built-in deck cannot be changed. Duplicate it and edit the copy."
-NOT_YOUR_WORKSHOP = "You are not a facilitator of this workshop."
-NOT_THE_OWNER = "Only the workshop's owner or an administrator can add or remove co-facilitators."
-SIGN_IN = "Sign in as a facilitator first."
+def N_(text: str) -> str:
+    """Marks a text for the message catalog (pybabel extract) where it is defined; translated where it is shown."""
+    return text
+
+
+# The refusals, by code, in English msgids (the web layer shows them translated, see ``REFUSALS``).
+NOT_YOUR_DECK = N_("Only the one who made this deck, or an administrator, can change or delete it. Duplicate it "
+                   "to make your own.")
+BUILTIN_DECK = N_("A built-in deck cannot be changed. Duplicate it and edit the copy.")
+NOT_YOUR_WORKSHOP = N_("You are not a facilitator of this workshop.")
+NOT_THE_OWNER = N_("Only the workshop's owner or an administrator can add or remove co-facilitators.")
+SIGN_IN = N_("Sign in as a facilitator first.")
+REFUSALS = frozenset({NOT_YOUR_DECK, BUILTIN_DECK, NOT_YOUR_WORKSHOP, NOT_THE_OWNER, SIGN_IN})
 
 
 def can_use_deck(who: Facilitator | None) -> bool:

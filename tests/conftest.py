@@ -196,6 +196,30 @@ def live_sign_in(http, base: str, email: str = FACILITATOR_EMAIL, password: str 
     assert response.status_code == 303, response.text
 
 
+def live_console_http(base: str, timeout: float = 30):
+    """A ``requests.Session`` signed in as the server's facilitator (an administrator), for a python-socketio
+    console by key: pass it as ``http_session=`` and connect with ``headers=agent_of(it)`` (the sign-in is bound
+    to its browser's User-Agent)."""
+    import requests
+
+    http = requests.Session()
+    live_sign_in(http, base, timeout=timeout)
+    return http
+
+
+def agent_of(http) -> dict:
+    """The handshake headers that say the same browser as ``http``."""
+    return {"User-Agent": http.headers["User-Agent"]}
+
+
+def connect_console(client, base: str, key: str) -> None:
+    """Connect a python-socketio ``Client`` over websocket as the console of ``key``, from a browser signed in as
+    the server's facilitator (a console by key needs the device that opened it or a sign-in with rights)."""
+    http = live_console_http(base)
+    client.eio.http = http  # engineio's HTTP session: its cookies go with the websocket handshake
+    client.connect(base, auth={"role": "facilitator", "key": key}, transports=["websocket"], headers=agent_of(http))
+
+
 def signed_in_context(browser, base: str, email: str = FACILITATOR_EMAIL, password: str = FACILITATOR_PASSWORD,
                       **options):
     """A Playwright browser context signed in on a running server: a ``requests.Session`` signs in and its
@@ -551,3 +575,25 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def consoles_sign_in(monkeypatch):
+    """A console's socket by key needs the device that opened its link or a signed-in facilitator with rights
+    (``game.web.sockets.on_connect``). The tests that connect a console by key without saying from which browser
+    (no ``flask_test_client``) connect as the app's facilitator, an administrator, signed in through /signin;
+    a test of who may connect passes its own ``flask_test_client``."""
+    from game.web.realtime import socketio
+
+    real = socketio.test_client
+
+    def test_client(app, *args, **kwargs):
+        auth = kwargs.get("auth") or {}
+        if (kwargs.get("flask_test_client") is None and isinstance(auth, dict) and auth.get("role") == "facilitator"
+                and auth.get("key")):
+            if "test.console_client" not in app.extensions:
+                app.extensions["test.console_client"] = signed_in_client(app)
+            kwargs["flask_test_client"] = app.extensions["test.console_client"]
+        return real(app, *args, **kwargs)
+
+    monkeypatch.setattr(socketio, "test_client", test_client)

@@ -180,7 +180,8 @@ def test_publish_saves_the_scores_shown_on_the_console_first(live_server, browse
 
     base, errors = live_server.url, []
     key = create_live_workshop(base, title="Publish check", card=["spilled-tea"], timer_seconds="0")
-    console = watch(browser.new_context(viewport={"width": 1280, "height": 900}).new_page(), errors, "console")
+    console = watch(signed_in_context(browser, base, viewport={"width": 1280, "height": 900}).new_page(), errors,
+                    "console")  # a device that never opened the console link: signed in with rights
     console.goto(f"{base}/f/{key}")
     phase(console, "lobby")
     code = console.inner_text("#room-code").strip()
@@ -250,7 +251,8 @@ def test_lock_round_is_not_called_times_up_on_the_big_screen(live_server, browse
 
     base, errors = live_server.url, []
     key = create_live_workshop(base, title="Lock check", card=["spilled-tea"], timer_seconds="300")
-    console = watch(browser.new_context(viewport={"width": 1280, "height": 900}).new_page(), errors, "console")
+    console = watch(signed_in_context(browser, base, viewport={"width": 1280, "height": 900}).new_page(), errors,
+                    "console")  # a device that never opened the console link: signed in with rights
     console.goto(f"{base}/f/{key}")
     phase(console, "lobby")
     screen = watch(browser.new_context(viewport={"width": 1920, "height": 1080}).new_page(), errors, "screen")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, signed_in_context
 from .test_browser import PHONE, join, phase, pick_team, start_team, watch
 from .test_resilience import create_workshop
 
@@ -21,7 +21,8 @@ def test_the_phone_shows_the_rule_and_the_console_makes_another_member_captain(l
     ARTIFACTS.mkdir(exist_ok=True)
     base, errors = live_server.url, []
     key = create_workshop(base, timer=60, cards=["spilled-tea"], title="Captains")
-    console = watch(browser.new_context(viewport={"width": 1280, "height": 900}).new_page(), errors, "console")
+    console = watch(signed_in_context(browser, base, viewport={"width": 1280, "height": 900}).new_page(), errors,
+                    "console")
     console.goto(f"{base}/f/{key}?lang=en")
     phase(console, "lobby")
     code = console.inner_text("#room-code").strip()

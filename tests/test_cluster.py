@@ -41,7 +41,16 @@ from sqlalchemy import create_engine, text
 from game.launch import find_nginx
 from game.service import screen_key_from
 
-from .conftest import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, REPO, LiveServer, database_url_for, form_token, free_port
+from .conftest import (
+    FACILITATOR_EMAIL,
+    FACILITATOR_PASSWORD,
+    REPO,
+    LiveServer,
+    database_url_for,
+    form_token,
+    free_port,
+    live_console_http,
+)
 from .test_resilience import WAIT, Peer, create_workshop, in_round, responses, team_of
 
 pytestmark = [pytest.mark.server]
@@ -477,8 +486,10 @@ def test_behind_nginx_every_polling_browser_stays_on_its_own_process(tmp_path, d
         assert made.status_code == 303, made.text
 
         def browser(auth: dict, name: str) -> Peer:
-            """A page that talks long-polling only, with its own cookies: every request must reach one process."""
-            peer = Peer(base, auth, name, transports=("polling",), http_session=requests.Session())
+            """A page that talks long-polling only, with its own cookies: every request must reach one process (the
+            console's browser signed in: a console link on a new device needs it)."""
+            http = live_console_http(base, timeout=WAIT) if auth["role"] == "facilitator" else requests.Session()
+            peer = Peer(base, auth, name, transports=("polling",), http_session=http)
             peers.append(peer)
             return peer
 

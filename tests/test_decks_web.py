@@ -15,7 +15,14 @@ from bench.upload_stall import deck_file
 from game.decks import parse_deck
 from game.library import DeckLibrary, deck_to_data, dump_deck
 
-from .conftest import LiveServer, create_live_workshop, create_workshop, signed_in_client
+from .conftest import (
+    LiveServer,
+    agent_of,
+    create_live_workshop,
+    create_workshop,
+    live_console_http,
+    signed_in_client,
+)
 from .test_decks import parser  # noqa: F401 (a fixture: with libyaml, then with PyYAML's pure-Python parser)
 
 BUILTIN = "aandacht-basis"
@@ -591,9 +598,10 @@ def test_phones_keep_getting_answers_while_bad_decks_are_uploaded(tmp_path):
     console = phone = None
     try:
         key = create_live_workshop(server.url, timeout=WAIT)
-        console = socketio.SimpleClient()
+        http = live_console_http(server.url, timeout=WAIT)
+        console = socketio.SimpleClient(http_session=http)
         console.connect(server.url, auth={"role": "facilitator", "key": key}, transports=["websocket"],
-                        wait_timeout=WAIT)
+                        wait_timeout=WAIT, headers=agent_of(http))
         event, view = console.receive(timeout=WAIT)
         while event != "game_state":
             event, view = console.receive(timeout=WAIT)

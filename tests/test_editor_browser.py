@@ -226,7 +226,8 @@ def test_a_dutch_only_deck_with_an_own_case_is_offered_in_dutch_only(live_server
     the deck page the case as written, and the create form offers the deck in Dutch only."""
     ARTIFACTS.mkdir(exist_ok=True)
     base, errors = live_server.url, []
-    desk = watch(browser.new_context(viewport={"width": 1280, "height": 900}).new_page(), errors, "dutch", confirm="")
+    desk = watch(signed_in_context(browser, base, viewport={"width": 1280, "height": 900}).new_page(), errors, "dutch",
+                 confirm="")
     desk.goto(base + "/decks/new?lang=en")
     assert desk.locator("[name='title.en']").is_visible()
     desk.check("[name='deck.languages'][value='nl']")

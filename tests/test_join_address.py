@@ -15,7 +15,7 @@ import segno
 from game.service import screen_key_from
 from game.web.realtime import socketio
 
-from .conftest import create_workshop
+from .conftest import create_workshop, signed_in_client
 from .test_cluster import database, redis_channel  # noqa: F401 - fixtures of the cluster test
 from .test_net import fake_interfaces
 from .test_sockets import ack, last_state, ok
@@ -150,7 +150,7 @@ def test_choosing_an_address_changes_console_screen_and_qr_live_and_is_kept(bare
         c.disconnect()
     restarted = make_app(tmp_path, clock)
     try:
-        again = restarted.test_client()
+        again = signed_in_client(restarted)  # a console link on a new browser: signed in with rights
         assert join_link(page(again, f"/f/{key}")) == f"{LAN}/j/{code}"
         assert again.get(f"/qr/{code}.svg").get_data(as_text=True) == qr_svg(f"{LAN}/j/{code}")
     finally:

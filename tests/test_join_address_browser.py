@@ -16,7 +16,15 @@ import sys
 
 import pytest
 
-from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, REPO, add_live_user
+from .conftest import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    FACILITATOR_EMAIL,
+    FACILITATOR_PASSWORD,
+    REPO,
+    add_live_user,
+)
 from .test_a11y_browser import LAPTOP, Audit
 from .test_browser import watch
 from .test_net import _ip, namespace  # noqa: F401 - the namespace fixture
@@ -89,7 +97,12 @@ def test_the_console_warns_then_the_chosen_address_reaches_console_and_screen(na
             try:
                 context = browser.new_context(**LAPTOP)
                 console = watch(context.new_page(), errors, "console")
-                console.goto(f"{base}/f/{key}")
+                # a new device opens the console link signed in (from inside the namespace, as the browser runs)
+                console.goto(f"{base}/signin?next=/f/{key}")
+                console.fill("#email", FACILITATOR_EMAIL)
+                console.fill("#password", FACILITATOR_PASSWORD)
+                console.click("#signin-btn")
+                console.wait_for_url(f"{base}/f/{key}")
                 # off every network: the link is loopback, and the console says so loudly
                 warning = console.locator("#join-warning")
                 assert warning.is_visible() and warning.get_attribute("role") == "alert"

@@ -8,7 +8,7 @@ import pytest
 
 from game.service import screen_key_from
 
-from .conftest import create_live_workshop, shoot
+from .conftest import create_live_workshop, shoot, signed_in_context
 from .test_browser import watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -19,7 +19,7 @@ def test_renewing_the_links_moves_the_console_and_closes_the_old_screen(live_ser
     key = create_live_workshop(base)
     errors: list[str] = []
     projector = browser.new_context(viewport={"width": 1280, "height": 720})
-    laptop = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    laptop = signed_in_context(browser, base, viewport={"width": 1280, "height": 900}, locale="nl-NL")
     try:
         screen = watch(projector.new_page(), errors, "screen")
         screen.goto(f"{base}/s/{screen_key_from(key)}")

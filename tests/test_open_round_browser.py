@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, signed_in_context
 from .test_browser import PHONE, join, phase, pick_team, start_team, watch
 from .test_resilience import create_workshop
 
@@ -19,7 +19,8 @@ def test_teams_write_their_own_answer_and_one_goes_in_the_spotlight(live_server,
     ARTIFACTS.mkdir(exist_ok=True)
     base, errors = live_server.url, []
     key = create_workshop(base, timer=0, cards=["own-words-train"], title="Conductors' day")
-    console = watch(browser.new_context(viewport={"width": 1280, "height": 900}).new_page(), errors, "console")
+    console = watch(signed_in_context(browser, base, viewport={"width": 1280, "height": 900}).new_page(), errors,
+                    "console")
     console.goto(f"{base}/f/{key}")
     phase(console, "lobby")
     code = console.inner_text("#room-code").strip()

@@ -16,7 +16,7 @@ import pytest
 import requests
 import socketio
 
-from .conftest import ARTIFACTS, create_live_workshop, release
+from .conftest import ARTIFACTS, connect_console, create_live_workshop, release, signed_in_context
 from .test_a11y_browser import Audit
 from .test_browser import PHONE, phase, watch
 
@@ -55,8 +55,8 @@ class Room:
         self.base, self.browser, self.errors = base, browser, errors
         self.key = create_live_workshop(base, title="Gastvrijheid in de praktijk", language="nl", card=cards,
                                         timer_seconds=timer, team_size="4", teams_open="on", teams="\n".join(TEAMS))
-        self.console = watch(browser.new_context(viewport={"width": 1280, "height": 800}, **DUTCH).new_page(),
-                             errors, "console", confirm="")
+        desk = signed_in_context(browser, base, viewport={"width": 1280, "height": 800}, **DUTCH)
+        self.console = watch(desk.new_page(), errors, "console", confirm="")
         self.console.goto(f"{base}/f/{self.key}")
         phase(self.console, "lobby")
         self.code = self.console.inner_text("#room-code").strip()
@@ -67,7 +67,7 @@ class Room:
         self.views: list[dict] = []
         self.facilitator = socketio.Client()
         self.facilitator.on("game_state", self.views.append)
-        self.facilitator.connect(base, auth={"role": "facilitator", "key": self.key}, transports=["websocket"])
+        connect_console(self.facilitator, base, self.key)
         self.clients = [self.facilitator]
         self.facilitator.call("sync", {})
         self.team_ids = [next(t["id"] for t in self.views[-1]["teams"] if t["name"] == n) for n in TEAMS]
@@ -355,7 +355,7 @@ def test_resume_answers_only_a_token_holder_and_guesses_nothing(live_server):
     facilitator = socketio.Client()
     views: list[dict] = []
     facilitator.on("game_state", views.append)
-    facilitator.connect(base, auth={"role": "facilitator", "key": key}, transports=["websocket"])
+    connect_console(facilitator, base, key)
     player = socketio.Client()
     try:
         facilitator.call("sync", {})

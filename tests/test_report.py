@@ -94,16 +94,18 @@ def test_a_participant_cannot_open_the_report(app, client):
     assert phone.is_connected()  # phones have no report: only the facilitator's secret link opens it
 
 
-def test_history_lists_this_browsers_workshops_until_they_are_deleted(app, client):
+def test_history_lists_the_facilitators_workshops_until_they_are_deleted(app, client, clock):
     from .conftest import create_workshop
 
     first = create_workshop(client, title="Monday group")
+    clock.advance(60)
     second = create_workshop(client, title="Tuesday group")
     home = client.get("/").get_data(as_text=True)
     assert home.index("Tuesday group") < home.index("Monday group")  # newest first
     for key in (first, second):
-        assert f"/f/{key}/report" in home and f"/f/{key}/export.csv" in home
-    assert app.test_client().get("/").get_data(as_text=True).count("Monday group") == 0  # another browser
+        wid = app.extensions["aandacht"].store.workshop_id_by_key("facilitator", key)
+        assert f"/w/{wid}/report" in home and f"/w/{wid}/export.csv" in home
+    assert app.test_client().get("/").get_data(as_text=True).count("Monday group") == 0  # nobody signed in
     with client.session_transaction() as sess:
         token = sess["csrf"]
     assert client.post(f"/f/{first}/delete", data={"csrf_token": token}).status_code == 303

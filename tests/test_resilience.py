@@ -36,7 +36,7 @@ import socketio
 
 from game.service import screen_key_from
 
-from .conftest import LiveServer, create_live_workshop, release
+from .conftest import LiveServer, create_live_workshop, release, signed_in_context
 
 pytestmark = [pytest.mark.server]
 
@@ -82,13 +82,24 @@ class Peer:
         self.states: list[dict] = []
         self.infos: list[dict] = []
         self.presence: list[dict] = []
+        if http_session is None and auth.get("role") == "facilitator" and auth.get("key"):
+            # a console by key: from a browser signed in as the server's facilitator (an administrator), as the
+            # console page's own socket carries the device cookie or the sign-in
+            import requests
+
+            from .conftest import live_sign_in
+
+            http_session = requests.Session()
+            live_sign_in(http_session, url, timeout=WAIT)
         self.client = socketio.Client(reconnection=False, **({"http_session": http_session} if http_session else {}))
         in_order(self.client)
         self.client.on("game_state", lambda view: self._record(self.states, view))
         self.client.on("player_info", lambda info: self._record(self.infos, info))
         self.client.on("presence", lambda p: self._record(self.presence, p))
         try:
-            self.client.connect(url, auth=auth, transports=list(transports), wait_timeout=WAIT)
+            # the sign-in is bound to its browser: the socket's handshake says the same User-Agent
+            agent = {"headers": {"User-Agent": http_session.headers["User-Agent"]}} if http_session else {}
+            self.client.connect(url, auth=auth, transports=list(transports), wait_timeout=WAIT, **agent)
         except Exception:
             self.close()
             raise
@@ -970,8 +981,9 @@ def test_every_open_page_reconnects_by_itself_after_the_server_is_killed(own_ser
     game = Game(own_server)
     contexts, errors = [], []
 
-    def open_page(url: str, **options):
-        context = browser.new_context(**options)
+    def open_page(url: str, signed_in: bool = False, **options):
+        # the console on a device that never opened its link: signed in with rights
+        context = signed_in_context(browser, own_server.url, **options) if signed_in else browser.new_context(**options)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(WAIT * 1000)
@@ -980,7 +992,7 @@ def test_every_open_page_reconnects_by_itself_after_the_server_is_killed(own_ser
         return page
 
     try:
-        console = open_page(f"{own_server.url}/f/{game.key}", viewport={"width": 1280, "height": 900})
+        console = open_page(f"{own_server.url}/f/{game.key}", signed_in=True, viewport={"width": 1280, "height": 900})
         screen = open_page(f"{own_server.url}/s/{screen_key_from(game.key)}", viewport={"width": 1920, "height": 1080})
         phone = open_page(f"{own_server.url}/j/{game.code}", **PHONE)
         phone.fill("#name-input", "Ann")
@@ -1050,7 +1062,7 @@ def test_the_console_shows_a_banner_while_storing_fails_and_the_lapsed_round_loc
         ann.ok("submit_pick", {"round": 0, "response_id": responses(ann.state(in_round(0)))[0], "pick_id": "p1"})
         pages = {}
         for lang in ("en", "nl"):
-            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            page = signed_in_context(browser, server.url, viewport={"width": 1280, "height": 900}).new_page()
             page.set_default_timeout(WAIT * 1000)
             page.on("pageerror", lambda e, lang=lang: errors.append(f"[{lang}] {e}"))
             page.goto(f"{server.url}/f/{game.key}?lang={lang}")

@@ -2,8 +2,9 @@
 deck and workshop rights, adopting what was made before accounts, each facilitator's history, "run again",
 co-facilitators, the console by id, the devices that hold the links, and renewing (revoking) the links.
 
-Nobody signs in yet on this branch: the app's ``FACILITATOR_LOOKUP`` hook (``game.web.links.acting_facilitator``)
-is pointed here at a test header naming the acting facilitator, as the accounts will point it at their session.
+The app's ``FACILITATOR_LOOKUP`` hook (``game.web.links.acting_facilitator``) is the sign-in; the ``signed`` fixture
+points it at a test header naming the acting facilitator instead, so these rules are tested without an account per
+person (tests/test_authz_matrix.py does the same with real accounts signed in).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from game.rights import (
 from game.service import screen_key_from
 from game.web.realtime import socketio
 
-from .conftest import create_workshop
+from .conftest import create_workshop, sign_in
 from .test_cluster import database, redis_channel  # noqa: F401 - fixtures of the cluster test
 from .test_sockets import ack, last_state, ok
 
@@ -162,8 +163,8 @@ def test_adopt_orphans_gives_ownerless_decks_and_workshops_to_the_first_administ
     builtin = next(iter(library.builtin))
     copy_deck(library, builtin, "old-deck")
     copy_deck(library, builtin, "own-deck", OTHER.id)
-    old_key = create_workshop(client)  # by the create form, nobody signed in: no owner
-    old_id = service.store.workshop_id_by_key("facilitator", old_key)
+    old = new_workshop(app, None)  # made as before accounts: no owner
+    old_key, old_id = old.facilitator_key, old.workshop.id
     owned = new_workshop(app, OTHER).workshop.id
     assert library.owner("old-deck") is None and service.store.workshop_access(old_id) == (None, [])
 
@@ -171,7 +172,7 @@ def test_adopt_orphans_gives_ownerless_decks_and_workshops_to_the_first_administ
     assert library.owner("old-deck") == ADMIN.id and library.owner("own-deck") == OTHER.id
     assert service.store.workshop_access(old_id)[0] == ADMIN.id
     assert service.store.workshop_access(owned)[0] == OTHER.id
-    assert client.get(f"/f/{old_key}").status_code == 200  # its link still opens it
+    assert client.get(f"/f/{old_key}").status_code == 200  # its link still opens it (for an administrator)
     assert service.adopt_orphans(ADMIN.id) == (0, 0)
 
 
@@ -309,7 +310,7 @@ def test_the_console_opens_by_id_for_its_facilitators_only(signed):
         assert response.status_code == status, who
         if status == 200:  # it shows the big-screen link without knowing the console's key
             assert f"/s/{created.screen_key}" in response.get_data(as_text=True)
-    assert client.get(f"/w/{wid}").status_code == 404  # nobody signed in
+    assert client.get(f"/w/{wid}").status_code == 302  # nobody signed in: to the sign-in page
     for path in ("report", "export.csv"):
         assert client.get(f"/w/{wid}/{path}", headers=as_header(CO)).status_code == 200
         assert client.get(f"/w/{wid}/{path}", headers=as_header(OTHER)).status_code == 404
@@ -339,10 +340,12 @@ def test_devices_that_opened_the_links_are_listed(app, client):
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
     screen = socketio.test_client(app, auth={"role": "screen", "key": screen_key_from(key)},
                                   flask_test_client=projector)
-    assert client.get(f"/f/{key}", headers={"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) "
-                      "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"}
-                      ).status_code == 200
-    console = socketio.test_client(app, auth={"role": "facilitator", "key": key}, flask_test_client=client)
+    phone = app.test_client()  # the facilitator's phone: signed in there, it opens the console link
+    phone.environ_base["HTTP_USER_AGENT"] = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/"
+                                             "605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
+    assert sign_in(phone).status_code == 303
+    assert phone.get(f"/f/{key}").status_code == 200
+    console = socketio.test_client(app, auth={"role": "facilitator", "key": key}, flask_test_client=phone)
     devices = ok(console, "link_devices")["devices"]
     assert [(d["role"], d["browser"], d["connected"]) for d in devices] == [
         ("screen", "Firefox on Linux", True), ("facilitator", "Safari on iPhone", True)]

@@ -18,7 +18,16 @@ import gettext
 
 import pytest
 
-from .conftest import ARTIFACTS, REPO, create_live_workshop, release, shoot, shoot_sizes, signed_in_context
+from .conftest import (
+    ARTIFACTS,
+    REPO,
+    connect_console,
+    create_live_workshop,
+    release,
+    shoot,
+    shoot_sizes,
+    signed_in_context,
+)
 from .test_browser import PHONE, phase, watch
 from .test_words_browser import SPLIT_WORDS, bot, settle, wait_for_text
 
@@ -107,7 +116,8 @@ def test_long_names_beside_badges_and_drafts_wrap_at_spaces_on_the_console(live_
     key = create_live_workshop(base, title="Gastvrijheid in de praktijk", language="nl",
                                card=["spilled-tea", "own-words-train"], timer_seconds="0", team_size="4",
                                teams_open=None, teams="\n".join(TEAMS))
-    console = watch(browser.new_context(viewport=CONSOLE, **DUTCH).new_page(), errors, "console", confirm="")
+    console = watch(signed_in_context(browser, base, viewport=CONSOLE, **DUTCH).new_page(), errors, "console",
+                    confirm="")
     console.goto(f"{base}/f/{key}")
     phase(console, "lobby")
     code = console.inner_text("#room-code").strip()
@@ -120,7 +130,7 @@ def test_long_names_beside_badges_and_drafts_wrap_at_spaces_on_the_console(live_
         facilitator = __import__("socketio").Client()
         clients.append(facilitator)
         facilitator.on("game_state", state.append)
-        facilitator.connect(base, auth={"role": "facilitator", "key": key}, transports=["websocket"])
+        connect_console(facilitator, base, key)
         facilitator.call("sync", {})
         team_ids = [next(t["id"] for t in state[-1]["teams"] if t["name"] == name) for name in TEAMS]
         members = {}
@@ -253,7 +263,7 @@ def test_the_reports_rubric_columns_have_whole_labels_and_a_legend(live_server, 
     clients = [facilitator]
     try:
         facilitator.on("game_state", state.append)
-        facilitator.connect(base, auth={"role": "facilitator", "key": key}, transports=["websocket"])
+        connect_console(facilitator, base, key)
         facilitator.call("sync", {})
         code = state[-1]["workshop"]["code"]
         team_ids = [next(t["id"] for t in state[-1]["teams"] if t["name"] == name) for name in REPORT_TEAMS]

@@ -16,7 +16,7 @@ import re
 import pytest
 import socketio
 
-from .conftest import create_live_workshop, release, shoot_sizes, signed_in_context
+from .conftest import connect_console, create_live_workshop, release, shoot_sizes, signed_in_context
 from .test_browser import PHONE, join, phase, start_team, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -38,7 +38,8 @@ def open_room(browser, base: str, errors: list, language: str, **fields):
     """A workshop made on the home page's form, its console and its big screen."""
     key = create_live_workshop(base, language=language, **fields)
     locale = {"locale": "nl-NL" if language == "nl" else "en-GB"}
-    console = watch(browser.new_context(viewport=CONSOLE_SIZE, **locale).new_page(), errors, "console", confirm="")
+    console = watch(signed_in_context(browser, base, viewport=CONSOLE_SIZE, **locale).new_page(), errors, "console",
+                    confirm="")
     console.goto(f"{base}/f/{key}")
     phase(console, "lobby")
     code = console.inner_text("#room-code").strip()
@@ -59,7 +60,7 @@ def phone_in_team(browser, base: str, errors: list, locale: dict, code: str, nam
 def facilitator_client(base: str, key: str) -> socketio.Client:
     """The facilitator's socket, for a command the console has no button for (a 5-second timer)."""
     client = socketio.Client()
-    client.connect(base, auth={"role": "facilitator", "key": key}, transports=["websocket"])
+    connect_console(client, base, key)
     return client
 
 

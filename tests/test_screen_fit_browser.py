@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import re
 
-import requests
 import socketio
 
 from game.decks import default_scenarios_dir, load_decks
 
-from .conftest import create_live_workshop
+from .conftest import connect_console, create_live_workshop, live_console_http
 from .test_browser import watch
 
 TEAMS = 14
@@ -24,14 +23,14 @@ def scored_workshop(base: str, teams: int) -> tuple[str, list]:
     names = "\n".join(f"Team {i + 1}" + " Zwaluwen" * (i % 3) for i in range(teams))  # some names wrap
     key = create_live_workshop(base, title="Keynote", card=[c.id for c in deck.cards[:2]], timer_seconds="0",
                                team_size="5", teams_open=None, teams=names)
-    console_page = requests.get(f"{base}/f/{key}", timeout=30).text
+    console_page = live_console_http(base).get(f"{base}/f/{key}", timeout=30).text  # signed in: a new device
     screen = base + re.search(r'href="(/s/[^"]+)"', console_page).group(1)
     code = re.search(r"/j/([A-Z0-9]+)", console_page).group(1)
 
     console = socketio.Client()
     views: list[dict] = []
     console.on("game_state", views.append)
-    console.connect(base, auth={"role": "facilitator", "key": key}, transports=["websocket"])
+    connect_console(console, base, key)
     clients = [console]
     console.call("sync", {})
     team_ids = [team["id"] for team in views[-1]["teams"]]

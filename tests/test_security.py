@@ -104,7 +104,9 @@ def test_room_code_guessing_is_limited(strict_app):
         assert refusal(socketio.test_client(strict_app, auth={"role": "player", "code": guess})) == "no_such_workshop"
     # now wrong codes are refused unseen; the right one (its console was opened from here) still joins
     assert refusal(socketio.test_client(strict_app, auth={"role": "player", "code": "DDDDDD"})) == "rate_limited"
-    assert socketio.test_client(strict_app, auth={"role": "player", "code": code}).is_connected()
+    here = strict_app.test_client()  # the address the console connected from
+    phone = socketio.test_client(strict_app, auth={"role": "player", "code": code}, flask_test_client=here)
+    assert phone.is_connected()
     assert facilitator.is_connected()  # the facilitator's secret link is not affected
     # the phone page counts misses too (the test client's HTTP requests come from another address)
     for guess in ("AAAAAA", "BBBBBB", "CCCCCC"):
@@ -266,19 +268,21 @@ def test_guess_limiter_limits_misses_and_never_a_known_room():
 
 
 def test_socket_accepts_only_the_apps_own_origin(live_server):
-    import requests
     import socketio as sio
 
-    from .conftest import release
+    from .conftest import agent_of, live_console_http, release
 
     key = create_live_workshop(live_server.url, title="Origin test")
     auth = {"role": "facilitator", "key": key}
 
     def client(origin: str, transport: str):
-        """A client that sends exactly one Origin header on this transport."""
+        """A client that sends exactly one Origin header on this transport, signed in as the server's facilitator
+        (a console by key needs the device that opened it or a sign-in with rights)."""
+        http = live_console_http(live_server.url)
         if transport == "websocket":  # websocket-client sets its own Origin unless told which one
-            return sio.Client(reconnection=False, websocket_extra_options={"origin": origin}), {}
-        return sio.Client(reconnection=False, http_session=requests.Session()), {"headers": {"Origin": origin}}
+            return (sio.Client(reconnection=False, http_session=http, websocket_extra_options={"origin": origin}),
+                    {"headers": agent_of(http)})
+        return sio.Client(reconnection=False, http_session=http), {"headers": {"Origin": origin, **agent_of(http)}}
 
     for transport in ("polling", "websocket"):
         good, extra = client(live_server.url, transport)

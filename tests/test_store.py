@@ -290,10 +290,12 @@ def test_a_stopped_timers_time_left_and_a_new_team_size_are_stored(store, state)
     assert loaded.current_round.timer_left == 50.0 and loaded.workshop.settings.team_size == 9
 
 
-def test_decks_and_workshops_from_before_accounts_upgrade_ownerless_and_their_links_keep_working(tmp_path, clock):
-    """Migration 0012 on a database of 0011: the deck and the workshop have no owner until ``adopt_orphans``; the
-    workshop's old console and screen links still open it (generation 0: the screen key from the console key's text)
-    and are renewed like any other."""
+def test_decks_and_workshops_from_before_accounts_go_to_the_first_administrator_and_their_links_keep_working(
+        tmp_path, clock):
+    """Migrations 0012/0013 on a database of 0011: the deck and the workshop have no owner until the set-up link
+    makes the first administrator, who then owns both (``adopt_orphans``); the workshop's old console link opens for
+    them (generation 0: the screen key from the console key's text), the screen link for the projector, and both are
+    renewed like any other."""
     import json
 
     from alembic import command
@@ -305,7 +307,7 @@ def test_decks_and_workshops_from_before_accounts_upgrade_ownerless_and_their_li
     from game.web import create_app
     from game.web.realtime import socketio
 
-    from .conftest import make_card
+    from .conftest import form_token, make_card
 
     url = f"sqlite:///{tmp_path / 'before-accounts.sqlite3'}"
     engine = make_engine(url)
@@ -336,14 +338,27 @@ def test_decks_and_workshops_from_before_accounts_upgrade_ownerless_and_their_li
         assert svc.store.workshop_access("w0") == (None, []) and svc.store.link_generation("w0") == 0
         assert svc.store.preset_teams("w0") is None
         client = app.test_client()
-        console = client.get(f"/f/{old_key}")
-        assert console.status_code == 200 and f"/s/{screen_key_from(old_key)}" in console.get_data(as_text=True)
-        assert client.get(f"/s/{screen_key_from(old_key)}").status_code == 200
-        socket = socketio.test_client(app, auth={"role": "facilitator", "key": old_key})
-        assert socket.is_connected()
+        assert client.get(f"/f/{old_key}").status_code == 503  # not set up: only the set-up link answers
 
-        assert svc.adopt_orphans("u-admin") == (1, 1)
-        assert svc.decks.owner("old-deck") == "u-admin" and svc.store.workshop_access("w0") == ("u-admin", [])
+        token = app.extensions["aandacht.accounts"].new_setup_token()  # what the server prints at start
+        page = client.get(f"/setup/{token}").get_data(as_text=True)
+        done = client.post(f"/setup/{token}", data={"csrf_token": form_token(page), "name": "Ada Admin",
+                                                    "email": "ada@example.org", "password": "a long password",
+                                                    "password2": "a long password"})
+        assert done.status_code == 303
+        admin = app.extensions["aandacht.accounts"].user_by_email("ada@example.org")
+        assert admin.is_admin
+        assert svc.decks.owner("old-deck") == admin.id and svc.store.workshop_access("w0") == (admin.id, [])
+        assert svc.adopt_orphans("someone-else") == (0, 0)  # nothing is left without an owner
+
+        console = client.get(f"/f/{old_key}")  # the administrator's, on a device that never opened it
+        assert console.status_code == 200 and f"/s/{screen_key_from(old_key)}" in console.get_data(as_text=True)
+        projector = app.test_client()  # no account: the screen link is a bearer link
+        assert projector.get(f"/s/{screen_key_from(old_key)}").status_code == 200
+        socket = socketio.test_client(app, auth={"role": "facilitator", "key": old_key}, flask_test_client=client)
+        assert socket.is_connected()
+        assert app.test_client().get(f"/f/{old_key}").status_code == 302  # a stranger signs in first
+        assert any(row["id"] == "w0" for row in svc.history(admin))  # in the administrator's history
 
         links = svc.revoke_links("w0")  # renewed: generation 1, derived keys; the old ones say "replaced"
         assert links.generation == 1 and svc.store.link_generation("w0") == 1

@@ -13,7 +13,7 @@ import pytest
 import requests
 import socketio
 
-from .conftest import ARTIFACTS, create_live_workshop, release
+from .conftest import ARTIFACTS, connect_console, create_live_workshop, release, signed_in_context
 from .test_browser import PHONE, phase, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -152,8 +152,8 @@ def test_no_word_is_split_on_the_console_the_screen_or_a_phone(live_server, brow
                                card=["spilled-tea", "own-words-train"], timer_seconds="0", team_size="4",
                                teams_open=None, teams="\n".join(TEAMS))
     dutch = {"locale": "nl-NL"}
-    console = watch(browser.new_context(viewport={"width": 1280, "height": 800}, **dutch).new_page(), errors,
-                    "console", confirm="")
+    desk = signed_in_context(browser, base, viewport={"width": 1280, "height": 800}, **dutch)
+    console = watch(desk.new_page(), errors, "console", confirm="")
     console.goto(f"{base}/f/{key}")
     phase(console, "lobby")
     code = console.inner_text("#room-code").strip()
@@ -164,7 +164,7 @@ def test_no_word_is_split_on_the_console_the_screen_or_a_phone(live_server, brow
     facilitator = socketio.Client()
     state: list[dict] = []
     facilitator.on("game_state", state.append)
-    facilitator.connect(base, auth={"role": "facilitator", "key": key}, transports=["websocket"])
+    connect_console(facilitator, base, key)
     clients = [facilitator]
     try:
         facilitator.call("sync", {})

@@ -135,6 +135,8 @@ def create_app(config: dict | None = None) -> Flask:
     add_security_headers(app)
 
     auth.init_app(app, Accounts(store, app.config["CLOCK"]))  # sign-in, the set-up link and the gate
+    # the rights (game.web.links.acting_facilitator) act as the signed-in facilitator
+    app.config.setdefault("FACILITATOR_LOOKUP", auth.current_facilitator)
     app.register_blueprint(bp)
     app.register_blueprint(decks_bp)
     if benchcount.ENABLED:  # AANDACHT_BENCH=1: the benchmark's view counters at /bench/counters

@@ -16,7 +16,6 @@ the sign-in pages are open, and every other endpoint needs a signed-in facilitat
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -37,8 +36,10 @@ from flask import (
 from flask_babel import gettext as _, ngettext
 
 from ..accounts import PASSWORD_MIN, AccountError, Accounts, User
+from ..rights import Facilitator
 from ..store import hash_secret
 from .i18n import N_
+from .links import acting_facilitator
 from .security import _csrf_ok, client_address, csrf_token
 
 bp = Blueprint("auth", __name__)
@@ -50,9 +51,14 @@ PARTICIPANT_ENDPOINTS = frozenset({
     "bench_counters",  # the benchmark's view counts, served only with AANDACHT_BENCH=1 (game/benchcount.py)
 })
 SETUP_ENDPOINTS = frozenset({"auth.setup"})
+# The benchmark's view counters (only under AANDACHT_BENCH=1, game/benchcount.py): counts and a process id, read by
+# bench/run.py from every process without signing in.
+BENCH_ENDPOINTS = frozenset({"bench_counters"})
 # Open once set up: signing in, and the console and big screen by their secret links (the projector has no account).
+# The console's link, its report and CSV decide themselves (``game.web.pages.require_console_key``): the device that
+# opened the console keeps them, anyone else signs in with rights; the big screen's link is a bearer link.
 SIGNIN_ENDPOINTS = frozenset({"auth.signin", "auth.signout"})
-SECRET_LINK_ENDPOINTS = frozenset({"pages.console", "pages.screen"})
+SECRET_LINK_ENDPOINTS = frozenset({"pages.console", "pages.screen", "pages.report", "pages.export_csv"})
 KEEP_ON_SIGNIN = ("lang", "workshops")  # a browser's language and its workshop list survive signing in
 
 # An account problem in a facilitator's words (game.accounts.AccountError codes).
@@ -68,16 +74,6 @@ ACCOUNT_ERRORS = {
     "setup_used": N_("This set-up link was used already. Sign in instead."),
     "no_user": N_("This account does not exist (any more)."),
 }
-
-
-@dataclass(frozen=True)
-class Facilitator:
-    """Who is signed in, as the pages see it."""
-
-    id: str
-    email: str
-    name: str
-    is_admin: bool
 
 
 class SignedIn(flask_login.UserMixin):
@@ -104,7 +100,8 @@ def account_error(error: AccountError) -> str:
 
 
 def current_facilitator() -> Facilitator | None:
-    """The signed-in facilitator of this request, or None."""
+    """The signed-in facilitator of this request (``game.rights.Facilitator``, what the rights rules take), or
+    None. ``create_app`` points ``FACILITATOR_LOOKUP`` (``game.web.links.acting_facilitator``) here."""
     user = flask_login.current_user
     return user.facilitator if user and user.is_authenticated else None
 
@@ -152,7 +149,7 @@ def facilitator_required(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if current_facilitator() is None:
+        if acting_facilitator() is None:
             return _unauthorized()
         return view(*args, **kwargs)
 
@@ -165,7 +162,7 @@ def admin_required(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        who = current_facilitator()
+        who = acting_facilitator()
         if who is None:
             return _unauthorized()
         if not who.is_admin:
@@ -179,7 +176,8 @@ def admin_required(view):
 def _gate():
     """Before every request (see the module's docstring)."""
     endpoint = request.endpoint
-    if endpoint is None or endpoint in PARTICIPANT_ENDPOINTS or endpoint in SETUP_ENDPOINTS:
+    if endpoint is None or endpoint in PARTICIPANT_ENDPOINTS or endpoint in SETUP_ENDPOINTS or \
+            endpoint in BENCH_ENDPOINTS:
         return None  # None: a 404 follows
     if not is_set_up():
         return render_template("not_set_up.html"), 503
@@ -189,7 +187,7 @@ def _gate():
     access = getattr(view, "access", None)
     if access == "admin":
         return None  # the decorator decides (403 for a facilitator)
-    if current_facilitator() is None:
+    if acting_facilitator() is None:
         return _unauthorized()
     return None
 
@@ -322,6 +320,8 @@ def setup(token: str):
             errors.append(account_error(error))
         else:
             current_app.extensions["aandacht.auth"]["set_up"] = True
+            # decks and workshops made before accounts (an upgraded database) go to the first administrator
+            current_app.extensions["aandacht"].adopt_orphans(user.id)
             _start_session(user)
             return redirect(url_for("pages.home"), code=303)
     return render_template("setup.html", token=token, form=form, errors=errors, csrf_token=csrf_token()), 400

@@ -25,12 +25,15 @@ from ..decks import (
     DeckProblem,
     Msg,
 )
+from ..engine import GameError
 from ..engine.cards import DIMENSIONS, KINDS, LANGUAGES, MAX_POINTS, Card, Deck
 from ..library import Conflict, DeckInfo, DeckLibrary, card_to_data, deck_to_data, slugify
+from ..rights import NOT_YOUR_DECK
 from ..stories import STORY_NAMES, story_name, story_names
 from .auth import current_facilitator, facilitator_required
 from .i18n import N_, current_language, texts_in
-from .pages import _csrf_ok, csrf_token
+from .links import acting_facilitator
+from .pages import Refused, _csrf_ok, csrf_token
 
 bp = Blueprint("decks", __name__)
 
@@ -153,11 +156,29 @@ def _card_or_404(deck_id: str, card_id: str) -> tuple[DeckInfo, Card]:
 
 
 def _own_deck(deck_id: str) -> DeckInfo:
-    """A stored deck that may be changed; 403 for a built-in deck."""
+    """A deck the signed-in facilitator may change (its owner, or an administrator; ``game.rights``); a clear 403
+    page in their language for a built-in deck or another facilitator's."""
     info = _deck_or_404(deck_id)
-    if info.builtin:
-        abort(403, description=_("A built-in deck cannot be changed. Duplicate it and edit the copy."))
+    try:
+        library().require_change(deck_id, acting_facilitator())
+    except GameError as error:
+        title = _("Not your deck") if error.message == NOT_YOUR_DECK else _("A built-in deck")
+        raise Refused((render_template("refused.html", title=title, text=_(error.message)), 403)) from None
     return info
+
+
+def _owner_id() -> str | None:
+    """The id of the facilitator making, importing or duplicating a deck: they own it."""
+    who = acting_facilitator()
+    return who.id if who is not None else None
+
+
+def _owner_name(owner_id: str | None) -> str | None:
+    """The name of a deck's owner, for the list and the deck page (None: built-in, or made before accounts)."""
+    if owner_id is None:
+        return None
+    user = current_app.extensions["aandacht.accounts"].user(owner_id)
+    return user.name if user is not None else None
 
 
 def _version() -> int:
@@ -409,9 +430,14 @@ def _card_labels(data: dict, index: int) -> set[str]:
 
 
 def _summary(deck: Deck, builtin: bool) -> dict:
-    """A deck's line in the list."""
+    """A deck's line in the list: with its owner's name and whether the signed-in facilitator may change it."""
     lang = deck.language_for(current_language())  # a one-language deck's texts are in its own language only
+    owner_id = None if builtin else library().owner(deck.id)
+    who = acting_facilitator()
     return {
+        "owner": _owner_name(owner_id),
+        "mine": who is not None and owner_id == who.id,
+        "may_change": library().may_change(deck.id, who),
         "id": deck.id,
         "title": deck.title.get(lang),
         "description": deck.description.get(lang),
@@ -469,10 +495,21 @@ def import_deck():
     except UnicodeDecodeError:
         return _refused_upload(filename, N_("is not UTF-8 text"))
     try:
-        deck = library().create(text, filename, replace=request.form.get("replace") == "on")
+        replace = request.form.get("replace") == "on" and _may_replace(text, filename)
+        deck = library().create(text, filename, replace=replace, owner_id=_owner_id())
     except DeckError as exc:
         return _list_page(exc.problems, 400, total=exc.total)
     return redirect(url_for("decks.deck_page", deck_id=deck.id, done="imported"), code=303)
+
+
+def _may_replace(text: str, filename: str) -> bool:
+    """Whether an import may overwrite the stored deck with the same id: only one the facilitator may change
+    (another's deck with that id is refused as taken, as without "replace")."""
+    try:
+        deck = library().check(text, filename)
+    except DeckError:
+        return False  # its problems are listed by create()
+    return library().info(deck.id) is None or library().may_change(deck.id, acting_facilitator())
 
 
 @bp.get("/decks/new")
@@ -509,7 +546,7 @@ def create_deck():
     _card_id(card, set())
     text = library().dump({**meta, "cards": [card]})
     try:
-        deck = library().create(text, f"{meta['id']}.yaml")
+        deck = library().create(text, f"{meta['id']}.yaml", owner_id=_owner_id())
     except DeckError as exc:
         errors, general = sort_problems(exc.problems, _card_labels(card, 0), slots)
         return _new_page({k: v for k, v in request.form.items() if k.startswith("deck.")},
@@ -591,7 +628,7 @@ def duplicate_deck(deck_id: str):
     data["title"] = {lang: _suffix(title, " (kopie)" if lang == "nl" else " (copy)")
                      for lang, title in data["title"].items()}
     try:
-        deck = library().create(library().dump(data), f"{data['id']}.yaml")
+        deck = library().create(library().dump(data), f"{data['id']}.yaml", owner_id=_owner_id())
     except DeckError as exc:
         return _list_page(exc.problems, 400, total=exc.total)
     return redirect(url_for("decks.deck_page", deck_id=deck.id, done="duplicated"), code=303)
@@ -646,10 +683,12 @@ def new_card(deck_id: str):
 
 @bp.get("/decks/<deck_id>/cards/<card_id>")
 def edit_card(deck_id: str, card_id: str):
-    """The form for one card of an own deck (a built-in deck's card opens its preview)."""
+    """The form for one card of a deck the facilitator may change (a built-in deck's card opens its preview;
+    another facilitator's deck: 403)."""
     info, card = _card_or_404(deck_id, card_id)
     if info.builtin:
         return redirect(url_for("decks.preview_card", deck_id=deck_id, card_id=card_id))
+    _own_deck(deck_id)
     return _card_page(info, card_id, card_values(card), {}, [])
 
 

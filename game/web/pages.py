@@ -26,12 +26,13 @@ from ..engine import GameError, Phase, Settings
 from ..engine.rules import NAME_MAX
 from ..net import candidate_bases, is_loopback, reachable_base
 from ..report import csv_export, report_data, report_zone, soft_hyphens, valid_zone
+from ..rights import NOT_THE_OWNER, NOT_YOUR_WORKSHOP, can_manage_co_facilitators
 from ..service import CODE_ALPHABET, CODE_LENGTH, RunAgainRefused, Service, deck_language_error, normalise_code
 from ..store import REPO
 from ..stories import story_name
-from .auth import facilitator_required
+from .auth import _unauthorized, facilitator_required
 from .i18n import N_, browser_language, chosen_language, page_language
-from .links import acting_facilitator, remember_device
+from .links import acting_facilitator, device_of, remember_device
 from .security import _csrf_ok, client_address, csrf_token, guard
 
 bp = Blueprint("pages", __name__)
@@ -330,8 +331,8 @@ def create_workshop():
     except GameError as error:
         reason = CREATE_ERRORS.get(error.code)
         return _home(errors=[_(reason) if reason else error.message], form=DEFAULT_FORM, status=400)
-    session.permanent = True  # the list of this browser's workshops outlives the browser session
-    session["workshops"] = [created.facilitator_key, *session.get("workshops", [])][:HISTORY_MAX]
+    # the workshop is in its owner's history (the database, every device); the browser's own list is only for
+    # workshops made before accounts
     return redirect(url_for("pages.console", key=created.facilitator_key), code=303)
 
 
@@ -365,9 +366,53 @@ def _workshop_for_facilitator(workshop_id: str):
     return state
 
 
-def _workshop_for(key: str | None, workshop_id: str | None):
-    """The console's workshop: by its secret key (``/f/<key>``), or by id for its facilitators (``/w/<id>``)."""
-    return _workshop_for_key("facilitator", key) if key is not None else _workshop_for_facilitator(workshop_id)
+class Refused(Exception):
+    """A request refused with a response of its own (sign in first, or a 403 page): see ``require_console_key``."""
+
+    def __init__(self, response):
+        super().__init__("refused")
+        self.response = response
+
+
+@bp.app_errorhandler(Refused)
+def _refused(error: Refused):
+    """Answer a ``Refused`` with its response."""
+    return error.response
+
+
+def not_yours():
+    """A signed-in facilitator without rights on a workshop: a clear page in their language."""
+    return render_template("refused.html", title=_("Not your workshop"), text=_(NOT_YOUR_WORKSHOP)), 403
+
+
+def holds_console(workshop_id: str) -> bool:
+    """Whether this device opened the workshop's console link of its current generation (its device cookie)."""
+    return bool(device_of(workshop_id, "facilitator", service().store.link_generation(workshop_id) or 0))
+
+
+def require_console_key(state, device_ok: bool = True):
+    """The rule of a console link ``/f/<key>`` (and its socket): the device that opened it keeps it (with
+    ``device_ok``), else a signed-in facilitator with rights (owner, co-facilitator, administrator); a stranger
+    signs in first, another facilitator is refused. Returns ``state``."""
+    workshop_id = state.workshop.id
+    if device_ok and holds_console(workshop_id):
+        return state
+    who = acting_facilitator()
+    if who is None:
+        raise Refused(_unauthorized())
+    if not service().may_run(workshop_id, who):
+        raise Refused(not_yours())
+    return state
+
+
+def _workshop_for(key: str | None, workshop_id: str | None, device_ok: bool = True):
+    """The console's workshop: by its secret key (``/f/<key>``: the device that opened it, or a signed-in
+    facilitator with rights), or by id for its facilitators (``/w/<id>``)."""
+    if key is not None:
+        return require_console_key(_workshop_for_key("facilitator", key), device_ok)
+    if acting_facilitator() is None:
+        raise Refused(_unauthorized())
+    return _workshop_for_facilitator(workshop_id)
 
 
 def _console_urls(key: str | None, workshop_id: str) -> dict:
@@ -399,8 +444,9 @@ def _valid_code(code: str) -> str | None:
 
 @bp.get("/f/<key>")
 def console(key: str):
-    """The facilitator's console, opened by its secret link (this device then holds it: ``game.web.links``)."""
-    return _console(_workshop_for_key("facilitator", key).workshop, key)
+    """The facilitator's console, opened by its secret link: on a device that opened it before (its device cookie),
+    or by a signed-in facilitator with rights; this device then holds it (``game.web.links``)."""
+    return _console(_workshop_for(key, None).workshop, key)
 
 
 @bp.get("/w/<workshop_id>")
@@ -408,6 +454,36 @@ def console_by_id(workshop_id: str):
     """The console of a workshop the signed-in facilitator runs (owner, co-facilitator, administrator), from
     their history on any device: its socket is authorised by the session, not by a key."""
     return _console(_workshop_for_facilitator(workshop_id).workshop, None)
+
+
+# What became of adding or removing a co-facilitator (``?co=`` on the console), in the facilitator's words.
+CO_FACILITATOR_WORDS = {
+    "added": N_("Added: they now see this workshop in their history and can run its console."),
+    "removed": N_("Removed: their console of this workshop stops working."),
+    "no_such_user": N_("There is no facilitator with this e-mail address. An administrator adds facilitators."),
+    "already_owner": N_("This facilitator owns the workshop already."),
+    "already_co_facilitator": N_("This facilitator is a co-facilitator already."),
+    "no_such_co_facilitator": N_("This facilitator is not a co-facilitator of the workshop."),
+    "forbidden": NOT_THE_OWNER,
+}
+
+
+def _co_facilitators(w) -> dict | None:
+    """The console's co-facilitators panel: for the owner or an administrator signed in, the co-facilitators
+    (names from the accounts) and what the last change did; None for anyone else."""
+    svc, who = service(), acting_facilitator()
+    access = svc.store.workshop_access(w.id)
+    if access is None or not can_manage_co_facilitators(who, access[0]):
+        return None
+    users = current_app.extensions["aandacht.accounts"]
+    people = []
+    for user_id in access[1]:
+        user = users.user(user_id)
+        people.append({"id": user_id, "name": user.name if user else "?", "email": user.email if user else ""})
+    outcome = request.args.get("co", "")
+    words = CO_FACILITATOR_WORDS.get(outcome)
+    return {"people": people, "message": _(words) if words else None, "ok": outcome in ("added", "removed"),
+            "add_url": url_for("pages.add_co_facilitator", workshop_id=w.id)}
 
 
 def _console(w, key: str | None):
@@ -424,11 +500,66 @@ def _console(w, key: str | None):
         screen_url=url_for("pages.screen", key=screen_key) if screen_key else None,
         csrf_token=csrf_token(),
         retention_days=f"{current_app.config['RETENTION_DAYS']:g}",
+        co=_co_facilitators(w),
+        console_path=request.path,
         **_console_urls(key, w.id),
         **_join_links(w.code, public_url(w.id)),
     )
     response = current_app.make_response(page)
     return remember_device(svc, response, w.id, "facilitator", generation) if key is not None else response
+
+
+def _back_to_console(workshop_id: str, outcome: str):
+    """Back to the console the form was sent from (``next``: its ``/f/<key>`` or ``/w/<id>``), saying what
+    happened."""
+    target = request.form.get("next", "")
+    if not (isinstance(target, str) and (target.startswith("/f/") or target.startswith("/w/")) and "?" not in target
+            and "//" not in target and len(target) < 200):
+        target = url_for("pages.console_by_id", workshop_id=workshop_id)
+    return redirect(f"{target}?co={outcome}#co-facilitators", code=303)
+
+
+@bp.post("/w/<workshop_id>/co-facilitators")
+def add_co_facilitator(workshop_id: str):
+    """The owner or an administrator adds a co-facilitator by e-mail address (looked up in the accounts): they
+    see the workshop in their history on their own devices and run its console with the same rights."""
+    if not _csrf_ok():
+        abort(400, description=_("The form expired; reload the console and try again."))
+    svc, who = service(), acting_facilitator()
+    if len(workshop_id) > 32 or not svc.may_run(workshop_id, who):
+        abort(404, description=_("This link does not open a workshop. Check the address."))
+    email = request.form.get("email", "")[:300]
+    try:
+        svc.add_co_facilitator(workshop_id, who, email, current_app.extensions["aandacht.accounts"])
+    except GameError as error:
+        if error.code == "forbidden":
+            return not_yours_to_share()
+        return _back_to_console(workshop_id, error.code if error.code in CO_FACILITATOR_WORDS else "no_such_user")
+    return _back_to_console(workshop_id, "added")
+
+
+@bp.post("/w/<workshop_id>/co-facilitators/<user_id>/remove")
+def remove_co_facilitator(workshop_id: str, user_id: str):
+    """The owner or an administrator removes a co-facilitator: the consoles they opened by signing in close on this
+    server process and are refused on their next command on any other."""
+    if not _csrf_ok():
+        abort(400, description=_("The form expired; reload the console and try again."))
+    svc, who = service(), acting_facilitator()
+    if len(workshop_id) > 32 or not svc.may_run(workshop_id, who):
+        abort(404, description=_("This link does not open a workshop. Check the address."))
+    try:
+        svc.remove_co_facilitator(workshop_id, who, user_id[:64])
+    except GameError as error:
+        if error.code == "forbidden":
+            return not_yours_to_share()
+        return _back_to_console(workshop_id, error.code if error.code in CO_FACILITATOR_WORDS else "forbidden")
+    svc.publisher.drop_account(workshop_id, user_id)
+    return _back_to_console(workshop_id, "removed")
+
+
+def not_yours_to_share():
+    """A co-facilitator tried to change who co-runs the workshop."""
+    return render_template("refused.html", title=_("Only the owner"), text=_(NOT_THE_OWNER)), 403
 
 
 @bp.post("/w/<workshop_id>/again")
@@ -466,9 +597,9 @@ bp.app_template_filter("soft_hyphens")(soft_hyphens)  # the report's table: long
 
 @bp.get("/f/<key>/report")
 @bp.get("/w/<workshop_id>/report")
-@facilitator_required
 def report(key: str | None = None, workshop_id: str | None = None):
-    """The printable report of a workshop: per card, per team, commitments and insights."""
+    """The printable report of a workshop: per card, per team, commitments and insights (for its facilitators
+    signed in, and by its secret link for the device that opened the console)."""
     state = _workshop_for(key, workshop_id)
     page_language(state.workshop.settings.language)
     data = report_data(state, flask_babel.get_translations(), _zone(state))
@@ -486,7 +617,6 @@ def _zone(state):
 
 @bp.get("/f/<key>/export.csv")
 @bp.get("/w/<workshop_id>/export.csv")
-@facilitator_required
 def export_csv(key: str | None = None, workshop_id: str | None = None):
     """Every pick and score of a workshop, and its commitments, as CSV for a spreadsheet in the workshop's
     language (a Dutch one: ``;`` between cells, Dutch headers)."""
@@ -505,10 +635,11 @@ def export_csv(key: str | None = None, workshop_id: str | None = None):
 @bp.post("/w/<workshop_id>/delete")
 @facilitator_required
 def delete_workshop(key: str | None = None, workshop_id: str | None = None):
-    """The facilitator deletes the workshop and its players' data at once."""
+    """The facilitator deletes the workshop and its players' data at once (signed in with rights: a device
+    cookie alone does not delete)."""
     if not _csrf_ok():
         abort(400, description=_("The form expired; reload the console and try again."))
-    state = _workshop_for(key, workshop_id)
+    state = _workshop_for(key, workshop_id, device_ok=False)
     service().delete_workshop(state.workshop.id)
     return redirect(url_for("pages.home", deleted=1), code=303)
 

@@ -18,6 +18,7 @@ from ..engine import Actor, GameError, Role, State, commands as c
 from ..engine.rules import REMOVED_MESSAGE
 from ..engine.state import FACILITATOR
 from ..publish import Connection, player_info
+from ..rights import NOT_YOUR_WORKSHOP, SIGN_IN
 from ..service import LINK_REPLACED, Service, new_id, normalise_code
 from ..store import StorageUnavailable, storage_failure
 from .links import acting_facilitator, browser_summary, device_of
@@ -107,10 +108,11 @@ def on_connect(auth=None, *_extra):
     except GameError as error:
         _refuse(error.code, error.message)
     role = data["role"]
-    player_id, device, link_device = None, "", ""
+    player_id, device, link_device, account = None, "", "", None
     if role == "facilitator" and data.get("workshop") and not data.get("key"):
         workshop_id = data["workshop"]  # a console opened by id (/w/<id>): the signed-in facilitator's rights
-        if not svc.may_run(workshop_id, acting_facilitator()):
+        account = acting_facilitator()
+        if not svc.may_run(workshop_id, account):
             _refuse("bad_key", "This link is not valid. Open the workshop from its own link.")
     elif role in ("facilitator", "screen"):
         key = data.get("key") or ""
@@ -120,12 +122,19 @@ def on_connect(auth=None, *_extra):
                 _refuse("link_replaced", LINK_REPLACED)
             _refuse("bad_key", "This link is not valid. Open the workshop from its own link.")
         link_device = _link_device(svc, workshop_id, role)
+        if role == "facilitator" and not link_device:  # as the console page: its device, or a facilitator's rights
+            account = acting_facilitator()
+            if account is None:
+                _refuse("sign_in", SIGN_IN)
+            if not svc.may_run(workshop_id, account):
+                _refuse("not_your_workshop", NOT_YOUR_WORKSHOP)
     elif role == "player":
         workshop_id, player_id = _find_room(svc, normalise_code(data.get("code") or ""), data.get("token"))
         device = device_hash(workshop_id, data.get("device") or "")
     else:
         _refuse("invalid", "Unknown role.")
-    conn = Connection(request.sid, workshop_id, role, player_id, device=device, link_device=link_device)
+    conn = Connection(request.sid, workshop_id, role, player_id, device=device, link_device=link_device,
+                      account=account)
     svc.publisher.register(conn)
     if not _send_state(conn):
         svc.publisher.forget(conn.sid)
@@ -366,6 +375,9 @@ def _handle(work: Callable[[Connection], dict]) -> dict:
         conn = connection()
         if conn is None:
             raise GameError("not_connected", "Connect again first.")
+        if conn.account is not None and not service().may_run(conn.workshop_id, conn.account):
+            # let in by a sign-in whose rights ended since (a removed co-facilitator): refused from now on
+            raise GameError("not_your_workshop", NOT_YOUR_WORKSHOP)
         return work(conn)
     except GameError as error:
         if conn is not None and error.code in RESYNC:

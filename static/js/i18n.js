@@ -288,6 +288,7 @@
     bad_address: _("Choose one of the addresses offered."),
     link_replaced: _("This link was replaced; ask the facilitator for the new one."),
     sign_in: _("Sign in as a facilitator first."),
+    not_your_workshop: _("You are not a facilitator of this workshop."),
     no_such_user: _("There is no facilitator with this e-mail address."),
     already_owner: _("This facilitator owns the workshop already."),
     already_co_facilitator: _("This facilitator is a co-facilitator already."),
