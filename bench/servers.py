@@ -30,6 +30,18 @@ class ServerMissing(RuntimeError):
     """A throwaway server could not be started (its programs are missing, or it failed)."""
 
 
+def stop_process(proc: subprocess.Popen | None) -> None:
+    """Stop a server process we started: SIGTERM, then SIGKILL if it has not ended within 10 s."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as s:
@@ -136,11 +148,5 @@ class ThrowawayRedis:
 
     def stop(self) -> None:
         """Stop the server and remove its directory."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except Exception:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop_process(self.proc)
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -526,13 +526,9 @@ class LiveServer:
 
     def stop(self) -> None:
         """Stop the process."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except Exception:
-                self.proc.kill()
-                self.proc.wait(10)
+        from bench.servers import stop_process
+
+        stop_process(self.proc)
 
 
 def create_live_workshop(base: str, timeout: float = 30, **fields) -> str:
