@@ -714,10 +714,12 @@ def run_target(kind: str, args, stamp: str) -> dict:
             http = None
             if kind == "game":
                 key, http = create_workshop(urls[0], cards, args.team_size, args.timeout, database_url)
-            console = Page(urls[0], {"role": "facilitator", "key": key}, args.timeout, http)
+            # like the pages, the benchmark's console and screen acknowledge each view (python-socketio's client
+            # acknowledges every message that asks for it) and so are paced (game.publish.Publisher.pace)
+            console = Page(urls[0], {"role": "facilitator", "key": key, "acks": True}, args.timeout, http)
             pages.append(console)
             screen_key = screen_key_from(key) if kind == "game" else key
-            pages.append(Page(urls[-1], {"role": "screen", "key": screen_key}, args.timeout))
+            pages.append(Page(urls[-1], {"role": "screen", "key": screen_key, "acks": True}, args.timeout))
             console.wait(lambda v: True)
             code = console.view["workshop"]["code"]
             workers = Workers(urls, code, args.phones, args.team_size, args.workers, args)

@@ -15,8 +15,9 @@ already delivered, so nobody ends up with an older view than one they were alrea
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,9 @@ STORAGE = "storage"
 WORKSHOP_DELETED = "workshop_deleted"
 JOIN_LINK = "join_link"
 LINKS_REPLACED = "links_replaced"
+# A paced page that has not acknowledged its last message for this long gets the next one anyway: a page that
+# hangs this long is likely gone (its socket closes soon), and a lost acknowledgement must not freeze a console.
+PACE_PATIENCE = 30.0
 
 
 def room(workshop_id: str, name: str) -> str:
@@ -55,6 +59,9 @@ class Connection:
     info: dict | None = None  # the player_info this socket was sent last
     link_device: str = ""  # a console's or screen's device (game.web.links), "" when it has no device cookie
     account: Any = None  # a console let in by its facilitator's sign-in (game.rights.Facilitator), not by its device
+    paced: bool = False  # a console or screen that acknowledges each game_state and presence (``Publisher.pace``)
+    busy_since: float | None = None  # paced: when the message it has not acknowledged yet was sent
+    waiting: dict[str, Any] = field(default_factory=dict)  # paced: event -> the newest payload not sent yet
 
 
 @dataclass(frozen=True)
@@ -123,6 +130,8 @@ class Publisher:
         self._order: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
         self._sent: dict[str, dict[str, dict]] = {}  # workshop -> room -> the view last sent to it from here
         self.storage_failing = False  # what the consoles here were last told (``send_storage``)
+        self._pages: dict[str, dict[str, Connection]] = {}  # console/screen room -> sid -> its sockets here
+        self._pace = threading.Lock()
 
     def _emit(self, event: str, data, to: str) -> None:
         """Emit to this process's sockets in a room (or one socket here); other processes deliver their own."""
@@ -133,6 +142,8 @@ class Publisher:
     def register(self, conn: Connection) -> None:
         """Remember a new socket (a phone that already joined counts as online)."""
         self.connections[conn.sid] = conn
+        if conn.role in ("facilitator", "screen"):
+            self._pages.setdefault(room(conn.workshop_id, conn.role), {})[conn.sid] = conn
         if conn.player_id:
             self._count(conn.workshop_id, conn.player_id, +1)
 
@@ -150,6 +161,11 @@ class Publisher:
     def forget(self, sid: str) -> None:
         """Forget a socket that disconnected; its player is away unless another socket of theirs is open."""
         conn = self.connections.pop(sid, None)
+        if conn is not None and conn.role in ("facilitator", "screen"):
+            pages = self._pages.get(room(conn.workshop_id, conn.role), {})
+            pages.pop(sid, None)
+            if not pages:
+                self._pages.pop(room(conn.workshop_id, conn.role), None)
         if conn is not None and conn.player_id:
             self._count(conn.workshop_id, conn.player_id, -1)
 
@@ -174,8 +190,15 @@ class Publisher:
 
     def send_presence(self, workshop_id: str, to: str | None = None, online: list[str] | None = None) -> None:
         """Tell the facilitator (every console device here, or one socket) who is connected."""
-        payload = {"online": online} if online is not None else self.presence(workshop_id)
-        self._emit(PRESENCE, payload, to=to or room(workshop_id, "facilitator"))
+        def payload() -> dict:  # made once, and only if a socket gets it now
+            if online is not None:
+                return {"online": online}
+            if "payload" not in made:
+                made["payload"] = self.presence(workshop_id)
+            return made["payload"]
+
+        made: dict[str, dict] = {}
+        self._to_pages(PRESENCE, payload, to or room(workshop_id, "facilitator"))
 
     def send_storage(self, failing: bool) -> None:
         """Tell every console here that storing changes fails (a banner), or works again: ``storage``
@@ -231,7 +254,7 @@ class Publisher:
         if conn.role == "player":
             removed = state.removed if isinstance(state, State) else None
             self.inform(conn, member_info(members, conn.player_id, removed, conn.device))
-        self._emit(GAME_STATE, self.view_for(conn, members, views), to=conn.sid)
+        self._to_pages(GAME_STATE, self.view_for(conn, members, views), conn.sid)
         if conn.role == "facilitator":
             self.send_presence(conn.workshop_id, to=conn.sid)
             if self.storage_failing:
@@ -358,7 +381,57 @@ class Publisher:
             if name not in entered and _same(sent.get(name), view):
                 continue
             sent[name] = view
-            self._emit(GAME_STATE, view, to=name)
+            self._to_pages(GAME_STATE, view, name)
         if len(sent) > len(rooms):  # teams removed: forget their rooms' views
             for name in set(sent) - {name for name, _view in rooms}:
                 del sent[name]
+
+    # --- pacing: a console or big screen never gets a new view before it took the last -----------------------
+
+    def _to_pages(self, event: str, payload: dict | Callable[[], dict], to: str) -> None:
+        """Send a room (or one socket) ``event``: its paced pages through ``pace``, the rest at once.
+
+        ``payload`` may be a function that makes it: it is then made only when a socket gets it now."""
+        pages = self._pages.get(to)
+        if pages is None and to in self.connections and self.connections[to].paced:
+            pages = {to: self.connections[to]}
+        paced = [conn for conn in list((pages or {}).values()) if conn.paced]
+        if not paced:
+            self._emit(event, payload() if callable(payload) else payload, to=to)
+            return
+        if len(paced) < len(pages or {}):  # others in the room that do not pace (an older page, a test client)
+            data = payload() if callable(payload) else payload
+            self.socketio.emit(event, data, to=to, skip_sid=[conn.sid for conn in paced], ignore_queue=True)
+            payload = data
+        for conn in paced:
+            self.pace(conn, event, payload)
+
+    def pace(self, conn: Connection, event: str, payload: dict | Callable[[], dict]) -> None:
+        """Send a paced page (``Connection.paced``: the console and the big screen, which acknowledge each
+        ``game_state`` and ``presence``) one message at a time.
+
+        While it has not acknowledged the last one, a new message waits, and a newer one of the same event
+        takes its place: the views are whole, so only the newest matters. A page on slow venue Wi-Fi, or slow to
+        draw 3,000 players, then gets views as fast as it takes them, never a growing queue that its pings wait
+        behind (a 3,000-player console view is 300 KB, and a publication can come every 100 ms)."""
+        with self._pace:
+            if conn.busy_since is not None and time.monotonic() - conn.busy_since < PACE_PATIENCE:
+                conn.waiting.pop(event, None)
+                conn.waiting[event] = payload
+                return
+            conn.busy_since = time.monotonic()
+        self._send_paced(conn, event, payload)
+
+    def _send_paced(self, conn: Connection, event: str, payload: dict | Callable[[], dict]) -> None:
+        def taken(*_answer) -> None:  # the page acknowledged it: send what waited, oldest event first
+            with self._pace:
+                if self.connections.get(conn.sid) is not conn or not conn.waiting:
+                    conn.busy_since = None
+                    return
+                following = next(iter(conn.waiting))
+                data = conn.waiting.pop(following)
+                conn.busy_since = time.monotonic()
+            self._send_paced(conn, following, data)
+
+        data = payload() if callable(payload) else payload
+        self.socketio.emit(event, data, to=conn.sid, callback=taken, ignore_queue=True)

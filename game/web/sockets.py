@@ -103,6 +103,7 @@ def on_connect(auth=None, *_extra):
                 "token": Field(str, required=False, nullable=True, max_length=100),
                 "device": Field(str, required=False, nullable=True, max_length=100),
                 "workshop": Field(str, required=False, max_length=32),
+                "acks": Field(bool, required=False),
             },
         )
     except GameError as error:
@@ -134,7 +135,7 @@ def on_connect(auth=None, *_extra):
     else:
         _refuse("invalid", "Unknown role.")
     conn = Connection(request.sid, workshop_id, role, player_id, device=device, link_device=link_device,
-                      account=account)
+                      account=account, paced=bool(data.get("acks")) and role in ("facilitator", "screen"))
     svc.publisher.register(conn)
     if not _send_state(conn):
         svc.publisher.forget(conn.sid)

@@ -542,6 +542,18 @@
     global.addEventListener("online", function () { if (!socket.connected && !socket.closedForGood) socket.connect(); });
   };
 
+  /** A handler of a paced message (`game_state`, `presence` on a page that connects with `acks: true`): it draws the
+   * message, then acknowledges it, even when drawing failed, so that the server sends the next (docs/protocol.md). */
+  A.taken = function (handle) {
+    return function (message, ack) {
+      try {
+        handle(message);
+      } finally {
+        if (typeof ack === "function") ack();
+      }
+    };
+  };
+
   /** Stop a page's connection for good (its workshop was deleted, its link refused): no more reconnecting, and the
    * connection indicator hides instead of showing "Connecting…" for ever. */
   A.closeForGood = function (socket, el) {

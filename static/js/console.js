@@ -85,7 +85,10 @@
     return;
   }
   // by its secret link the key opens the console; by id (/w/<id>, from a facilitator's history) the session does
-  var auth = cfg.facilitatorKey ? { role: "facilitator", key: cfg.facilitatorKey } : { role: "facilitator", workshop: cfg.workshopId };
+  // acks: this page acknowledges each game_state and presence once it has drawn it, and the server sends the next
+  // only then (the newest: views are whole), so a slow link or a room of 3,000 never queues views (docs/protocol.md)
+  var auth = cfg.facilitatorKey ? { role: "facilitator", key: cfg.facilitatorKey, acks: true }
+    : { role: "facilitator", workshop: cfg.workshopId, acks: true };
   var socket = window.io({ auth: auth, reconnectionDelayMax: 4000 });
   A.watchConnection(socket, $("conn-status"), { connecting: _("Connecting…"), offline: _("Offline — reconnecting…") });
   A.resyncOnVisible(socket);
@@ -987,11 +990,11 @@
       badge.className = "presence " + (here ? "is-connected" : "is-away");
     });
   }
-  socket.on("presence", function (p) {
+  socket.on("presence", A.taken(function (p) {
     online = {};
     ((p && p.online) || []).forEach(function (id) { online[id] = true; });
     applyPresence();
-  });
+  }));
 
   /* ---- the console and screen links: who holds them, and renewing them ------------------ */
 
@@ -1079,7 +1082,7 @@
   });
   socket.on("join_link", applyJoinLink);
 
-  socket.on("game_state", function (v) {
+  socket.on("game_state", A.taken(function (v) {
     if (!v || v.role !== "facilitator") return;
     view = v;
     document.body.dataset.phase = v.workshop.phase;
@@ -1095,5 +1098,5 @@
     markLanguage(v.workshop.language);
     keepControlFocus();
     applyPresence();
-  });
+  }));
 })();

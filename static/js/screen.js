@@ -617,7 +617,8 @@
     A.alerts.show(t("socketio_missing"), "error");
     return;
   }
-  var socket = window.io({ auth: { role: "screen", key: cfg.screenKey }, reconnectionDelayMax: 4000 });
+  // acks: the screen acknowledges each game_state once drawn; the server sends the newest then (docs/protocol.md)
+  var socket = window.io({ auth: { role: "screen", key: cfg.screenKey, acks: true }, reconnectionDelayMax: 4000 });
   A.watchConnection(socket, document.getElementById("conn-status"), {
     connecting: t("conn_connecting"),
     offline: t("conn_offline")
@@ -665,7 +666,7 @@
     document.getElementById("join-url").textContent = shortUrl(link.join_url);
   });
 
-  socket.on("game_state", function (v) {
+  socket.on("game_state", A.taken(function (v) {
     view = v;
     var next = v.workshop.language === "nl" ? "nl" : "en";
     if (next !== lang) {
@@ -676,5 +677,5 @@
     document.body.dataset.phase = v.workshop.phase;
     countdown.update(v.timer);
     render();
-  });
+  }));
 })();
