@@ -163,6 +163,16 @@ class Server:
         except (OSError, ValueError):
             return None
 
+    def memory(self) -> dict | None:
+        """What the game's process holds (game/benchcount.py ``/bench/memory``), or None without it."""
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(self.url + "/bench/memory", timeout=120) as r:
+                return json.loads(r.read())
+        except (OSError, ValueError):
+            return None
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -807,6 +817,8 @@ def run_target(kind: str, args, stamp: str) -> dict:
                 process["per_phone_end_kb"] = (process["rss_end_kb"] - process["rss_before_kb"]) / max(
                     1, process["phones_end"]
                 )
+                if kind == "game":  # what it holds, for a figure that misses (read after the RSS: it walks objects)
+                    process["held"] = s.memory()
         finally:
             if profiler is not None:
                 result["profile"] = profiler.stop()

@@ -7,12 +7,19 @@ round, on every process, to show whether building views costs more as the worksh
 
 It wraps ``game.service.build_views`` (the one name every build goes through) rather than counting inside the
 engine, so the engine and the service carry no benchmark code; without the variable nothing here runs.
+
+``GET /bench/memory`` says what this process holds, for a run whose memory per phone misses its target: the Python
+objects by type (the most numerous), the memory blocks Python has allocated, and the sizes of the service's caches.
+It walks every object (``gc.get_objects``), so the benchmark asks once, at rest, after the last round.
 """
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 import threading
+from collections import Counter
 
 from flask import Flask
 
@@ -41,3 +48,16 @@ def install(app: Flask) -> None:
     def bench_counters():
         with lock:
             return {**counts, "pid": os.getpid()}
+
+    @app.get("/bench/memory")
+    def bench_memory():
+        from .web.sockets import service as current_service
+
+        svc = current_service()
+        types = Counter(type(o).__qualname__ for o in gc.get_objects())
+        caches = {name: len(getattr(svc, name)) for name in ("_cache", "_waiting", "_published", "_built", "_pending")}
+        publisher = svc.publisher
+        caches["publisher.connections"] = len(publisher.connections)
+        caches["publisher._sent rooms"] = sum(len(rooms) for rooms in publisher._sent.values())
+        return {"pid": os.getpid(), "allocated_blocks": sys.getallocatedblocks(), "gc_objects": sum(types.values()),
+                "top_types": types.most_common(25), "caches": caches}

@@ -134,11 +134,13 @@ def test_view_counters_are_served_only_with_aandacht_bench(client, tmp_path, clo
         after = http.get("/bench/counters").get_json()
         console.disconnect()
         nobody = app.test_client().get("/bench/counters")  # the benchmark reads them without signing in
+        held = app.test_client().get("/bench/memory").get_json()  # what the process holds, also unsigned
     finally:
         app.extensions["aandacht"].store.engine.dispose()
     assert nobody.status_code == 200 and nobody.get_json()["views_built"] == after["views_built"]
     assert after["view_builds"] - before["view_builds"] == 1
     assert after["views_built"] - before["views_built"] == 3
+    assert held["caches"]["_cache"] == 1 and held["gc_objects"] >= sum(n for _name, n in held["top_types"]) > 0
 
 
 @pytest.mark.server

@@ -48,12 +48,12 @@ bp = Blueprint("auth", __name__)
 PARTICIPANT_ENDPOINTS = frozenset({
     "static", "bundle", "pages.play", "pages.play_resume", "pages.join_redirect", "pages.room", "pages.qr",
     "pages.healthz",
-    "bench_counters",  # the benchmark's view counts, served only with AANDACHT_BENCH=1 (game/benchcount.py)
+    "bench_counters", "bench_memory",  # the benchmark's, served only with AANDACHT_BENCH=1 (game/benchcount.py)
 })
 SETUP_ENDPOINTS = frozenset({"auth.setup"})
-# The benchmark's view counters (only under AANDACHT_BENCH=1, game/benchcount.py): counts and a process id, read by
+# The benchmark's view counters and memory reading (only under AANDACHT_BENCH=1, game/benchcount.py): counts and a process id, read by
 # bench/run.py from every process without signing in.
-BENCH_ENDPOINTS = frozenset({"bench_counters"})
+BENCH_ENDPOINTS = frozenset({"bench_counters", "bench_memory"})
 # Open once set up: signing in, and the console and big screen by their secret links (the projector has no account).
 # The console's link, its report and CSV decide themselves (``game.web.pages.require_console_key``): the device that
 # opened the console keeps them, anyone else signs in with rights; the big screen's link is a bearer link.
