@@ -582,6 +582,20 @@ def views_built(servers: list[Server]) -> dict | None:
     return dict(total)
 
 
+def gc_pauses(servers: list[Server], since: float) -> dict | None:
+    """The game's cycle-collector pauses of 10 ms or more since ``since`` (wall clock), over its processes: how many,
+    the longest and their sum (ms), and the longest's generation; None when a process does not tell (the bare)."""
+    found = []
+    for server in servers:
+        counts = server.counters()
+        if counts is None or "gc_pauses" not in counts:
+            return None
+        found += [(ms, generation) for at, generation, ms in counts["gc_pauses"] if at >= since]
+    longest = max(found, default=(0.0, None))
+    return {"count": len(found), "max_ms": longest[0], "generation": longest[1],
+            "total_ms": round(sum(ms for ms, _g in found), 1)}
+
+
 def built_since(before: dict | None, after: dict | None) -> dict | None:
     """View builds and views built between two readings of ``views_built``."""
     if before is None or after is None:
@@ -659,6 +673,7 @@ def play_round(kind: str, r: int, args, servers: list[Server], workers: Workers,
     connections = database_connections(database_url)
     committed = count_committed(kind, database_url, code, r)
     after_picks = views_built(servers) if kind == "game" else None
+    picks_gc = gc_pauses(servers, started) if kind == "game" else None
 
     for event, name in (("lock_round", "lock"), ("reveal", "reveal"), ("publish_scores", "publish")):
         sent = time.time()
@@ -690,6 +705,7 @@ def play_round(kind: str, r: int, args, servers: list[Server], workers: Workers,
         "picks_views_to_phones": sum(p["views"] for p in picked),
         "picks_queue_messages": picks_published,  # PUBLISHes on Redis while the picks went in (several processes)
         "database_connections": connections,  # open to PostgreSQL right after the picks
+        "picks_gc_pauses": picks_gc,  # the game's cycle-collector pauses while the picks went in
         "views_built": {
             "deal": built_since(counted, after_deal),
             "picks": built_since(after_deal, after_picks),
@@ -887,6 +903,10 @@ def figures(r: dict) -> dict[str, float | None]:
         "pick CPU, first round (s)": cpu[0] if cpu else None,
         "pick CPU, last round (s)": cpu[-1] if cpu else None,
         "views built during picks (last round)": _views_in_picks(rounds[-1]) if rounds else None,
+        "longest GC pause during picks (ms, worst round)": _worst(
+            rounds, lambda x: (x.get("picks_gc_pauses") or {}).get("max_ms")),
+        "GC pauses >= 10 ms during picks (ms in all, worst round)": _worst(
+            rounds, lambda x: (x.get("picks_gc_pauses") or {}).get("total_ms")),
         "queue messages during picks (worst round)": _worst(rounds, lambda x: x.get("picks_queue_messages")),
         "PostgreSQL connections after picks (most)": _worst(rounds, lambda x: x.get("database_connections")),
         "facilitator: deal acknowledged (ms, worst)": _ms(_worst(rounds, lambda x: x["facilitator_s"]["deal"])),

@@ -2,7 +2,8 @@
 
 ``install(app)`` counts, in this process, how often a workshop's views were built (``view_builds``: each build makes
 every role's view) and how many role views that made (``views_built``: the console's, the screen's, the guests' and
-one per team), and serves both at ``GET /bench/counters`` as JSON. The benchmark reads them before and after each
+one per team), and serves both at ``GET /bench/counters`` as JSON, with the cycle collector's pauses of 10 ms or more
+(``gc_pauses``: when each ended, its generation, how long). The benchmark reads them before and after each
 round, on every process, to show whether building views costs more as the workshop's history grows.
 
 It wraps ``game.service.build_views`` (the one name every build goes through) rather than counting inside the
@@ -19,6 +20,7 @@ import gc
 import os
 import sys
 import threading
+import time
 from collections import Counter
 
 from flask import Flask
@@ -44,10 +46,25 @@ def install(app: Flask) -> None:
     counted.__wrapped__ = build
     service.build_views = counted
 
+    # the cycle collector's pauses: every process stops for them (eventlet runs one thread of Python at a time)
+    pauses: list[tuple[float, int, float]] = []  # (when it ended, wall clock; generation; milliseconds), >= 10 ms
+    began = [0.0]
+
+    def timed(phase: str, info: dict) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+            return
+        took = (time.perf_counter() - began[0]) * 1000
+        if took >= 10:
+            pauses.append((time.time(), info.get("generation", -1), round(took, 1)))
+            del pauses[:-2000]
+
+    gc.callbacks.append(timed)
+
     @app.get("/bench/counters")
     def bench_counters():
         with lock:
-            return {**counts, "pid": os.getpid()}
+            return {**counts, "pid": os.getpid(), "gc_pauses": list(pauses)}
 
     @app.get("/bench/memory")
     def bench_memory():

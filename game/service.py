@@ -211,6 +211,7 @@ class Service:
         self._waiting: dict[str, dict[int, tuple]] = {}  # workshop -> version -> another process's command
         self._gap_checks: set[str] = set()  # workshops with a missing version being waited for
         self._code_lock = threading.Lock()
+        self.last_command = 0.0  # time.monotonic() of the newest command, this process's or another's
         self.captains = CaptainWatch(self)  # passes captaincy on when a captain's phone is away (run by the ticker)
 
     def publish_every(self, interval: float, spawn: Callable, sleep: Callable[[float], None]) -> None:
@@ -494,6 +495,7 @@ class Service:
         and are then committed together, in the order they arrived, in one transaction (group commit): under
         a burst each still gets its own result, and every one is committed before ``execute`` returns.
         """
+        self.last_command = time.monotonic()  # game.server.QuietCollector collects in the quiet moments
         item = _Queued(actor, command, tokens)
         with self._queue_lock:
             queue = self._queues.setdefault(workshop_id, [])
@@ -627,6 +629,7 @@ class Service:
         version order, and publish the result to this process's pages. A version that arrives before the one it
         follows waits for it (``REMOTE_WAIT`` seconds at most; then the stored state is loaded). A workshop
         this process has no state of is left alone: it is loaded from the database when a page needs it."""
+        self.last_command = time.monotonic()
         with self._cache_lock:
             cached = self._cache.get(workshop_id)
             if cached is None or version <= cached[0]:

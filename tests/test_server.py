@@ -10,7 +10,7 @@ import time
 
 import engineio
 
-from game.server import MemoryTrimmer, tune_gc
+from game.server import MemoryTrimmer, QuietCollector, tune_gc
 
 from .conftest import LiveServer
 
@@ -40,6 +40,39 @@ def test_tune_gc_freezes_what_exists_and_makes_collections_rarer():
         gc.set_threshold(*threshold)
     tune_gc(0)
     assert gc.get_threshold() == threshold and gc.get_freeze_count() == 0
+
+
+class Cycle:
+    """An object in a reference cycle: only the cycle collector frees it."""
+
+    def __init__(self):
+        self.me = self
+
+
+def test_the_collector_walks_only_new_objects_while_the_room_is_busy_and_everything_when_it_is_quiet():
+    import weakref
+
+    clock = [100.0]
+    last_command = [100.0]
+    collector = QuietCollector(lambda: last_command[0], quiet=3.0, gap=60.0, clock=lambda: clock[0])
+    try:
+        alive = Cycle()
+        gone = weakref.ref(alive)
+        assert collector.tick() == "froze" and gc.get_freeze_count() > 0
+        del alive  # garbage now, in a cycle, frozen: Python's own collections never walk it
+        for _ in range(5):  # a busy room: commands every second for a minute and more
+            clock[0] += 15.0
+            last_command[0] = clock[0] - 1.0
+            assert collector.tick() == "froze"
+            gc.collect()  # as Python's automatic collections would: the frozen objects are not walked
+            assert gone() is not None
+        clock[0] += 3.0  # three seconds without a command: a quiet moment
+        assert collector.tick() == "collected"
+        assert gone() is None and gc.get_freeze_count() > 0  # collected, and what lives is frozen again
+        clock[0] += 10.0  # quiet still, but a collection was made less than a minute ago
+        assert collector.tick() == "froze"
+    finally:
+        gc.unfreeze()
 
 
 def read_until_closed(conn: socket.socket, bound: float) -> tuple[bytes, float]:

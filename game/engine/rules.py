@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from . import commands as c
@@ -514,12 +514,13 @@ def team_choice(state: State, rnd: Round, team_id: str) -> Pick | None:
     return _choice(state, team_id, [p for p in state.picks.in_round(rnd.index).values() if p.team_id == team_id])
 
 
-def _choice(state: State, team_id: str, picks: list[Pick]) -> Pick | None:
-    """``team_choice`` among the round's picks made for the team."""
+def _choice(state: State, team_id: str, picks: list[Pick], captains: Mapping[str, Player] | None = None) -> Pick | None:
+    """``team_choice`` among the round's picks made for the team; ``captains`` (``State.captains``), when given,
+    saves walking the players for this team's captain (a lock chooses for every team)."""
     picks = [p for p in picks if p.response_id or p.text]
     if not picks:
         return None
-    captain = state.captain(team_id)
+    captain = captains.get(team_id) if captains is not None else state.captain(team_id)
     for pick in picks:
         if captain is not None and pick.player_id == captain.id:
             return pick
@@ -536,10 +537,11 @@ def _lock(state: State, rnd: Round, now: float, by: str) -> State:
     for pick in state.picks.in_round(rnd.index).values():
         by_team.setdefault(pick.team_id, []).append(pick)
     answers = {}
+    captains = state.captains()  # every team's, in one pass over the players
     for team in state.active_teams():
         if (rnd.index, team.id) in state.answers:
             continue
-        pick = _choice(state, team.id, by_team.get(team.id, []))
+        pick = _choice(state, team.id, by_team.get(team.id, []), captains)
         if pick is not None:
             answers[(rnd.index, team.id)] = Answer(
                 rnd.index, team.id, pick.response_id, "", pick.player_id, now, True, text=pick.text

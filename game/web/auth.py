@@ -51,7 +51,7 @@ PARTICIPANT_ENDPOINTS = frozenset({
     "bench_counters", "bench_memory",  # the benchmark's, served only with AANDACHT_BENCH=1 (game/benchcount.py)
 })
 SETUP_ENDPOINTS = frozenset({"auth.setup"})
-# The benchmark's view counters and memory reading (only under AANDACHT_BENCH=1, game/benchcount.py): counts and a process id, read by
+# The benchmark's view counters and memory reading (only under AANDACHT_BENCH=1, game/benchcount.py), read by
 # bench/run.py from every process without signing in.
 BENCH_ENDPOINTS = frozenset({"bench_counters", "bench_memory"})
 # Open once set up: signing in, and the console and big screen by their secret links (the projector has no account).
