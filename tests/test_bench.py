@@ -122,6 +122,9 @@ def test_view_counters_are_served_only_with_aandacht_bench(client, tmp_path, clo
 
     assert client.get("/bench/counters").status_code == 404  # the ordinary app
     monkeypatch.setattr(service, "build_views", service.build_views)  # put back after the test
+    import gc
+
+    callbacks = list(gc.callbacks)  # and the collector's callbacks (the counters time its pauses)
     monkeypatch.setattr(benchcount, "ENABLED", True)
     app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'bench.sqlite3'}",
                       "ASYNC_MODE": "threading", "SECRET_KEY": "test-secret", "CLOCK": clock})
@@ -137,6 +140,7 @@ def test_view_counters_are_served_only_with_aandacht_bench(client, tmp_path, clo
         held = app.test_client().get("/bench/memory").get_json()  # what the process holds, also unsigned
     finally:
         app.extensions["aandacht"].store.engine.dispose()
+        gc.callbacks[:] = callbacks
     assert nobody.status_code == 200 and nobody.get_json()["views_built"] == after["views_built"]
     assert after["view_builds"] - before["view_builds"] == 1
     assert after["views_built"] - before["views_built"] == 3
