@@ -259,3 +259,23 @@ def test_locking_a_round_costs_in_proportion_to_the_room_not_teams_times_players
 
     small, large = lock_lines(20), lock_lines(80)
     assert large <= 4.5 * small, (small, large)  # four times the room: about four times the work, not sixteen
+
+
+def test_a_workshop_remembers_only_its_newest_boards_and_debriefs_however_many_rounds_it_plays():
+    """The leaderboard and the debrief are remembered by the state they were built from. A keynote makes a new one
+    at every deal, lock, reveal, score and publication: remembered in one pool of 256, a big room's old ones filled it
+    (100 KB per phone more at rest after 16 rounds). Each workshop now keeps its newest few, and another workshop's
+    are its own."""
+    from game.engine import views
+    from game.engine.views import build_views
+
+    state, now = new_state(workshop("w-memo")), 2000.0
+    for index, (actor, command, _tokens) in enumerate(history(ROUNDS - 1)):
+        now += 1.0
+        state = apply(state, actor, command, now)
+        if index % 3 == 0:
+            build_views(state, now)  # a publication now and then, as the service makes them
+    assert views._BOARDS.held("w-memo") <= 4 and views._DEBRIEFS.held("w-memo") <= 4
+    other = new_state(workshop("w-other"))
+    build_views(other, now)
+    assert views._BOARDS.held("w-other") == 1 and views._BOARDS.held("w-memo") <= 4

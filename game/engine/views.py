@@ -46,38 +46,58 @@ def _shuffled(ids: tuple[str, ...], seed: str) -> tuple[str, ...]:
 class _Memo:
     """Results remembered by the identity of the immutable values they were computed from: the same objects give the
     same result, so a view built after a pick reuses what only the earlier rounds determine (the leaderboard, the
-    debrief) instead of walking every round again. A few hundred results at most (the newest kept); an entry holds
-    its inputs alive, so an ``id`` cannot be reused while it is remembered."""
+    debrief) instead of walking every round again. An entry holds its inputs alive, so an ``id`` cannot be reused
+    while it is remembered.
 
-    def __init__(self, size: int = 256):
-        self.size = size
-        self._entries: OrderedDict = OrderedDict()
+    Each workshop keeps only its ``per`` newest results (and the ``workshops`` most recently used workshops are
+    remembered): views are built for a workshop's newest state, so an older board or debrief is not asked for again.
+    A single pool of a few hundred results filled up with one big room's old ones instead: 256 leaderboards and
+    debriefs of 600 teams each, about 100 MB per process by the last round of a keynote (bench/run.py's memory per
+    phone at rest, 2026-12-06), held for nothing."""
+
+    def __init__(self, per: int, workshops: int = 256):
+        self.per, self.workshops = per, workshops
+        self._groups: OrderedDict[str, OrderedDict] = OrderedDict()  # workshop -> key -> (inputs, value)
         self._lock = threading.Lock()  # pages connecting while a publication is built ask at the same time
 
-    def get(self, inputs: tuple, extra: tuple, make: Callable):
+    def get(self, workshop_id: str, inputs: tuple, extra: tuple, make: Callable):
         """``make()``, or what it returned before for the very same ``inputs`` (objects) and equal ``extra``."""
         key = (*map(id, inputs), *extra)
         with self._lock:
-            hit = self._entries.get(key)
+            group = self._groups.get(workshop_id)
+            hit = group.get(key) if group is not None else None
             if hit is not None and all(a is b for a, b in zip(hit[0], inputs, strict=True)):
-                self._entries.move_to_end(key)
+                group.move_to_end(key)
+                self._groups.move_to_end(workshop_id)
                 self.hits += 1
                 return hit[1]
         value = make()
         with self._lock:
             self.misses += 1
-            self._entries[key] = (inputs, value)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            group = self._groups.setdefault(workshop_id, OrderedDict())
+            self._groups.move_to_end(workshop_id)
+            group[key] = (inputs, value)
+            while len(group) > self.per:
+                group.popitem(last=False)
+            while len(self._groups) > self.workshops:
+                self._groups.popitem(last=False)
         return value
+
+    def held(self, workshop_id: str) -> int:
+        """How many results a workshop has remembered."""
+        with self._lock:
+            return len(self._groups.get(workshop_id, ()))
 
     hits = misses = 0  # counted for bench/engine_cost.py
 
 
-_BOARDS = _Memo()
-_DEBRIEFS = _Memo()
-_CARDS = _Memo(1024)  # a debrief's entry per card (up to a deck's worth per workshop)
-_SUMS = _Memo(1024)  # the published points per team up to a round
+# A workshop's newest few boards and debriefs (the state being published, and one or two a page may still be sent);
+# its reveal per card (the debrief lists every revealed card) and its points summed per prefix of rounds, a deck's
+# worth (MAX_CARDS) of each and some more for the current round's changes.
+_BOARDS = _Memo(per=4)
+_DEBRIEFS = _Memo(per=4)
+_CARDS = _Memo(per=2 * 100 + 8)  # per (round, language) and current answers
+_SUMS = _Memo(per=100 + 8)
 
 
 def _published_sums(state: State) -> dict[str, tuple]:
@@ -101,13 +121,14 @@ def _published_sums(state: State) -> dict[str, tuple]:
                 after[x.team_id] = row if old is None else tuple(a + b for a, b in zip(old, row, strict=True))
             return after
 
-        sums = _SUMS.get(inputs, (), add)
+        sums = _SUMS.get(state.workshop.id, inputs, (), add)
     return sums
 
 
 def leaderboard(state: State) -> list[dict]:
     """Teams by published points, with shared ranks for ties (remembered while nothing it shows changes)."""
-    return _BOARDS.get((state.rounds, state.scores, state.teams, state.players), (), lambda: _leaderboard(state))
+    return _BOARDS.get(state.workshop.id, (state.rounds, state.scores, state.teams, state.players), (),
+                       lambda: _leaderboard(state))
 
 
 def _leaderboard(state: State) -> list[dict]:
@@ -241,7 +262,7 @@ def _reveal(state: State, rnd: Round, lang: str) -> dict:
 def _reveal_once(state: State, rnd: Round, lang: str) -> dict:
     """``_reveal``, remembered while its round, that round's answers, the teams and the players are the same."""
     inputs = (rnd, state.answers.in_round(rnd.index), state.teams, state.players, state.workshop.cards)
-    return _CARDS.get(inputs, (lang,), lambda: _reveal(state, rnd, lang))
+    return _CARDS.get(state.workshop.id, inputs, (lang,), lambda: _reveal(state, rnd, lang))
 
 
 def _timer(rnd: Round | None, phase: Phase, now: float) -> dict:
@@ -326,7 +347,7 @@ def debrief(state: State, lang: str) -> dict:
     """The room's and each team's profile over the rubric, and what was chosen on each card with its lesson
     (remembered while nothing it shows changes: the console gets it after every pick)."""
     inputs = (state.workshop.cards, state.rounds, state.scores, state.answers, state.teams, state.players)
-    return _DEBRIEFS.get(inputs, (lang,), lambda: _debrief(state, lang))
+    return _DEBRIEFS.get(state.workshop.id, inputs, (lang,), lambda: _debrief(state, lang))
 
 
 def _debrief(state: State, lang: str) -> dict:
