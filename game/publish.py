@@ -93,7 +93,7 @@ def _same(before: dict | None, view: dict) -> bool:
         if key == "timer" and isinstance(value, dict) and isinstance(old, dict):
             if old.get("deadline") != value.get("deadline"):
                 return False
-        elif old != value:
+        elif old is not value and old != value:
             return False
     return True
 

@@ -279,3 +279,28 @@ def test_a_workshop_remembers_only_its_newest_boards_and_debriefs_however_many_r
     other = new_state(workshop("w-other"))
     build_views(other, now)
     assert views._BOARDS.held("w-other") == 1 and views._BOARDS.held("w-memo") <= 4
+
+
+def test_a_new_build_keeps_what_did_not_change_in_each_team_view_as_the_same_objects():
+    """After one player's pick, every other team's new view is made of the last build's very objects (nothing new
+    for the cycle collector to walk), the picking team's picks are new, and every view has the build's own clock."""
+    from game.engine.views import build_views
+
+    state, now = new_state(workshop("w-kept")), 2000.0
+    for actor, command, _tokens in history(2):
+        now += 1.0
+        state = apply(state, actor, command, now)
+    before = build_views(state, now)
+    state = apply(state, player(PLAYER_IDS[-1]), c.SubmitPick(2, "c"), now + 1.0)
+    after = build_views(state, now + 1.0)
+    changed = TEAM_IDS[-1]
+    for team_id, view in after.teams.items():
+        old = before.teams[team_id]
+        assert view["timer"]["server_now"] == now + 1.0 and view["timer"] is not old["timer"]
+        for key, value in view.items():
+            if key == "timer" or (team_id == changed and key == "picks"):
+                continue
+            assert value is old[key] or value is None, (team_id, key)
+    assert after.teams[changed]["picks"] != before.teams[changed]["picks"]
+    assert after.teams[changed]["picks"][PLAYER_IDS[-1]] == "c"
+    assert after.facilitator["teams"][-1]["picks"] is after.teams[changed]["picks"]

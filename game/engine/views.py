@@ -94,6 +94,44 @@ class _Memo:
 # A workshop's newest few boards and debriefs (the state being published, and one or two a page may still be sent);
 # its reveal per card (the debrief lists every revealed card) and its points summed per prefix of rounds, a deck's
 # worth (MAX_CARDS) of each and some more for the current round's changes.
+class _Kept:
+    """Each workshop's last team views, so that a new build keeps the parts that did not change as the very same
+    objects (``keep``).
+
+    A publication builds all of a room's team views, 600 in a keynote, and keeps them until the next one; with
+    taps spread over seconds there is one every few hundred milliseconds, each changing a few teams. Built anew,
+    every part of every view lived long enough for the cycle collector to walk it, again and again (pauses of
+    up to 100 ms while phones tapped their picks). Kept, a new view is one new dict around the parts it shares
+    with the last, and the publisher's comparison (``game.publish._same``) meets the same objects.
+    The timer is never kept: its ``server_now`` is the build's clock, which a phone sets its own clock by."""
+
+    def __init__(self, workshops: int = 256):
+        self.workshops = workshops
+        self._last: OrderedDict[str, dict[str, dict]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keep(self, workshop_id: str, views: dict[str, dict]) -> None:
+        """Replace the parts of each team's new view that equal its last view's by the last view's objects, then
+        remember these as the last."""
+        with self._lock:
+            last = self._last.get(workshop_id, {})
+        for team_id, view in views.items():
+            before = last.get(team_id)
+            if before is None:
+                continue
+            for key, value in view.items():
+                old = before.get(key, _MISSING)
+                if key != "timer" and old is not value and old == value:
+                    view[key] = old
+        with self._lock:
+            self._last[workshop_id] = views
+            self._last.move_to_end(workshop_id)
+            while len(self._last) > self.workshops:
+                self._last.popitem(last=False)
+
+
+_MISSING = object()
+_KEPT = _Kept()
 _BOARDS = _Memo(per=4)
 _DEBRIEFS = _Memo(per=4)
 _CARDS = _Memo(per=2 * 100 + 8)  # per (round, language) and current answers
@@ -518,6 +556,7 @@ def build_views(state: State, now: float) -> Views:
             if revealed and score is not None and rnd.scored_at is not None:
                 view["score"] = score.to_dict()
         team_views[t.id] = view
+    _KEPT.keep(state.workshop.id, team_views)
 
     facilitator = {
         "role": "facilitator",
