@@ -49,30 +49,40 @@ class Cycle:
         self.me = self
 
 
-def test_the_collector_walks_only_new_objects_while_the_room_is_busy_and_everything_when_it_is_quiet():
+def test_full_collections_wait_for_a_quiet_moment_and_young_garbage_is_collected_as_ever():
     import weakref
 
     clock = [100.0]
     last_command = [100.0]
-    collector = QuietCollector(lambda: last_command[0], quiet=3.0, gap=60.0, clock=lambda: clock[0])
+    collector = QuietCollector(lambda: last_command[0], quiet=3.0, gap=60.0, longest=600.0, clock=lambda: clock[0])
+    threshold = gc.get_threshold()
     try:
-        alive = Cycle()
-        gone = weakref.ref(alive)
-        assert collector.tick() == "froze" and gc.get_freeze_count() > 0
-        del alive  # garbage now, in a cycle, frozen: Python's own collections never walk it
-        for _ in range(5):  # a busy room: commands every second for a minute and more
+        collector.hold()
+        old = Cycle()
+        gc.collect()  # it lives through a full collection: the oldest generation now
+        gone_old = weakref.ref(old)
+        del old  # garbage in a cycle among the old objects: only a full collection frees it
+        for _ in range(5):  # a busy room: commands every second for over a minute
             clock[0] += 15.0
             last_command[0] = clock[0] - 1.0
-            assert collector.tick() == "froze"
-            gc.collect()  # as Python's automatic collections would: the frozen objects are not walked
-            assert gone() is not None
+            young = Cycle()
+            gone_young = weakref.ref(young)
+            del young
+            kept = [[n] for n in range(200_000)]  # enough new objects for many of Python's own collections
+            assert not collector.tick()
+            assert gone_young() is None  # young garbage: collected by Python's own young collections, as ever
+            assert gone_old() is not None  # no full collection while busy
+            del kept
         clock[0] += 3.0  # three seconds without a command: a quiet moment
-        assert collector.tick() == "collected"
-        assert gone() is None and gc.get_freeze_count() > 0  # collected, and what lives is frozen again
-        clock[0] += 10.0  # quiet still, but a collection was made less than a minute ago
-        assert collector.tick() == "froze"
+        assert collector.tick() and gone_old() is None
+        clock[0] += 10.0  # quiet still, but a full collection was made less than a minute ago
+        assert not collector.tick()
+        last_command[0] = clock[0]
+        clock[0] += 600.0  # ten minutes without a quiet moment: a full collection all the same
+        last_command[0] = clock[0]
+        assert collector.tick()
     finally:
-        gc.unfreeze()
+        gc.set_threshold(*threshold)
 
 
 def read_until_closed(conn: socket.socket, bound: float) -> tuple[bytes, float]:
