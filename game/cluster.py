@@ -69,6 +69,7 @@ class Cluster:
         self._dirty: set[str] = set()  # workshops whose presence may have changed
         self._dirty_lock = threading.Lock()
         self._sent_presence: dict[str, list[str]] = {}
+        self._marks: dict[tuple[str, str], bool] = {}  # (workshop, player) -> online here: for the next tick
 
     # --- publishing ---------------------------------------------------------------
 
@@ -118,20 +119,40 @@ class Cluster:
         return f"{self.prefix}:presence:{workshop_id}"
 
     def mark(self, workshop_id: str, player_id: str, online: bool) -> None:
-        """A player's phone arrived in this process (or its last socket here left); tell every console."""
-        key, member = self._presence_key(workshop_id), f"{self.host}:{player_id}"
-        try:
-            pipe = self.redis.pipeline(transaction=False)
+        """A player's phone arrived in this process (or its last socket here left): recorded in Redis, and every
+        console told, with the presence loop's next tick (``flush_marks``), in one round trip for all the phones
+        that came or went meanwhile. One round trip per phone took a connection each: when a room's Wi-Fi dropped,
+        a thousand phones leaving at once ran Redis's connection pool dry ("Too many connections") and their
+        presence was lost."""
+        with self._dirty_lock:
+            self._marks[(workshop_id, player_id)] = online
+
+    def flush_marks(self) -> None:
+        """Record the phones that came and went since the last tick in Redis and tell every process's consoles.
+        If Redis cannot be reached the marks are dropped: ``refresh`` puts this process's phones back within a
+        third of the time to live, and a phone that left drops out when its entry's time runs out."""
+        with self._dirty_lock:
+            marks, self._marks = self._marks, {}
+        if not marks:
+            return
+        now, workshops = self.clock(), set()
+        pipe = self.redis.pipeline(transaction=False)
+        for (workshop_id, player_id), online in marks.items():
+            key, member = self._presence_key(workshop_id), f"{self.host}:{player_id}"
             if online:
-                pipe.zadd(key, {member: self.clock() + self.ttl})
-                pipe.expire(key, int(self.ttl * 4))
+                pipe.zadd(key, {member: now + self.ttl})
             else:
                 pipe.zrem(key, member)
+            workshops.add(workshop_id)
+        for workshop_id in workshops:
+            pipe.expire(self._presence_key(workshop_id), int(self.ttl * 4))
+        try:
             pipe.execute()
         except redis.RedisError:
             log.exception("could not record presence in Redis")
-        self.changed(workshop_id)
-        self._publish({"kind": "presence", "workshop_id": workshop_id})
+        for workshop_id in workshops:
+            self.changed(workshop_id)
+            self._publish({"kind": "presence", "workshop_id": workshop_id})
 
     def online(self, workshop_id: str) -> list[str]:
         """Players with a phone connected to any live process, sorted."""
@@ -242,6 +263,7 @@ class Cluster:
                     self.refresh()
                     for wid in self.publisher.consoles():  # a process may have died: look again
                         self.changed(wid)
+                self.flush_marks()
                 self.send_presence()
             except Exception:
                 log.exception("presence tick failed")

@@ -268,6 +268,35 @@ def test_the_console_sees_phones_on_every_process_and_a_killed_process_s_phones_
     assert console.presence[-1]["online"] == [carl_id]
 
 
+def test_a_thousand_phones_that_come_or_go_at_once_reach_redis_in_one_round_trip(redis_url, redis_channel):
+    """A room whose Wi-Fi drops loses a thousand phones at once. Each phone's presence took a Redis round trip of
+    its own, and a connection from the pool for it: the pool ran dry ("Too many connections", bench.run at 3,000
+    phones on 3 processes, 2026-12-06) and the presence was lost. The marks now go with the presence loop's tick."""
+    import types
+
+    from game.cluster import Cluster as Queue
+
+    queue = Queue(redis_url, channel=redis_channel)
+    queue.publisher = types.SimpleNamespace(online={}, consoles=lambda: set())
+    trips, told = [], []
+    pipeline = queue.redis.pipeline
+    queue.redis.pipeline = lambda *a, **kw: trips.append(1) or pipeline(*a, **kw)
+    queue._publish = told.append
+    try:
+        for i in range(1000):
+            queue.mark("w1", f"p{i:04d}", True)
+        assert trips == [] and told == []  # nothing yet: the tick records them
+        queue.flush_marks()
+        assert len(trips) == 1 and told == [{"kind": "presence", "workshop_id": "w1"}]
+        assert len(queue.online("w1")) == 1000
+        for i in range(1000):  # the Wi-Fi drops
+            queue.mark("w1", f"p{i:04d}", False)
+        queue.flush_marks()
+        assert len(trips) == 2 and queue.online("w1") == []
+    finally:
+        queue.redis.close()
+
+
 # --- 4. concurrent commands on both processes ----------------------------------------------------------------
 
 
