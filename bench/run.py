@@ -153,25 +153,23 @@ class Server:
     def pid(self) -> int:
         return self.proc.pid
 
-    def counters(self) -> dict | None:
-        """The game server's view counters (game/benchcount.py, with AANDACHT_BENCH=1), or None without them."""
+    def _bench_json(self, path: str, timeout: float) -> dict | None:
+        """One of the game server's benchmark readings (game/benchcount.py, with AANDACHT_BENCH=1), or None."""
         import urllib.request
 
         try:
-            with urllib.request.urlopen(self.url + "/bench/counters", timeout=30) as r:
+            with urllib.request.urlopen(self.url + path, timeout=timeout) as r:
                 return json.loads(r.read())
         except (OSError, ValueError):
             return None
+
+    def counters(self) -> dict | None:
+        """The game server's view counters and collector pauses, or None without them (the bare server)."""
+        return self._bench_json("/bench/counters", 30)
 
     def memory(self) -> dict | None:
-        """What the game's process holds (game/benchcount.py ``/bench/memory``), or None without it."""
-        import urllib.request
-
-        try:
-            with urllib.request.urlopen(self.url + "/bench/memory", timeout=120) as r:
-                return json.loads(r.read())
-        except (OSError, ValueError):
-            return None
+        """What the game's process holds (``/bench/memory``: it walks every object, so it may take a while)."""
+        return self._bench_json("/bench/memory", 120)
 
     def stop(self) -> None:
         if self.proc.poll() is None:

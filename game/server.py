@@ -112,6 +112,16 @@ def tune_gc(threshold: int) -> None:
     gc.set_threshold(threshold, 10, 10)
 
 
+def every(sleep: Callable[[float], None], seconds: float, step: Callable[[], object], what: str) -> None:
+    """A background task's loop: ``step`` every ``seconds``; a failure is logged and the loop goes on."""
+    while True:
+        sleep(seconds)
+        try:
+            step()
+        except Exception:  # pragma: no cover - logged, and the loop goes on
+            logging.getLogger(__name__).exception("could not %s", what)
+
+
 class QuietCollector:
     """Keeps the cycle collector's full collections out of the moments a room is busy.
 
@@ -154,12 +164,7 @@ class QuietCollector:
     def run(self, sleep) -> None:
         """The background task."""
         self.hold()
-        while True:
-            sleep(self.every)
-            try:
-                self.tick()
-            except Exception:  # pragma: no cover - logged, and the loop goes on
-                logging.getLogger(__name__).exception("could not collect")
+        every(sleep, self.every, self.tick, "collect")
 
 
 def serve_eventlet(app, host: str, port: int, max_size: int, backlog: int, idle_timeout: float = 10.0) -> None:
@@ -227,9 +232,4 @@ class MemoryTrimmer:
 
     def run(self, sleep) -> None:
         """The background task."""
-        while True:
-            sleep(self.every)
-            try:
-                self.check()
-            except Exception:  # pragma: no cover - logged, and the loop goes on
-                logging.getLogger(__name__).exception("could not trim memory")
+        every(sleep, self.every, self.check, "trim memory")
