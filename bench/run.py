@@ -576,7 +576,7 @@ def views_built(servers: list[Server]) -> dict | None:
         counts = server.counters()
         if counts is None:
             return None
-        total.update({k: v for k, v in counts.items() if k in ("view_builds", "views_built")})
+        total.update({k: v for k, v in counts.items() if k in ("view_builds", "views_built", "state_loads")})
     return dict(total)
 
 
@@ -598,7 +598,7 @@ def built_since(before: dict | None, after: dict | None) -> dict | None:
     """View builds and views built between two readings of ``views_built``."""
     if before is None or after is None:
         return None
-    return {k: after.get(k, 0) - before.get(k, 0) for k in ("view_builds", "views_built")}
+    return {k: after.get(k, 0) - before.get(k, 0) for k in ("view_builds", "views_built", "state_loads")}
 
 
 def queue_publishes(url: str | None) -> int | None:
@@ -911,6 +911,8 @@ def figures(r: dict) -> dict[str, float | None]:
         "pick CPU, first round (s)": cpu[0] if cpu else None,
         "pick CPU, last round (s)": cpu[-1] if cpu else None,
         "views built during picks (last round)": _views_in_picks(rounds[-1]) if rounds else None,
+        "whole workshop loaded from the database during picks (worst round)": _worst(
+            rounds, lambda x: ((x.get("views_built") or {}).get("picks") or {}).get("state_loads")),
         "longest GC pause during picks (ms, worst round)": _worst(
             rounds, lambda x: (x.get("picks_gc_pauses") or {}).get("max_ms")),
         "GC pauses >= 10 ms during picks (ms in all, worst round)": _worst(

@@ -32,7 +32,7 @@ def install(app: Flask) -> None:
     """Count view builds in this process and serve the counts at /bench/counters."""
     from . import service
 
-    counts = {"view_builds": 0, "views_built": 0}
+    counts = {"view_builds": 0, "views_built": 0, "state_loads": 0}
     lock = threading.Lock()
     build = getattr(service.build_views, "__wrapped__", service.build_views)  # once per process, not per app
 
@@ -45,6 +45,18 @@ def install(app: Flask) -> None:
 
     counted.__wrapped__ = build
     service.build_views = counted
+
+    from .store import Store
+
+    load = getattr(Store.load, "__wrapped__", Store.load)
+
+    def loading(self, *args, **kwargs):  # a whole workshop read from the database: its cost grows with history
+        with lock:
+            counts["state_loads"] += 1
+        return load(self, *args, **kwargs)
+
+    loading.__wrapped__ = load
+    Store.load = loading
 
     # the cycle collector's pauses: every process stops for them (eventlet runs one thread of Python at a time)
     pauses: list[tuple[float, int, float]] = []  # (when it ended, wall clock; generation; milliseconds), >= 10 ms

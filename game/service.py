@@ -33,6 +33,7 @@ from .engine import (
     commands as c,
 )
 from .engine.state import FACILITATOR, SYSTEM, Role
+from .engine.views import forget as forget_views
 from .publish import Snapshot
 from .rights import (
     Facilitator,
@@ -438,6 +439,7 @@ class Service:
         if loaded is None:
             return None
         state, version = loaded
+        forget_views(workshop_id)  # what was remembered of the old copy's views is never asked for again
         self._remember(workshop_id, version, state)
         self._track_deadline(state)
         return state
@@ -566,6 +568,7 @@ class Service:
                         raise _Behind(version)  # another process's command is on its way: let go and wait
                     else:
                         state, _moved = self.store.load(workshop_id, session)
+                        forget_views(workshop_id)
                         self._remember(workshop_id, version, state)
                     new, applied, tokens = state, [], {}
                     for item in batch:

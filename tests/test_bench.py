@@ -122,6 +122,9 @@ def test_view_counters_are_served_only_with_aandacht_bench(client, tmp_path, clo
 
     assert client.get("/bench/counters").status_code == 404  # the ordinary app
     monkeypatch.setattr(service, "build_views", service.build_views)  # put back after the test
+    from game.store import Store
+
+    monkeypatch.setattr(Store, "load", Store.load)  # (the counters count the workshops loaded too)
     import gc
 
     callbacks = list(gc.callbacks)  # and the collector's callbacks (the counters time its pauses)
@@ -143,6 +146,7 @@ def test_view_counters_are_served_only_with_aandacht_bench(client, tmp_path, clo
         gc.callbacks[:] = callbacks
     assert nobody.status_code == 200 and nobody.get_json()["views_built"] == after["views_built"]
     assert after["view_builds"] - before["view_builds"] == 1
+    assert after["state_loads"] >= before["state_loads"]
     assert after["views_built"] - before["views_built"] == 3
     assert held["caches"]["_cache"] == 1 and held["gc_objects"] >= sum(n for _name, n in held["top_types"]) > 0
 

@@ -304,3 +304,17 @@ def test_a_new_build_keeps_what_did_not_change_in_each_team_view_as_the_same_obj
     assert after.teams[changed]["picks"] != before.teams[changed]["picks"]
     assert after.teams[changed]["picks"][PLAYER_IDS[-1]] == "c"
     assert after.facilitator["teams"][-1]["picks"] is after.teams[changed]["picks"]
+
+
+def test_a_workshop_loaded_anew_lets_go_of_what_was_remembered_of_its_old_copy(tmp_path):
+    """With several processes a workshop is loaded from the database again now and then (a command that waited too
+    long for another process's). Its boards and debriefs were remembered by the old copy's objects and kept each
+    copy alive: seven copies of 3,000 players in one process after 16 rounds. Loading forgets them."""
+    from game.engine import views
+
+    service, wid = played_service(tmp_path, 2)
+    service.views(wid)
+    assert views._BOARDS.held(wid) >= 1
+    service._cache.pop(wid)  # as when another process's commands did not arrive in time
+    service.state(wid)
+    assert views._BOARDS.held(wid) == 0 and views._DEBRIEFS.held(wid) == 0
