@@ -51,9 +51,9 @@ class _Memo:
 
     Each workshop keeps only its ``per`` newest results (and the ``workshops`` most recently used workshops are
     remembered): views are built for a workshop's newest state, so an older board or debrief is not asked for again.
-    A single pool of a few hundred results filled up with one big room's old ones instead: 256 leaderboards and
-    debriefs of 600 teams each, about 100 MB per process by the last round of a keynote (bench/run.py's memory per
-    phone at rest, 2026-12-06), held for nothing."""
+    A single pool of a few hundred results could fill up with one big room's old ones instead: 256 leaderboards and
+    debriefs of 600 teams each, up to about 100 MB per process by this reckoning (not measured: at 900 phones on
+    3 processes the memory at rest did not change measurably), held for nothing."""
 
     def __init__(self, per: int, workshops: int = 256):
         self.per, self.workshops = per, workshops
