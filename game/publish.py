@@ -434,4 +434,7 @@ class Publisher:
             self._send_paced(conn, following, data)
 
         data = payload() if callable(payload) else payload
-        self.socketio.emit(event, data, to=conn.sid, callback=taken, ignore_queue=True)
+        # python-socketio's own emit: Flask-SocketIO's would run ``taken`` in the request context of the socket whose
+        # event caused this message, and drop it when that socket has gone (a phone that picked, then left): the
+        # page would wait for ever
+        self.socketio.server.emit(event, data, to=conn.sid, namespace="/", callback=taken, ignore_queue=True)

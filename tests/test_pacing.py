@@ -8,6 +8,7 @@ holds each acknowledgement until the test gives it, so nothing depends on timing
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 
 import pytest
@@ -37,7 +38,7 @@ class Transport:
     def leave_room(self, sid, name, namespace="/"):
         self.rooms[name].discard(sid)
 
-    def emit(self, event, data, to=None, callback=None, skip_sid=None, ignore_queue=False):
+    def emit(self, event, data, to=None, callback=None, skip_sid=None, ignore_queue=False, namespace=None):
         assert callback is None or to not in self.rooms, "acknowledgements are asked of one socket at a time"
         skip = set(skip_sid or ())
         for sid in sorted(self.rooms[to] - skip) if to in self.rooms else [to]:
@@ -201,4 +202,60 @@ def test_on_the_real_server_a_console_that_is_slow_to_draw_gets_the_newest_view_
     finally:
         held.set()
         for client in clients.values():
+            client.disconnect()
+
+
+def test_on_the_real_server_a_console_is_still_paced_after_the_page_that_caused_its_view_has_gone(live_server):
+    """The view a paced console waits to acknowledge was caused by another socket's command (a phone's pick, another
+    console's change). That socket leaves before the console has drawn the view. Its acknowledgement must still
+    count: the console then gets the next change at once, not after the 30 s patience (Flask-SocketIO's emit ran
+    the acknowledgement in the causing socket's context and dropped it once that socket was gone)."""
+    import threading
+
+    import socketio
+
+    from tests.conftest import agent_of, create_live_workshop, live_console_http
+
+    base = live_server.url
+    key = create_live_workshop(base, timeout=30)
+    held, views, got = threading.Event(), [], threading.Condition()
+
+    def on_view(view):
+        if len(view["teams"]) == 1:
+            held.wait(30)  # the view caused by the other console's team: drawn slowly
+        with got:
+            views.append(len(view["teams"]))
+            got.notify_all()
+
+    def console(acks: bool, on=None):
+        client = socketio.Client()
+        if on is not None:
+            client.on("game_state", on)
+        http = live_console_http(base)
+        client.eio.http = http
+        client.connect(base, auth={"role": "facilitator", "key": key, **({"acks": True} if acks else {})},
+                       transports=["websocket"], headers=agent_of(http), wait_timeout=30)
+        return client
+
+    paced = console(True, on_view)
+    others = []
+    try:
+        with got:
+            assert got.wait_for(lambda: views == [0], timeout=30)
+        leaving = console(False)
+        assert leaving.call("add_team", {"name": "Team 1"}, timeout=30)["ok"]
+        leaving.disconnect()  # gone before the paced console acknowledges the view its command caused
+        time.sleep(0.5)
+        held.set()
+        with got:
+            assert got.wait_for(lambda: views[-1:] == [1], timeout=30), views
+        staying = console(False)
+        others.append(staying)
+        assert staying.call("add_team", {"name": "Team 2"}, timeout=30)["ok"]
+        with got:
+            assert got.wait_for(lambda: views[-1:] == [2], timeout=10), views  # at once, not after 30 s
+    finally:
+        held.set()
+        paced.disconnect()
+        for client in others:
             client.disconnect()
