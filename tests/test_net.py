@@ -218,12 +218,9 @@ def test_a_real_namespace_with_lan_interfaces(namespace, tmp_path):
             if line.startswith("Phones join at /play"):
                 break
     finally:
-        server.terminate()
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(15)
+        from bench.servers import stop_process
+
+        stop_process(server)
         server.stdout.close()
     assert "  http://10.77.0.5:5123/play   (lan0)" in printed, printed
     assert "  http://192.168.77.5:5123/play   (lan1)" in printed, printed
