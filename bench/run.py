@@ -704,6 +704,7 @@ def play_round(kind: str, r: int, args, servers: list[Server], workers: Workers,
         "picks_queue_messages": picks_published,  # PUBLISHes on Redis while the picks went in (several processes)
         "database_connections": connections,  # open to PostgreSQL right after the picks
         "picks_gc_pauses": picks_gc,  # the game's cycle-collector pauses while the picks went in
+        "rss_kb": [rss_kb(s.pid) for s in servers],  # each process's resident memory after the round: does it grow?
         "views_built": {
             "deal": built_since(counted, after_deal),
             "picks": built_since(after_deal, after_picks),
@@ -967,15 +968,22 @@ def table(results: dict[str, dict]) -> tuple[str, dict]:
     return "\n".join(lines), ratios
 
 
+def _largest_mb(round_: dict) -> float | None:
+    """The largest process's resident memory after a round, in MB (rounds of a run from before it was measured:
+    None)."""
+    each = round_.get("rss_kb")
+    return max(each) / 1024 if each else None
+
+
 def trend(results: dict[str, dict]) -> str:
     """The per-round table: whether a round costs more as the workshop's history grows (game beside bare)."""
     game, bare = results.get("game") or {}, results.get("bare") or {}
     g_rounds, b_rounds = game.get("rounds", []), bare.get("rounds", [])
     head = (
         f"{'round':>5} | {'card p99 ms':^15} | {'all picks acked s':^22} | {'tap->ack p50/p99 ms':^23} | "
-        f"{'pick CPU s':^13} | {'views':>6} | facilitator acks ms: deal/lock/reveal/publish\n"
+        f"{'pick CPU s':^13} | {'views':>6} | {'RSS MB':^11} | facilitator acks ms: deal/lock/reveal/publish\n"
         f"{'':>5} | {'game':>7} {'bare':>7} | {'game':>6} {'bare':>6} {'ratio':>7} | {'game':>11} {'bare':>11} | "
-        f"{'game':>6} {'bare':>6} | {'built':>6} | game; bare"
+        f"{'game':>6} {'bare':>6} | {'built':>6} | {'game':>5} {'bare':>5} | game; bare"
     )
     lines = [head]
     for i in range(max(len(g_rounds), len(b_rounds))):
@@ -1005,7 +1013,8 @@ def trend(results: dict[str, dict]) -> str:
             f"{_fmt(g_acked, 2):>6} {_fmt(b_acked, 2):>6} {ratio:>7} | {taps(gr):>11} {taps(br):>11} | "
             f"{_fmt(get(gr, lambda x: x['picks_server_cpu_s']), 2):>6} "
             f"{_fmt(get(br, lambda x: x['picks_server_cpu_s']), 2):>6} | "
-            f"{_fmt(get(gr, _views_in_picks)):>6} | {acks(gr)}; {acks(br)}"
+            f"{_fmt(get(gr, _views_in_picks)):>6} | "
+            f"{_fmt(get(gr, _largest_mb), 0):>5} {_fmt(get(br, _largest_mb), 0):>5} | {acks(gr)}; {acks(br)}"
         )
     return "\n".join(lines)
 

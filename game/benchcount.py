@@ -11,7 +11,10 @@ engine, so the engine and the service carry no benchmark code; without the varia
 
 ``GET /bench/memory`` says what this process holds, for a run whose memory per phone misses its target: the Python
 objects by type (the most numerous), the memory blocks Python has allocated, and the sizes of the service's caches.
-It walks every object (``gc.get_objects``), so the benchmark asks once, at rest, after the last round.
+It walks every object (``gc.get_objects``), so the benchmark asks once, at rest, after the last round. It also
+says where the green threads wait (a thread that never ends keeps what its frames hold) and what a full collection
+frees then (garbage in cycles: it makes one); with ``AANDACHT_BENCH_TRACEMALLOC=1`` (which slows the server) also
+Python's memory now and at its peak, and the lines of code that hold most.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from types import FrameType
 
 from flask import Flask
 
@@ -31,6 +35,11 @@ ENABLED = os.environ.get("AANDACHT_BENCH") == "1"
 def install(app: Flask) -> None:
     """Count view builds in this process and serve the counts at /bench/counters."""
     from . import service
+
+    if os.environ.get("AANDACHT_BENCH_TRACEMALLOC") == "1":  # where Python's memory went (slows the server)
+        import tracemalloc
+
+        tracemalloc.start()
 
     counts = {"view_builds": 0, "views_built": 0, "state_loads": 0}
     lock = threading.Lock()
@@ -88,5 +97,65 @@ def install(app: Flask) -> None:
         publisher = svc.publisher
         caches["publisher.connections"] = len(publisher.connections)
         caches["publisher._sent rooms"] = sum(len(rooms) for rooms in publisher._sent.values())
-        return {"pid": os.getpid(), "allocated_blocks": sys.getallocatedblocks(), "gc_objects": sum(types.values()),
-                "top_types": types.most_common(25), "caches": caches}
+        held = {"pid": os.getpid(), "allocated_blocks": sys.getallocatedblocks(), "gc_objects": sum(types.values()),
+                "top_types": types.most_common(25), "caches": caches, "waiting": _waiting_stacks()}
+        del types
+        held["traced"] = _traced()
+        held["garbage"] = _garbage()  # last: it makes a full collection
+        return held
+
+
+def _traced(most: int = 25) -> dict | None:
+    """With ``AANDACHT_BENCH_TRACEMALLOC=1``: Python's memory now and at its peak, and the lines that hold most."""
+    import tracemalloc
+
+    if not tracemalloc.is_tracing():
+        return None
+    current, peak = tracemalloc.get_traced_memory()
+    top = tracemalloc.take_snapshot().statistics("lineno")[:most]
+    return {"current_kb": current // 1024, "peak_kb": peak // 1024,
+            "top": [(f"{os.path.basename(s.traceback[0].filename)}:{s.traceback[0].lineno}", s.size // 1024, s.count)
+                    for s in top]}
+
+
+def _garbage(most: int = 20) -> dict:
+    """What a full collection frees now: the garbage in cycles that waited for one (the server makes them only in
+    quiet moments, ``game.server.QuietCollector``), by type and, for frames, by the code they ran; and this
+    process's resident memory before and after."""
+    rss = _rss_kb()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what the collection finds unreachable stays in gc.garbage, to be counted
+    try:
+        freed = gc.collect()
+        kinds = Counter(type(o).__qualname__ for o in gc.garbage)
+        frames = Counter(f"{os.path.basename(o.f_code.co_filename)}:{o.f_lineno} {o.f_code.co_name}"
+                         for o in gc.garbage if isinstance(o, FrameType))
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    gc.collect()  # and now free it
+    return {"freed": freed, "types": kinds.most_common(most), "frames": frames.most_common(most),
+            "rss_kb_before": rss, "rss_kb_after": _rss_kb()}
+
+
+def _rss_kb() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+def _waiting_stacks(depth: int = 8, most: int = 12) -> list[tuple[list[str], int]]:
+    """Where this process's green threads wait, the innermost ``depth`` frames of each, the most common first: a
+    thread that never ends keeps its frames and everything they reference (green threads are greenlets)."""
+    try:
+        import greenlet
+    except ImportError:  # the threading async mode: nothing green to count
+        return []
+    where: Counter = Counter()
+    for o in gc.get_objects():
+        if isinstance(o, greenlet.greenlet) and o.gr_frame is not None:
+            frames, frame = [], o.gr_frame
+            while frame is not None and len(frames) < depth:
+                code = frame.f_code
+                frames.append(f"{os.path.basename(code.co_filename)}:{frame.f_lineno} {code.co_name}")
+                frame = frame.f_back
+            where[tuple(frames)] += 1
+    return [(list(frames), n) for frames, n in where.most_common(most)]
