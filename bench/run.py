@@ -849,8 +849,11 @@ def run_target(kind: str, args, stamp: str) -> dict:
                 result["connections"].update(workers.stop())
             for server in servers:
                 server.stop()
-            result["logs_tail"] = {
-                s.log_path.name: s.log_path.read_text()[-2000:] for s in servers if s.log_path.exists()
+            logs = {s.log_path.name: s.log_path.read_text() for s in servers if s.log_path.exists()}
+            result["logs_tail"] = {name: text[-2000:] for name, text in logs.items()}
+            result["logs_warnings"] = {  # what the servers warned of, the first 200 lines each
+                name: [line for line in text.splitlines() if "WARNING" in line or "ERROR" in line][:200]
+                for name, text in logs.items()
             }
     return result
 

@@ -53,8 +53,11 @@ CODE_LENGTH = 6
 PUBLISH_LOAD_FACTOR = 4.0
 CODE_CACHE = 10_000  # room codes remembered (a workshop's code never changes)
 GROUP_MAX = 200  # commands committed together at most (group commit under a burst)
-CATCH_UP_TRIES = 3  # times a command lets go of the workshop to wait for other processes' commands, then loads it
-CATCH_UP_WAIT = 0.25  # seconds it waits each time
+# A command that finds the workshop ahead of its cache lets go of it and waits for the other processes' commands,
+# again and again while they keep coming (under a burst each process commits in turn); it reads the whole workshop
+# when they stop coming for CATCH_UP_WAIT seconds (Redis dropped them), or after CATCH_UP_LIMIT seconds in all
+CATCH_UP_WAIT = 1.0
+CATCH_UP_LIMIT = 3.0
 REMOTE_WAIT = 1.0  # seconds another process's command waits for the one before it, before the stored state is read
 EXPIRY_RETRY = (1.0, 2.0)  # seconds until the ticker tries to store a lapsed countdown's lock again: 1, then every 2
 
@@ -552,7 +555,9 @@ class Service:
                 raise
 
     def _run_locked(self, workshop_id: str, batch: list[_Queued]) -> None:
-        for attempt in range(CATCH_UP_TRIES + 1):
+        deadline = time.monotonic() + CATCH_UP_LIMIT
+        behind = ""  # why it stopped waiting for the other processes' commands, if it did
+        while True:
             results: list = []
             try:
                 with self.store.transaction() as session:
@@ -563,10 +568,13 @@ class Service:
                     cached = self._cache.get(workshop_id)
                     if cached is not None and cached[0] == version:
                         state = cached[1]
-                    elif cached is not None and cached[0] < version and attempt < CATCH_UP_TRIES \
+                    elif cached is not None and cached[0] < version and not behind \
                             and self.publisher.cluster is not None:
                         raise _Behind(version)  # another process's command is on its way: let go and wait
                     else:
+                        if behind:
+                            log.warning("workshop %s: the cached state is at version %d, the stored one at %d: %s; "
+                                        "reading it whole", workshop_id, cached[0], version, behind)
                         state, _moved = self.store.load(workshop_id, session)
                         forget_views(workshop_id)
                         self._remember(workshop_id, version, state)
@@ -587,8 +595,11 @@ class Service:
                     self.store.write(session, state, new, tokens)
             except _Unchanged:
                 break
-            except _Behind as behind:
-                self._wait_for(workshop_id, behind.version)
+            except _Behind as ahead:
+                if not self._wait_for(workshop_id, ahead.version):
+                    behind = f"the other processes' commands did not come within {CATCH_UP_WAIT:g} s"
+                elif time.monotonic() > deadline:
+                    behind = f"they kept committing for {CATCH_UP_LIMIT:g} s"
                 continue
             version += 1  # committed
             if self.storage_failing:
@@ -689,15 +700,18 @@ class Service:
             self._publish(state, version, self.clock(), urgent)
         return applied
 
-    def _wait_for(self, workshop_id: str, version: int) -> None:
+    def _wait_for(self, workshop_id: str, version: int) -> bool:
         """Wait (a little, holding no database lock) until the cached state reaches ``version`` through the other
-        processes' commands: loading the whole workshop instead costs far more, with thousands of players."""
+        processes' commands (True), or ``CATCH_UP_WAIT`` seconds have passed (False): loading the whole workshop
+        instead costs far more, with thousands of players."""
         deadline = time.monotonic() + CATCH_UP_WAIT
-        while time.monotonic() < deadline:
+        while True:
             self._catch_up(workshop_id)
             cached = self._cache.get(workshop_id)
             if cached is None or cached[0] >= version:
-                return
+                return True
+            if time.monotonic() >= deadline:
+                return False
             self._sleep(0.005)
 
     def _fill_gap(self, workshop_id: str, wait: bool = True) -> None:
@@ -710,6 +724,8 @@ class Service:
                 self._gap_checks.discard(workshop_id)
                 missing = bool(self._waiting.get(workshop_id))
             if missing and not self._catch_up(workshop_id):
+                log.warning("workshop %s: a version of the other processes' commands did not come within %g s; "
+                            "reading it whole", workshop_id, REMOTE_WAIT)
                 found = self.current(workshop_id, fresh=True)  # loads and caches the stored state
                 if found is not None:
                     self._catch_up(workshop_id)

@@ -267,3 +267,58 @@ def test_commands_arriving_during_a_commit_are_committed_together_each_with_its_
     assert stored[1] == version_before + 2  # one version for the first, one for the four that waited
     assert "p4" not in outcomes["p2"].players and "p2" in outcomes["p4"].players  # in the order they arrived
     assert not service._queues and not service._running
+
+
+def test_a_command_behind_other_processes_that_keep_committing_catches_up_instead_of_loading_the_workshop(two):
+    """Three processes taking a room's picks commit one after the other: a command that claims the workshop finds
+    it a version or two ahead of its cache, waits for those versions to arrive, and by the time it claims again
+    another process has committed once more. As long as each wait brings the versions it waited for, it goes on
+    catching up; it reads the whole workshop (all players, every round's picks) only when the versions stop
+    coming. Before, it gave up after three waits: five whole loads in 16 rounds of picks on 3 processes, each
+    one held the workshop's lock for all processes while it read (``bench.run --processes 3``, 2026-12-06)."""
+    one, other = two
+    wid = play_some(one)
+    other.state(wid)
+    other.publisher.cluster = CommandLog()  # it shares its own commands too: it is one of several processes
+    sent = one.publisher.cluster.sent
+    sent.clear()
+    delivered = [0]
+    moves = iter(range(6))  # the other process commits again six times, each time this one has caught up
+
+    def sleep(_seconds: float) -> None:  # meanwhile: Redis hands over what the other process committed
+        while delivered[0] < len(sent):
+            other.apply_remote(*sent[delivered[0]])
+            delivered[0] += 1
+        n = next(moves, None)
+        if n is not None:
+            one.execute(wid, Actor(Role.PLAYER, "ann"), c.SubmitPick(0, "bcda"[n % 4], f"a{n}", 10 + n))
+
+    other._sleep = sleep
+    one.execute(wid, Actor(Role.PLAYER, "ann"), c.SubmitPick(0, "a", "a-first", 9))  # this process is behind
+    loads = []
+    load = other.store.load
+    other.store.load = lambda *a, **k: loads.append(a) or load(*a, **k)
+    other.execute(wid, Actor(Role.PLAYER, "cem"), c.SubmitPick(0, "c", "c1", 20))
+    assert not loads
+    assert next(moves, None) is None  # it found the workshop ahead of its cache seven times, and caught up each time
+    assert other.state(wid) == one.state(wid) and other.state(wid).picks[(0, "cem")].response_id == "c"
+
+
+def test_a_command_whose_missing_versions_never_come_reads_the_workshop(two, monkeypatch):
+    """The other processes' commands for a version did not come (Redis dropped them): after waiting
+    ``CATCH_UP_WAIT`` for them, the command reads the stored workshop and is applied to that."""
+    import game.service
+
+    monkeypatch.setattr(game.service, "CATCH_UP_WAIT", 0.05)
+    one, other = two
+    wid = play_some(one)
+    other.state(wid)
+    other.publisher.cluster = CommandLog()
+    other._sleep = lambda seconds: None  # nothing ever arrives
+    one.execute(wid, Actor(Role.PLAYER, "ann"), c.SubmitPick(0, "a", "a-lost", 9))
+    loads = []
+    load = other.store.load
+    other.store.load = lambda *a, **k: loads.append(a) or load(*a, **k)
+    other.execute(wid, Actor(Role.PLAYER, "cem"), c.SubmitPick(0, "c", "c1", 20))
+    assert len(loads) == 1
+    assert other.state(wid) == one.state(wid) and other.state(wid).picks[(0, "ann")].response_id == "a"
