@@ -193,6 +193,15 @@ def serve_eventlet(app, host: str, port: int, max_size: int, backlog: int, idle_
         rbufsize = 2048
         wbufsize = 2048
 
+        def finish(self) -> None:
+            """Let go of the last request: its environ holds eventlet's ``set_idle``, a function that refers back
+            to this handler, a cycle that kept each finished connection (its socket, buffers and request) until a
+            full collection, which the server makes only in quiet moments (``QuietCollector``)."""
+            try:
+                super().finish()
+            finally:
+                self.environ = None
+
     family, _type, _proto, _name, address = socket.getaddrinfo(host, port)[0]
     listener = eventlet.listen(address, family, backlog=backlog)
     keepalive = idle_timeout if idle_timeout > 0 else True
