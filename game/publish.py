@@ -19,6 +19,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from .engine import State, Views
@@ -366,18 +367,26 @@ class Publisher:
         A room whose view is the same as the last one sent to it (apart from the countdown's clock reading,
         see ``_same``) is skipped: when one team picks, only that team's phones, the console and the screen
         hear of it, not the whole room. A socket that enters a room here gets the room's view even so."""
-        entered = set()
-        for conn in [c for c in list(self.connections.values()) if c.workshop_id == wid and c.role == "player"]:
+        entered, occupied = set(), set()
+        for conn in [c for c in list(self.connections.values()) if c.workshop_id == wid]:
+            if conn.role != "player":
+                occupied |= conn.rooms
+                continue
             if self.place(conn, members):
                 entered |= conn.rooms
+            occupied |= conn.rooms
             info = member_info(members, conn.player_id, removed, conn.device)
             if info != conn.info:
                 self.inform(conn, info)
         sent = self._sent.setdefault(wid, {})
-        rooms = [(room(wid, "facilitator"), views.facilitator), (room(wid, "screen"), views.screen),
-                 (room(wid, "guests"), views.guests)]
-        rooms += [(team_room(wid, team_id), view) for team_id, view in views.teams.items()]
-        for name, view in rooms:
+        rooms = [(room(wid, "facilitator"), lambda: views.facilitator), (room(wid, "screen"), lambda: views.screen),
+                 (room(wid, "guests"), lambda: views.guests)]
+        rooms += [(team_room(wid, team_id), partial(views.teams.__getitem__, team_id)) for team_id in views.teams]
+        for name, view_of in rooms:
+            if name not in occupied:  # no socket of it here: neither built nor sent (another process serves it)
+                sent.pop(name, None)
+                continue
+            view = view_of()
             if name not in entered and _same(sent.get(name), view):
                 continue
             sent[name] = view

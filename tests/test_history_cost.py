@@ -291,6 +291,7 @@ def test_a_new_build_keeps_what_did_not_change_in_each_team_view_as_the_same_obj
         now += 1.0
         state = apply(state, actor, command, now)
     before = build_views(state, now)
+    dict(before.teams)  # every team's view built now (each is built when first asked for)
     state = apply(state, player(PLAYER_IDS[-1]), c.SubmitPick(2, "c"), now + 1.0)
     after = build_views(state, now + 1.0)
     changed = TEAM_IDS[-1]

@@ -11,7 +11,7 @@ import functools
 import random
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from .cards import DIMENSIONS, Card
@@ -22,12 +22,45 @@ REVEALED_PHASES = (Phase.REVEALED, Phase.SCORED)
 
 @dataclass(frozen=True)
 class Views:
-    """Every role's whole view after a command."""
+    """Every role's whole view after a command (the teams' each built when first asked for: ``TeamViews``)."""
 
     facilitator: dict
     screen: dict
     guests: dict
-    teams: dict[str, dict]
+    teams: Mapping[str, dict]
+
+
+class TeamViews(Mapping):
+    """Each team's view, by team id in the teams' order, built when it is first asked for.
+
+    A process sends only the teams with a phone connected to it: on 3 processes, each has a third of a keynote's
+    600 teams, and built every view of every team for each publication all the same. The facilitator's view takes
+    each team's picks and answer from the same parts (``_Kept``), not from the teams' views."""
+
+    __slots__ = ("_built", "_make", "_order")
+
+    def __init__(self, order: dict[str, object], make: Callable[[str], dict]):
+        self._order = order  # team id -> anything: which teams there are, in order
+        self._make = make
+        self._built: dict[str, dict] = {}
+
+    def __getitem__(self, team_id: str) -> dict:
+        view = self._built.get(team_id)
+        if view is None:
+            if team_id not in self._order:
+                raise KeyError(team_id)
+            view = self._built.setdefault(team_id, self._make(team_id))
+        return view
+
+    def __iter__(self):
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def built(self) -> int:
+        """How many of the teams' views have been built so far."""
+        return len(self._built)
 
 
 def shuffled_ids(card: Card, workshop_id: str, round_index: int, team_id: str) -> list[str]:
@@ -100,14 +133,15 @@ class _Memo:
 # its reveal per card (the debrief lists every revealed card) and its points summed per prefix of rounds, a deck's
 # worth (MAX_CARDS) of each and some more for the current round's changes.
 class _Kept:
-    """Each workshop's last team views, so that a new build keeps the parts that did not change as the very same
-    objects (``keep``).
+    """Each workshop's last parts of each team's view, so that a new build keeps the parts that did not change as the
+    very same objects (``keep``).
 
-    A publication builds all of a room's team views, 600 in a keynote, and keeps them until the next one; with
+    A publication builds the team views of a room, up to 600 in a keynote, and keeps them until the next one; with
     taps spread over seconds there is one every few hundred milliseconds, each changing a few teams. Built anew,
     every part of every view lived long enough for the cycle collector to walk it, again and again (pauses of
     up to 100 ms while phones tapped their picks). Kept, a new view is one new dict around the parts it shares
-    with the last, and the publisher's comparison (``game.publish._same``) meets the same objects.
+    with the last, and the publisher's comparison (``game.publish._same``) meets the same objects. The facilitator's
+    view shares each team's picks, drafts and answer with the team's view the same way.
     The timer is never kept: its ``server_now`` is the build's clock, which a phone sets its own clock by."""
 
     def __init__(self, workshops: int = 256):
@@ -115,24 +149,29 @@ class _Kept:
         self._last: OrderedDict[str, dict[str, dict]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def keep(self, workshop_id: str, views: dict[str, dict]) -> None:
-        """Replace the parts of each team's new view that equal its last view's by the last view's objects, then
-        remember these as the last."""
+    def teams(self, workshop_id: str) -> dict[str, dict]:
+        """A workshop's last parts by team (a new build begins here: the workshop is the most recently used)."""
         with self._lock:
-            last = self._last.get(workshop_id, {})
-        for team_id, view in views.items():
-            before = last.get(team_id)
-            if before is None:
-                continue
-            for key, value in view.items():
-                old = before.get(key, _MISSING)
-                if key != "timer" and old is not value and old == value:
-                    view[key] = old
-        with self._lock:
-            self._last[workshop_id] = views
+            last = self._last.get(workshop_id)
+            if last is None:
+                last = self._last[workshop_id] = {}
             self._last.move_to_end(workshop_id)
             while len(self._last) > self.workshops:
                 self._last.popitem(last=False)
+        return last
+
+    @staticmethod
+    def keep(last: dict[str, dict], team_id: str, parts: dict) -> None:
+        """Replace each of ``parts`` that equals the team's last one by the last one's object, then remember them."""
+        before = last.get(team_id)
+        if before is not None:
+            for key, value in parts.items():
+                old = before.get(key, _MISSING)
+                if key != "timer" and old is not value and old == value:
+                    parts[key] = old
+            before.update(parts)
+        else:
+            last[team_id] = dict(parts)
 
 
 def forget(workshop_id: str) -> None:
@@ -537,17 +576,30 @@ def build_views(state: State, now: float) -> Views:
     }
 
     board_of = phone_boards(public_board)
-    team_views = {}
+    kept = _KEPT.teams(state.workshop.id)
+    parts: dict[str, dict] = {}  # per team: what its own view and the facilitator's share
     for t in teams:
+        answer = state.answers.get((rnd.index, t.id)) if rnd is not None else None
+        shared = {
+            "picks": round_picks[t.id],
+            "drafts": round_drafts[t.id],
+            "answer": None if answer is None else {
+                "response_id": answer.response_id, "text": answer.text, "why": answer.why, "auto": answer.auto
+            },
+        }
+        _Kept.keep(kept, t.id, shared)
+        parts[t.id] = shared
+    by_id = {t.id: t for t in teams}
+
+    def team_view(team_id: str) -> dict:
+        t = by_id[team_id]
         view = {
             "role": "team",
             "workshop": header,
             "team": {"id": t.id, "name": t.name, "members": members[t.id]},
             "card": None,
             "timer": timer,
-            "picks": {},
-            "drafts": {},
-            "answer": None,
+            **parts[t.id],  # picks, drafts, answer
             "reveal": reveal,
             "translations": translations,
             "score": None,
@@ -558,18 +610,11 @@ def build_views(state: State, now: float) -> Views:
         }
         if card is not None:
             view["card"] = _card_public(card, lang, shuffled_ids(card, state.workshop.id, rnd.index, t.id))
-            view["picks"] = round_picks[t.id]
-            view["drafts"] = round_drafts[t.id]
-            answer = state.answers.get((rnd.index, t.id))
-            if answer is not None:
-                view["answer"] = {
-                    "response_id": answer.response_id, "text": answer.text, "why": answer.why, "auto": answer.auto
-                }
             score = state.scores.get((rnd.index, t.id))
             if revealed and score is not None and rnd.scored_at is not None:
                 view["score"] = score.to_dict()
-        team_views[t.id] = view
-    _KEPT.keep(state.workshop.id, team_views)
+        _Kept.keep(kept, t.id, view)
+        return view
 
     facilitator = {
         "role": "facilitator",
@@ -579,9 +624,7 @@ def build_views(state: State, now: float) -> Views:
                 "id": t.id,
                 "name": t.name,
                 "members": members[t.id],
-                "picks": team_views[t.id]["picks"],
-                "drafts": team_views[t.id]["drafts"],
-                "answer": team_views[t.id]["answer"],
+                **parts[t.id],  # picks, drafts, answer: the very objects of the team's own view
                 "score": (state.scores[(rnd.index, t.id)].to_dict()
                           if rnd and (rnd.index, t.id) in state.scores else None),
             }
@@ -605,7 +648,7 @@ def build_views(state: State, now: float) -> Views:
         "debrief": debrief(state, lang) if state.rounds else None,
         "commitments": _commitments(state, approved_only=False),
     }
-    return Views(facilitator=facilitator, screen=screen, guests=guests, teams=team_views)
+    return Views(facilitator=facilitator, screen=screen, guests=guests, teams=TeamViews(by_id, team_view))
 
 
 def _card_full(card: Card, lang: str) -> dict:
