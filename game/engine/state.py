@@ -99,7 +99,7 @@ class Workshop:
     finished_at: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Team:
     """A team of players who agree on one response per card."""
 
@@ -109,7 +109,7 @@ class Team:
     captain_id: str | None = None  # None (or someone no longer in the team): the earliest member is captain
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Player:
     """A participant's phone; ``team_id`` is None until they pick a team."""
 
@@ -121,7 +121,7 @@ class Player:
     device: str = ""  # the phone's device id, hashed per workshop ("" when the phone sent none)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Removed:
     """A participant the facilitator removed; a phone with the same device cannot join again until allowed back."""
 
@@ -131,7 +131,7 @@ class Removed:
     at: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Round:
     """One dealt card and its timeline."""
 
@@ -147,7 +147,7 @@ class Round:
     timer_left: float | None = None  # seconds the countdown had left when the facilitator stopped it ("Resume")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pick:
     """A player's current choice in a round; team-mates see it live."""
 
@@ -161,7 +161,7 @@ class Pick:
     text: str = ""  # open card: the player's proposed answer (response_id is then "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Answer:
     """A team's locked-in response for a round; ``auto`` when the timer or the facilitator locked it."""
 
@@ -175,7 +175,7 @@ class Answer:
     text: str = ""  # open card: the team's own answer (response_id is then "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Score:
     """A team's points for a round: 0-3 per dimension, the -1 flag and a bonus for a strong why."""
 
@@ -202,7 +202,7 @@ class Score:
         return {**self.points(), "flag": self.flag, "bonus": self.bonus, "total": self.total()}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Commitment:
     """What a participant will do after the workshop; shown on the screen once the facilitator approves it."""
 
