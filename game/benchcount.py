@@ -110,6 +110,7 @@ def install(app: Flask) -> None:
                 "top_types": types.most_common(25), "caches": caches, "waiting": _waiting_stacks()}
         del types
         held["traced"] = _traced()
+        held["pymalloc"] = _pymalloc()
         held["garbage"] = _garbage()  # last: it makes a full collection
         return held
 
@@ -121,10 +122,12 @@ def _traced(most: int = 25) -> dict | None:
     if not tracemalloc.is_tracing():
         return None
     current, peak = tracemalloc.get_traced_memory()
-    top = tracemalloc.take_snapshot().statistics("lineno")[:most]
+    snapshot = tracemalloc.take_snapshot()
+    where = lambda s: f"{os.path.basename(s.traceback[0].filename)}:{s.traceback[0].lineno}"  # noqa: E731
     return {"current_kb": current // 1024, "peak_kb": peak // 1024,
-            "top": [(f"{os.path.basename(s.traceback[0].filename)}:{s.traceback[0].lineno}", s.size // 1024, s.count)
-                    for s in top]}
+            "top": [(where(s), s.size // 1024, s.count) for s in snapshot.statistics("lineno")[:most]],
+            "files": [(s.traceback[0].filename.split("site-packages/")[-1], s.size // 1024, s.count)
+                      for s in snapshot.statistics("filename")[:most]]}
 
 
 def _garbage(most: int = 20) -> dict:
@@ -144,6 +147,37 @@ def _garbage(most: int = 20) -> dict:
     gc.collect()  # and now free it
     return {"freed": freed, "types": kinds.most_common(most), "frames": frames.most_common(most),
             "rss_kb_before": rss, "rss_kb_after": _rss_kb()}
+
+
+def _pymalloc() -> dict:
+    """Python's small-object allocator (``sys._debugmallocstats``): the 1 MB arenas it holds (now and at most), and
+    how much of them is in use. An arena goes back to the system only when every object in it is gone, so a burst
+    that allocated many short-lived objects among long-lived ones leaves them mostly empty and resident."""
+    import re
+    import tempfile
+
+    with tempfile.TemporaryFile(mode="w+") as out:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            os.dup2(out.fileno(), 2)  # it writes to the C library's stderr
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        text = out.read()
+
+    def number(label: str) -> int | None:
+        found = re.search(rf"{re.escape(label)}\s*=\s*([\d,]+)", text)
+        return int(found.group(1).replace(",", "")) if found else None
+
+    return {
+        "arenas_now": number("# arenas allocated current"),
+        "arenas_most": number("# arenas highwater mark"),
+        "bytes_in_use": number("# bytes in allocated blocks"),
+        "bytes_free_in_pools": number("# bytes in available blocks"),
+    }
 
 
 def _rss_kb() -> int:
