@@ -572,7 +572,7 @@ class Service:
                             and self.publisher.cluster is not None:
                         raise _Behind(version)  # another process's command is on its way: let go and wait
                     else:
-                        if behind:
+                        if behind and cached is not None:
                             log.warning("workshop %s: the cached state is at version %d, the stored one at %d: %s; "
                                         "reading it whole", workshop_id, cached[0], version, behind)
                         state, _moved = self.store.load(workshop_id, session)

@@ -53,9 +53,10 @@ class _RequestContext(RequestContext):
     Flask keeps a NotFound on the request. Its traceback (and that of werkzeug's NoMatch, its context) holds the
     frames of the event's whole call, and so the request itself: a cycle that only a full collection frees, with
     everything the handler's frames held. The server makes full collections only in quiet moments
-    (``game.server.QuietCollector``); at 1,000 phones a process, 16 rounds of picks left some 100,000 such objects
-    for it (``bench.run --processes 3``, 2026-12-06). Flask raises the same NotFound again for a page request that
-    matched nothing (``raise_routing_exception``), with a traceback of its own; nothing reads the old one.
+    (``game.server.QuietCollector``); at 300 phones a process, 16 rounds of picks left some 100,000 such objects
+    for it (``bench.run --phones 900 --processes 3``, 2026-12-06). Flask raises the same NotFound again for a page
+    request that matched nothing (``raise_routing_exception``), with a traceback of its own; nothing reads the old
+    one.
     Flask documents ``match_request`` as the hook for this; the same cycle in Flask's own error handling is
     pallets/flask#5709.
     """
@@ -68,6 +69,8 @@ class _RequestContext(RequestContext):
 
 
 class _Flask(Flask):
+    """Flask with ``_RequestContext``."""
+
     def request_context(self, environ: dict) -> RequestContext:
         return _RequestContext(self, environ)
 
