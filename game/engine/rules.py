@@ -317,7 +317,9 @@ def lock_in(state: State, actor: Actor, cmd: c.LockIn, now: float) -> State:
         answers=_with(state.answers, (rnd.index, player.team_id), answer),
         picks=_with(state.picks, (rnd.index, player.id), pick),
     )
-    if all((rnd.index, t.id) in state.answers for t in state.active_teams()):
+    # every occupied team has locked in: counted first (without listing the teams), checked only when it may be so
+    if len(state.answers.in_round(rnd.index)) >= state.occupied_teams() \
+            and all((rnd.index, t.id) in state.answers for t in state.active_teams()):
         state = _lock(state, rnd, now, "teams")
     return state
 
