@@ -33,9 +33,9 @@ class Views:
 class TeamViews(Mapping):
     """Each team's view, by team id in the teams' order, built when it is first asked for.
 
-    A process sends only the teams with a phone connected to it: on 3 processes, each has a third of a keynote's
-    600 teams, and built every view of every team for each publication all the same. The facilitator's view takes
-    each team's picks and answer from the same parts (``_Kept``), not from the teams' views."""
+    A process sends only the teams with a phone connected to it (``game.publish``): with several processes, a team
+    none of whose phones is on this one is neither built nor sent here. The facilitator's view takes each team's
+    picks, drafts and answer from the same parts (``_Kept``), not from the teams' views."""
 
     __slots__ = ("_built", "_make", "_order")
 
