@@ -7,23 +7,17 @@ from __future__ import annotations
 
 import pytest
 
-from game import db
-from game.decks import default_scenarios_dir, load_decks
 from game.engine import Settings, commands as c
 from game.engine.state import FACILITATOR, GUEST, Actor, Role
-from game.publish import GAME_STATE, Connection, Publisher
+from game.publish import GAME_STATE, Connection
 from game.service import Service
-from game.store import Store, make_engine
 
-from .test_pacing import Transport, open_page
+from .test_pacing import open_page, recorded_service
 
 
 @pytest.fixture
 def three_teams(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'local.sqlite3'}")
-    db.upgrade(engine)
-    transport = Transport()
-    svc = Service(Store(engine), Publisher(transport), load_decks(default_scenarios_dir()))
+    svc, transport = recorded_service(tmp_path / "local.sqlite3")
     wid = svc.create_workshop("Local", "aandacht-basis", ["spilled-tea"], Settings(team_size=2),
                               ["Red", "Blue", "Green"]).workshop.id
     teams = {t.name: t.id for t in svc.state(wid).teams.values()}
@@ -31,15 +25,11 @@ def three_teams(tmp_path):
         svc.execute(wid, GUEST, c.JoinWorkshop(pid, pid.title()), {pid: "token-" + pid})
         svc.execute(wid, Actor(Role.PLAYER, pid), c.JoinTeam(teams[team]))
     yield svc, transport, wid, teams
-    engine.dispose()
+    svc.store.engine.dispose()
 
 
 def phone(svc: Service, wid: str, player_id: str) -> Connection:
-    conn = Connection(f"sid-{player_id}", wid, "player", player_id=player_id)
-    svc.publisher.register(conn)
-    state, views, version = svc.current(wid)
-    assert svc.publisher.send_current(conn, state, views, version)
-    return conn
+    return open_page(svc, wid, f"sid-{player_id}", "player", player_id=player_id)
 
 
 def test_a_publication_builds_and_sends_only_the_team_views_of_phones_in_this_process(three_teams):

@@ -59,19 +59,26 @@ class Transport:
         return [data for name, data in self.got[sid] if name == event]
 
 
-@pytest.fixture
-def room(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'pacing.sqlite3'}")
+def recorded_service(path) -> tuple[Service, Transport]:
+    """The real service on a fresh SQLite file at ``path``, publishing through a recording ``Transport``."""
+    engine = make_engine(f"sqlite:///{path}")
     db.upgrade(engine)
     transport = Transport()
-    svc = Service(Store(engine), Publisher(transport), load_decks(default_scenarios_dir()))
+    return Service(Store(engine), Publisher(transport), load_decks(default_scenarios_dir())), transport
+
+
+@pytest.fixture
+def room(tmp_path):
+    svc, transport = recorded_service(tmp_path / "pacing.sqlite3")
     wid = svc.create_workshop("Paced", "aandacht-basis", ["spilled-tea"], Settings(team_size=5), []).workshop.id
     yield svc, transport, wid
-    engine.dispose()
+    svc.store.engine.dispose()
 
 
-def open_page(svc: Service, wid: str, sid: str, role: str, paced: bool) -> Connection:
-    conn = Connection(sid, wid, role, paced=paced)
+def open_page(svc: Service, wid: str, sid: str, role: str, paced: bool = False, player_id: str | None = None
+              ) -> Connection:
+    """A page (or, with ``player_id``, a phone) connects: registered, put in its rooms and sent its state."""
+    conn = Connection(sid, wid, role, player_id=player_id, paced=paced)
     svc.publisher.register(conn)
     state, views, version = svc.current(wid)
     assert svc.publisher.send_current(conn, state, views, version)
