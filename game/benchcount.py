@@ -111,6 +111,7 @@ def install(app: Flask) -> None:
         del types
         held["traced"] = _traced()
         held["pymalloc"] = _pymalloc()
+        held["malloc"] = _mallinfo()
         held["garbage"] = _garbage()  # last: it makes a full collection
         return held
 
@@ -178,6 +179,26 @@ def _pymalloc() -> dict:
         "bytes_in_use": number("# bytes in allocated blocks"),
         "bytes_free_in_pools": number("# bytes in available blocks"),
     }
+
+
+def _mallinfo() -> dict | None:
+    """The C library's heap (glibc's ``mallinfo2``): what its arenas hold in use and free, and what it mapped for
+    large blocks; the memory outside Python's small-object allocator (blocks over 512 bytes, C libraries' own)."""
+    import ctypes
+    import ctypes.util
+
+    class Info(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+    name = ctypes.util.find_library("c")
+    mallinfo2 = getattr(ctypes.CDLL(name), "mallinfo2", None) if name else None
+    if mallinfo2 is None:  # not glibc 2.33 or newer
+        return None
+    mallinfo2.restype = Info
+    info = mallinfo2()
+    return {"heap_kb": info.arena // 1024, "in_use_kb": info.uordblks // 1024, "free_kb": info.fordblks // 1024,
+            "mapped_kb": info.hblkhd // 1024}
 
 
 def _rss_kb() -> int:
