@@ -197,3 +197,17 @@ def test_the_benchmarks_pages_wait_for_a_late_ping_as_long_as_a_browser():
     eio = client.eio
     eio.ping_interval, eio.ping_timeout = 20.0, 20.0  # what the server's handshake sets
     assert max(eio.ping_interval, eio.ping_timeout) + 5 == 40.0  # the write loop's wait for something to send
+
+
+@pytest.mark.server
+def test_socket_cost_reads_what_phones_cost_the_server_before_and_after_they_join(capfd):
+    """``bench.socket_cost`` against a real game process: ten phones connect, then join; it prints per phone what
+    Python's allocator, the C heap, the tracked objects and the resident memory grew by (the figures themselves are
+    measured, not asserted)."""
+    from bench import socket_cost
+
+    assert socket_cost.main(["--phones", "10"]) == 0
+    out = capfd.readouterr().out
+    for line in ("connected: Python objects ", "joined, in all: Python objects "):
+        assert line in out, out
+    assert "C heap" in out and "most grown, per phone: " in out
