@@ -140,8 +140,8 @@ def _garbage(most: int = 20) -> dict:
     try:
         freed = gc.collect()
         kinds = Counter(type(o).__qualname__ for o in gc.garbage)
-        frames = Counter(f"{os.path.basename(o.f_code.co_filename)}:{o.f_lineno} {o.f_code.co_name}"
-                         for o in gc.garbage if type(o) is FrameType)  # (isinstance fails on a dead weak proxy)
+        # (isinstance fails on a dead weak proxy in gc.garbage)
+        frames = Counter(_where(o) for o in gc.garbage if type(o) is FrameType)
     finally:
         gc.set_debug(0)
         gc.garbage.clear()
@@ -185,14 +185,14 @@ def _mallinfo() -> dict | None:
     """The C library's heap (glibc's ``mallinfo2``): what its arenas hold in use and free, and what it mapped for
     large blocks; the memory outside Python's small-object allocator (blocks over 512 bytes, C libraries' own)."""
     import ctypes
-    import ctypes.util
+
+    from .server import libc
 
     class Info(ctypes.Structure):
         _fields_ = [(name, ctypes.c_size_t) for name in (
             "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
 
-    name = ctypes.util.find_library("c")
-    mallinfo2 = getattr(ctypes.CDLL(name), "mallinfo2", None) if name else None
+    mallinfo2 = getattr(libc(), "mallinfo2", None)
     if mallinfo2 is None:  # not glibc 2.33 or newer
         return None
     mallinfo2.restype = Info
@@ -201,9 +201,15 @@ def _mallinfo() -> dict | None:
             "mapped_kb": info.hblkhd // 1024}
 
 
+def _where(frame) -> str:
+    """A frame's place: ``file.py:line function``."""
+    return f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno} {frame.f_code.co_name}"
+
+
 def _rss_kb() -> int:
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    from .server import resident_bytes
+
+    return resident_bytes() // 1024
 
 
 def _waiting_stacks(depth: int = 8, most: int = 12) -> list[tuple[list[str], int]]:
@@ -218,8 +224,7 @@ def _waiting_stacks(depth: int = 8, most: int = 12) -> list[tuple[list[str], int
         if isinstance(o, greenlet.greenlet) and o.gr_frame is not None:
             frames, frame = [], o.gr_frame
             while frame is not None and len(frames) < depth:
-                code = frame.f_code
-                frames.append(f"{os.path.basename(code.co_filename)}:{frame.f_lineno} {code.co_name}")
+                frames.append(_where(frame))
                 frame = frame.f_back
             where[tuple(frames)] += 1
     return [(list(frames), n) for frames, n in where.most_common(most)]

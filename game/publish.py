@@ -19,7 +19,6 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from .engine import State, Views
@@ -379,20 +378,20 @@ class Publisher:
             if info != conn.info:
                 self.inform(conn, info)
         sent = self._sent.setdefault(wid, {})
-        rooms = [(room(wid, "facilitator"), lambda: views.facilitator), (room(wid, "screen"), lambda: views.screen),
-                 (room(wid, "guests"), lambda: views.guests)]
-        rooms += [(team_room(wid, team_id), partial(views.teams.__getitem__, team_id)) for team_id in views.teams]
-        for name, view_of in rooms:
+        roles = {room(wid, "facilitator"): views.facilitator, room(wid, "screen"): views.screen,
+                 room(wid, "guests"): views.guests}
+        teams = {team_room(wid, team_id): team_id for team_id in views.teams}
+        for name in [*roles, *teams]:
             if name not in occupied:  # no socket of it here: neither built nor sent (another process serves it)
                 sent.pop(name, None)
                 continue
-            view = view_of()
+            view = roles[name] if name in roles else views.teams[teams[name]]  # a team's is built when asked for
             if name not in entered and _same(sent.get(name), view):
                 continue
             sent[name] = view
             self._to_pages(GAME_STATE, view, name)
-        if len(sent) > len(rooms):  # teams removed: forget their rooms' views
-            for name in set(sent) - {name for name, _view in rooms}:
+        if len(sent) > len(roles) + len(teams):  # teams removed: forget their rooms' views
+            for name in set(sent) - roles.keys() - teams.keys():
                 del sent[name]
 
     # --- pacing: a console or big screen never gets a new view before it took the last -----------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import logging
 import os
@@ -208,6 +209,22 @@ def serve_eventlet(app, host: str, port: int, max_size: int, backlog: int, idle_
     eventlet.wsgi.server(listener, app, log_output=False, max_size=max_size, protocol=Protocol, keepalive=keepalive)
 
 
+@functools.cache
+def libc():
+    """The C library through ctypes (its allocator's ``malloc_trim``, ``mallinfo2``), or None where none is found."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    return ctypes.CDLL(name) if name else None
+
+
+def resident_bytes() -> int:
+    """This process's resident memory in bytes (Linux's ``/proc/self/statm``)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize()
+
+
 class MemoryTrimmer:
     """Gives freed memory back to the system (glibc's ``malloc_trim``) every ``every`` seconds. A join burst of a
     thousand phones frees tens of megabytes of messages that glibc otherwise keeps resident for good; a trim
@@ -215,19 +232,12 @@ class MemoryTrimmer:
     library has no malloc_trim."""
 
     def __init__(self, every: float = 5.0):
-        import ctypes
-        import ctypes.util
-
         self.every = every
-        name = ctypes.util.find_library("c")
-        libc = ctypes.CDLL(name) if name else None
-        self.trim = getattr(libc, "malloc_trim", None)
-        self.page = resource.getpagesize()
+        self.trim = getattr(libc(), "malloc_trim", None)
 
     def resident(self) -> int:
         """This process's resident memory in bytes."""
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * self.page
+        return resident_bytes()
 
     def check(self) -> int:
         """Trim now; return the bytes of resident memory it gave back (logged when it was much)."""

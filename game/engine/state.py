@@ -454,19 +454,13 @@ class State:
         return members[0] if members else None
 
     def captains(self) -> dict[str, Player]:
-        """Every occupied team's captain (see ``captain``), in one pass over the players."""
-        earliest: dict[str, Player] = {}
-        chosen: dict[str, Player] = {}
-        for p in self.players.values():
-            team = self.teams.get(p.team_id or "")
-            if team is None:
-                continue
-            if team.captain_id == p.id:
-                chosen[team.id] = p
-            first = earliest.get(team.id)
-            if first is None or (p.team_joined_at or 0.0, p.id) < (first.team_joined_at or 0.0, first.id):
-                earliest[team.id] = p
-        return {**earliest, **chosen}
+        """Every occupied team's captain (see ``captain``), from the players indexed by team."""
+        out = {}
+        for team_id, members in members_by_team(self.players).items():
+            team = self.teams.get(team_id)
+            chosen = self.players.get(team.captain_id or "") if team is not None else None
+            out[team_id] = chosen if chosen is not None and chosen.team_id == team_id else members[0]
+        return out
 
     def teams_in_order(self) -> list[Team]:
         """Teams in the order they were made."""

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from .cards import DIMENSIONS, Card
-from .state import Phase, Round, State
+from .state import Phase, Round, State, members_by_team
 
 REVEALED_PHASES = (Phase.REVEALED, Phase.SCORED)
 
@@ -370,17 +370,14 @@ def _timer(rnd: Round | None, phase: Phase, now: float) -> dict:
 
 def _members_by_team(state: State) -> dict[str, list[dict]]:
     """Every team's members, the earliest to join first, with its captain marked (``State.captain``: the one made
-    captain, else the earliest), in one pass over the players."""
-    grouped: dict[str, list] = {t: [] for t in state.teams}
-    for p in state.players.values():
-        if p.team_id in grouped:
-            grouped[p.team_id].append(p)
+    captain, else the earliest), from the players indexed by team (``members_by_team``)."""
+    by_team = members_by_team(state.players)
+    captains = state.captains()
     out = {}
-    for team_id, players in grouped.items():
-        players.sort(key=lambda p: (p.team_joined_at or 0.0, p.id))
-        chosen = state.players.get(state.teams[team_id].captain_id or "")
-        captain = chosen.id if chosen is not None and chosen.team_id == team_id else players[0].id if players else None
-        out[team_id] = [{"id": p.id, "name": p.name, "captain": p.id == captain} for p in players]
+    for team_id in state.teams:
+        captain = captains.get(team_id)
+        out[team_id] = [{"id": p.id, "name": p.name, "captain": captain is not None and p.id == captain.id}
+                        for p in by_team.get(team_id, ())]
     return out
 
 
