@@ -10,7 +10,7 @@ import time
 
 import engineio
 
-from game.server import MemoryTrimmer, QuietCollector, tune_gc
+from game.server import MemoryTrimmer, Pinger, QuietCollector, tune_gc
 
 from .conftest import LiveServer
 
@@ -137,3 +137,84 @@ def test_a_finished_http_connection_leaves_no_garbage_in_cycles(tmp_path):
         server.stop()
     connections = sum(n for kind, n in held["garbage"]["types"] if kind.endswith(("Protocol", "GreenSocket")))
     assert connections == 0, held["garbage"]
+
+
+class PingCounting(engineio.Client):
+    """A test phone that counts the server's pings (and answers them, as a browser does)."""
+
+    pings = 0
+
+    def _receive_packet(self, pkt):
+        if pkt.packet_type == engineio.packet.PING:
+            self.pings += 1
+        return super()._receive_packet(pkt)
+
+
+def test_one_green_thread_pings_every_phone_and_each_gets_its_pings(tmp_path):
+    """python-engineio pings each socket from a green thread of its own that sleeps the ping interval: about 7.7 KB
+    resident per phone for waiting. The server's ``Pinger`` sends them all from one; every phone still gets a ping
+    an interval after it answered the last one."""
+    import requests
+
+    server = LiveServer(tmp_path, env={"AANDACHT_BENCH": "1", "AANDACHT_PING_INTERVAL": "0.5"})
+    phones = [PingCounting() for _ in range(4)]
+    try:
+        for phone in phones:
+            phone.connect(server.url, transports=["websocket"], engineio_path="socket.io")
+        held = requests.get(f"{server.url}/bench/memory", timeout=120).json()
+        deadline = time.monotonic() + 60
+        while min(phone.pings for phone in phones) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        pings, states = [phone.pings for phone in phones], [phone.state for phone in phones]
+    finally:
+        for phone in phones:
+            phone.disconnect()
+        server.stop()
+    assert min(pings) >= 3, pings  # a ping, its pong, the next ping an interval later, and so on
+    assert states == ["connected"] * len(phones)
+    waiting_to_ping = [n for frames, n in held["waiting"] if any(f.endswith(" _send_ping") for f in frames)]
+    assert waiting_to_ping == [], held["waiting"]
+
+
+class FakeSocket:
+    def __init__(self, sid, closed=False):
+        self.sid, self.closing, self.closed, self.last_ping, self.sent = sid, False, closed, None, []
+
+    def send(self, pkt):
+        self.sent.append(pkt.packet_type)
+
+
+class FakeEngineIO:
+    ping_interval = 20
+
+    def __init__(self):
+        self.spawned = []
+
+    def start_background_task(self, target, *args, **kwargs):
+        self.spawned.append(target)
+
+
+def test_the_pinger_pings_each_socket_when_due_and_leaves_other_tasks_and_closed_sockets_alone():
+    from engineio import packet, socket as eio_socket
+
+    now = [100.0]
+    eio = FakeEngineIO()
+    pinger = Pinger(eio, clock=lambda: now[0])
+    assert pinger.install()
+    sockets = [FakeSocket("a"), FakeSocket("b"), FakeSocket("c")]
+    for s in sockets:
+        eio.start_background_task(eio_socket.Socket._send_ping.__get__(s))  # what Socket.schedule_ping does
+        now[0] += 1
+    other = lambda: None  # noqa: E731
+    eio.start_background_task(other)
+    assert eio.spawned == [other]  # only the ping tasks are taken over
+    sockets[1].closed = True
+    assert pinger.step() == 20 - 3  # none is due yet: a wakes first, 20 s after it was scheduled
+    now[0] = 121.5  # a and b are due, c is not
+    assert pinger.step() == 0.5
+    assert sockets[0].sent == [packet.PING] and sockets[0].last_ping is not None
+    assert sockets[1].sent == []  # closed meanwhile: no ping
+    assert sockets[2].sent == []
+    now[0] = 122.0
+    assert pinger.step() == 1.0  # nothing left to wait for
+    assert sockets[2].sent == [packet.PING]
