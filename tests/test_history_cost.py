@@ -263,11 +263,11 @@ def test_locking_a_round_costs_in_proportion_to_the_room_not_teams_times_players
     assert large <= 4.5 * small, (small, large)  # four times the room: about four times the work, not sixteen
 
 
-def test_a_workshop_remembers_only_its_newest_boards_and_debriefs_however_many_rounds_it_plays():
+def test_a_workshop_remembers_only_its_newest_boards_debriefs_and_response_orders_however_many_rounds_it_plays():
     """The leaderboard and the debrief are remembered by the state they were built from. A keynote makes a new one
     at every deal, lock, reveal, score and publication: remembered in one pool of 256, a big room's old ones filled it
     (100 KB per phone more at rest after 16 rounds). Each workshop now keeps its newest few, and another workshop's
-    are its own."""
+    are its own. The responses' order per team is remembered for the current card only."""
     from game.engine import views
     from game.engine.views import build_views
 
@@ -276,8 +276,10 @@ def test_a_workshop_remembers_only_its_newest_boards_and_debriefs_however_many_r
         now += 1.0
         state = apply(state, actor, command, now)
         if index % 3 == 0:
-            build_views(state, now)  # a publication now and then, as the service makes them
+            list(build_views(state, now).teams.values())  # a publication now and then, as the service makes them
     assert views._BOARDS.held("w-memo") <= 4 and views._DEBRIEFS.held("w-memo") <= 4
+    # the response orders of the current card only, one per team (16 rounds' orders were 2.5 MB per process)
+    assert views._ORDERS.remembered("w-memo") == TEAMS
     other = new_state(workshop("w-other"))
     build_views(other, now)
     assert views._BOARDS.held("w-other") == 1 and views._BOARDS.held("w-memo") <= 4

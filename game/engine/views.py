@@ -7,7 +7,6 @@ facilitator sees the rubric key. Parts shared by many views are built once.
 
 from __future__ import annotations
 
-import functools
 import random
 import threading
 from collections import OrderedDict
@@ -63,17 +62,57 @@ class TeamViews(Mapping):
         return len(self._built)
 
 
+class _Recent:
+    """Something kept per workshop, for the ``workshops`` most recently used ones."""
+
+    def __init__(self, workshops: int = 256):
+        self.workshops = workshops
+        self._last: OrderedDict[str, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def entry(self, workshop_id: str, fresh: Callable[[], object], still: Callable[[object], bool] | None = None):
+        """The workshop's entry, made by ``fresh`` when it has none or ``still`` says its entry no longer holds; the
+        workshop becomes the most recently used."""
+        with self._lock:
+            kept = self._last.get(workshop_id)
+            if kept is None or (still is not None and not still(kept)):
+                kept = self._last[workshop_id] = fresh()
+            self._last.move_to_end(workshop_id)
+            while len(self._last) > self.workshops:
+                self._last.popitem(last=False)
+        return kept
+
+
 def shuffled_ids(card: Card, workshop_id: str, round_index: int, team_id: str) -> list[str]:
     """The order a team sees the responses in: shuffled per team, the same on every reload."""
-    return list(_shuffled(tuple(r.id for r in card.responses), f"{workshop_id}:{round_index}:{team_id}"))
+    return list(_ORDERS.order(tuple(r.id for r in card.responses), workshop_id, round_index, team_id))
 
 
-@functools.lru_cache(maxsize=8192)
-def _shuffled(ids: tuple[str, ...], seed: str) -> tuple[str, ...]:
-    """``ids`` shuffled by a generator seeded with ``seed`` (remembered: views are built after every command)."""
-    out = list(ids)
-    random.Random(seed).shuffle(out)
-    return tuple(out)
+class _Orders(_Recent):
+    """Each workshop's response orders of its newest round, one per team, made when a view first asks.
+
+    Views are built after every command and only the current card is shuffled, so a seeded generator per team and
+    build would cost 600 generators per build in a keynote; remembering every round's orders (a cache of 8,192 did)
+    kept 16 rounds x 600 teams of past orders, 2.5 MB per process that no view asks for again. A new round of a
+    workshop replaces its orders; the ``workshops`` most recently used are remembered."""
+
+    def order(self, ids: tuple[str, ...], workshop_id: str, round_index: int, team_id: str) -> tuple[str, ...]:
+        card = (round_index, ids)
+        kept = self.entry(workshop_id, lambda: (card, {}), lambda old: old[0] == card)[1]
+        order = kept.get(team_id)
+        if order is None:
+            out = list(ids)
+            random.Random(f"{workshop_id}:{round_index}:{team_id}").shuffle(out)
+            order = kept[team_id] = tuple(out)
+        return order
+
+    def remembered(self, workshop_id: str) -> int:
+        """How many orders a workshop has remembered (its newest round's teams that were shown one)."""
+        kept = self._last.get(workshop_id)
+        return 0 if kept is None else len(kept[1])
+
+
+_ORDERS = _Orders()
 
 
 class _Memo:
@@ -132,7 +171,7 @@ class _Memo:
 # A workshop's newest few boards and debriefs (the state being published, and one or two a page may still be sent);
 # its reveal per card (the debrief lists every revealed card) and its points summed per prefix of rounds, a deck's
 # worth (MAX_CARDS) of each and some more for the current round's changes.
-class _Kept:
+class _Kept(_Recent):
     """Each workshop's last parts of each team's view, so that a new build keeps the parts that did not change as the
     very same objects (``keep``).
 
@@ -144,21 +183,9 @@ class _Kept:
     view shares each team's picks, drafts and answer with the team's view the same way.
     The timer is never kept: its ``server_now`` is the build's clock, which a phone sets its own clock by."""
 
-    def __init__(self, workshops: int = 256):
-        self.workshops = workshops
-        self._last: OrderedDict[str, dict[str, dict]] = OrderedDict()
-        self._lock = threading.Lock()
-
     def teams(self, workshop_id: str) -> dict[str, dict]:
         """A workshop's last parts by team (a new build begins here: the workshop is the most recently used)."""
-        with self._lock:
-            last = self._last.get(workshop_id)
-            if last is None:
-                last = self._last[workshop_id] = {}
-            self._last.move_to_end(workshop_id)
-            while len(self._last) > self.workshops:
-                self._last.popitem(last=False)
-        return last
+        return self.entry(workshop_id, dict)
 
     @staticmethod
     def keep(last: dict[str, dict], team_id: str, parts: dict) -> None:
