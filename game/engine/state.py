@@ -7,6 +7,7 @@ same object in the old and the new state has not changed and is not written.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -220,9 +221,11 @@ class Table(Mapping):
     """A read-only mapping whose changed copies share everything unchanged with the original (a persistent hash
     array mapped trie, ``immutables.Map``): setting one key costs O(log n), not a copy of the whole mapping.
 
-    ``by_round`` tables are keyed ``(round, ...)`` and keep each round's entries in a map of their own
-    (``in_round``): a pick in round 16 changes a map of one round's picks, as one in round 1 does, and what looks
-    at the current round never walks the earlier ones.
+    ``by_round`` tables are keyed ``(round, id)`` and keep each round's entries in a map of their own
+    (``in_round``, a ``RoundPart``): a pick in round 16 changes a map of one round's picks, as one in round 1 does,
+    and what looks at the current round never walks the earlier ones. A round's map is keyed by the id alone (the
+    state's own player or team id string): a ``(round, id)`` tuple kept for each of a keynote's 67,000 picks, answers
+    and scores was 64 bytes each, 4.3 MB in every process.
 
     A changed table remembers the table it was made from and the keys that step changed (at least the last
     ``CHAIN_MAX // 2`` steps): ``changed_since(old)`` lists the keys that differ from an older version in time
@@ -237,10 +240,10 @@ class Table(Mapping):
         pairs = data.items() if isinstance(data, Mapping) else (data or ())
         if by_round:
             grouped: dict = {}
-            for key, value in pairs:
-                grouped.setdefault(key[0], {})[key] = value
+            for (index, id_), value in pairs:
+                grouped.setdefault(index, {})[id_] = value
             self._map = None
-            self._rounds = immutables.Map({r: immutables.Map(entries) for r, entries in grouped.items()})
+            self._rounds = immutables.Map({r: RoundPart(r, immutables.Map(entries)) for r, entries in grouped.items()})
             self._len = sum(len(entries) for entries in grouped.values())
         else:
             self._map = immutables.Map(pairs)
@@ -292,20 +295,23 @@ class Table(Mapping):
             with rounds.mutate() as r:
                 for index, pairs in grouped.items():
                     before = len(keys)
-                    with r.get(index, _EMPTY).mutate() as part:
-                        length += _apply(part, pairs, keys)
+                    old = r.get(index)
+                    with (_EMPTY if old is None else old._map).mutate() as part:
+                        length += _apply(part, pairs, keys, by_id=True)
                         if len(keys) > before:
-                            r[index] = part.finish()
+                            r[index] = RoundPart(index, part.finish())
                 rounds = r.finish()
         if not keys:
             return self
         return self._child(new_map, rounds, length, tuple(keys))
 
     def in_round(self, index: int) -> Mapping:
-        """The entries of one round (a ``by_round`` table), keyed as in the table."""
+        """The entries of one round (a ``by_round`` table), keyed as in the table; the same object while the round's
+        entries stay the same (views remember what they built from it by identity)."""
         if self._rounds is None:
             return {k: v for k, v in self._map.items() if k[0] == index}
-        return self._rounds.get(index, _EMPTY)
+        part = self._rounds.get(index)
+        return _empty_part(index) if part is None else part
 
     def changed_since(self, old) -> set | None:
         """The keys whose value differs between ``old`` and this table, when this table was made from ``old`` by
@@ -324,7 +330,7 @@ class Table(Mapping):
             return self._map.get(key, default)
         try:
             part = self._rounds.get(key[0])
-        except (TypeError, IndexError, KeyError):  # not a (round, ...) key: not in the table
+        except (TypeError, IndexError, KeyError):  # not a (round, id) key: not in the table
             return default
         return default if part is None else part.get(key, default)
 
@@ -340,7 +346,7 @@ class Table(Mapping):
     def __iter__(self) -> Iterator:
         if self._rounds is None:
             return iter(self._map)
-        return itertools.chain.from_iterable(self._rounds.values())
+        return itertools.chain.from_iterable(self._rounds.values())  # each part yields (round, id) keys
 
     def __len__(self) -> int:
         return self._len
@@ -348,7 +354,7 @@ class Table(Mapping):
     def values(self):
         if self._rounds is None:
             return self._map.values()
-        return [v for part in self._rounds.values() for v in part.values()]
+        return [v for part in self._rounds.values() for v in part._map.values()]
 
     def items(self):
         if self._rounds is None:
@@ -371,23 +377,69 @@ class Table(Mapping):
 _MISSING = object()
 
 
-def _apply(m, pairs, keys: list) -> int:
-    """Set (or, for None, delete) each pair in the map mutation ``m``; note the keys that changed in ``keys``;
-    return how the number of entries changed."""
+class RoundPart(Mapping):
+    """One round's entries of a ``by_round`` table, read as keyed ``(round, id)`` but kept by the id alone."""
+
+    __slots__ = ("_index", "_map")
+
+    def __init__(self, index: int, entries: immutables.Map):
+        self._index, self._map = index, entries
+
+    def get(self, key, default=None):
+        if type(key) is not tuple or len(key) != 2 or key[0] != self._index:
+            return default
+        return self._map.get(key[1], default)
+
+    def __getitem__(self, key):
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key) -> bool:
+        return self.get(key, _MISSING) is not _MISSING
+
+    def __iter__(self) -> Iterator:
+        index = self._index
+        return ((index, id_) for id_ in self._map)
+
+    def __len__(self) -> int:
+        return len(self._map)
+
+    def values(self):
+        return self._map.values()
+
+    def items(self):
+        index = self._index
+        return [((index, id_), value) for id_, value in self._map.items()]
+
+    __hash__ = None
+
+
+@functools.lru_cache(maxsize=256)
+def _empty_part(index: int) -> RoundPart:
+    """A round with no entries, the same object every time it is asked for (views remember by identity)."""
+    return RoundPart(index, _EMPTY)
+
+
+def _apply(m, pairs, keys: list, by_id: bool = False) -> int:
+    """Set (or, for None, delete) each pair in the map mutation ``m`` (by the key's id alone, ``key[1]``, with
+    ``by_id``); note the keys that changed in ``keys``; return how the number of entries changed."""
     grown = 0
     for key, value in pairs:
+        at = key[1] if by_id else key
         if value is None:
-            if key not in m:
+            if at not in m:
                 continue
-            del m[key]
+            del m[at]
             grown -= 1
         else:
-            before = m.get(key, _MISSING)
+            before = m.get(at, _MISSING)
             if before is value:
                 continue
             if before is _MISSING:
                 grown += 1
-            m[key] = value
+            m[at] = value
         keys.append(key)
     return grown
 
