@@ -217,7 +217,22 @@ _EMPTY = immutables.Map()
 CHAIN_MAX = 1024  # steps a table remembers what changed: at least half of them (a group commit makes up to 400)
 
 
-class Table(Mapping):
+class _Read(Mapping):
+    """A read-only mapping whose ``get`` does the looking up."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key):
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key) -> bool:
+        return self.get(key, _MISSING) is not _MISSING
+
+
+class Table(_Read):
     """A read-only mapping whose changed copies share everything unchanged with the original (a persistent hash
     array mapped trie, ``immutables.Map``): setting one key costs O(log n), not a copy of the whole mapping.
 
@@ -334,15 +349,6 @@ class Table(Mapping):
             return default
         return default if part is None else part.get(key, default)
 
-    def __getitem__(self, key):
-        value = self.get(key, _MISSING)
-        if value is _MISSING:
-            raise KeyError(key)
-        return value
-
-    def __contains__(self, key) -> bool:
-        return self.get(key, _MISSING) is not _MISSING
-
     def __iter__(self) -> Iterator:
         if self._rounds is None:
             return iter(self._map)
@@ -377,7 +383,7 @@ class Table(Mapping):
 _MISSING = object()
 
 
-class RoundPart(Mapping):
+class RoundPart(_Read):
     """One round's entries of a ``by_round`` table, read as keyed ``(round, id)`` but kept by the id alone."""
 
     __slots__ = ("_index", "_map")
@@ -389,15 +395,6 @@ class RoundPart(Mapping):
         if type(key) is not tuple or len(key) != 2 or key[0] != self._index:
             return default
         return self._map.get(key[1], default)
-
-    def __getitem__(self, key):
-        value = self.get(key, _MISSING)
-        if value is _MISSING:
-            raise KeyError(key)
-        return value
-
-    def __contains__(self, key) -> bool:
-        return self.get(key, _MISSING) is not _MISSING
 
     def __iter__(self) -> Iterator:
         index = self._index
