@@ -1181,6 +1181,10 @@ def test_fuzz_every_event_from_every_sender(app, clock):
             max_examples=EXAMPLES,
             stateful_step_count=STEPS,
             deadline=None,
+            # the same examples on every run (for one version of Hypothesis): the coverage asserted below depends on
+            # which moves were drawn, and a random run missed an accepted extend_timer about one time in four
+            # (2026-12-06, at this commit and before it), which turned CI red for no change in the game
+            derandomize=True,
             suppress_health_check=[
                 HealthCheck.function_scoped_fixture,
                 HealthCheck.too_slow,
