@@ -9,6 +9,7 @@ import logging
 import os
 import resource
 import time
+from collections import deque
 from collections.abc import Callable
 
 
@@ -189,8 +190,6 @@ class Pinger:
     BATCH = 200  # pings sent before letting other green threads run
 
     def __init__(self, eio, clock: Callable[[], float] = time.monotonic):
-        from collections import deque
-
         self.eio, self.clock = eio, clock
         self.due: deque = deque()
 
