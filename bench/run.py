@@ -64,7 +64,8 @@ TARGETS = {  # issue 12's targets, each judged against the bare server's figure 
     "join_failed": 0,  # every phone joins
     "card_p99_ratio": 1.2,  # card broadcast p99 at most 1.2x the bare server's
     "picks_ratio": 1.5,  # all simultaneous picks acknowledged and committed within 1.5x the bare server's, every round
-    "pick_cpu_growth": 0.10,  # the last round's pick CPU at most 10% above the first's
+    "pick_cpu_growth": 0.10,  # the last round's pick CPU at most 10% above the first's, on the line through every
+    # round (``fitted``: single rounds scatter by up to a tenth on this machine, the bare server's as much)
     "dropped": 0,  # no phone, console or screen connection dropped
     "tap_ack_p99_ms": 500.0,  # with --spread: p99 from a phone's tap to its acknowledgement
     "rss_per_phone_kb": 100.0,  # resident memory per connected phone at rest, in every process
@@ -863,12 +864,25 @@ def run_target(kind: str, args, stamp: str) -> dict:
 
 def fitted(values: list[float]) -> tuple[float, float]:
     """The least-squares line through per-round figures, at the first round and at the last: how a cost grows over
-    the rounds, without one round's noise (a publication more or less in a burst moves a round's CPU by 20%)."""
+    the rounds. This, not the first and last rounds alone, judges the pick CPU's growth: on this 2-core machine a
+    single round's CPU scatters by up to a tenth around the line (``scatter``), the bare server's too, whose cost
+    cannot grow with history (2026-12-06 17:59 UTC, 3,000 phones: its rounds 4.23-5.87 s, first -> last 0.86x);
+    two single rounds can so miss a growth of a tenth or show one that is not there, where the line through 16
+    rounds moves by a few hundredths."""
     n = len(values)
     mean_x, mean_y = (n - 1) / 2, sum(values) / n
     spread_x = sum((x - mean_x) ** 2 for x in range(n)) or 1.0
     slope = sum((x - mean_x) * (y - mean_y) for x, y in enumerate(values)) / spread_x
     return mean_y - slope * mean_x, mean_y + slope * (n - 1 - mean_x)
+
+
+def scatter(values: list[float]) -> float:
+    """How far single rounds lie from the least-squares line: the root mean square of the residuals over the mean."""
+    n = len(values)
+    start, end = fitted(values)
+    line = [start + (end - start) * i / max(1, n - 1) for i in range(n)]
+    mean = sum(values) / n
+    return (sum((v - f) ** 2 for v, f in zip(values, line, strict=True)) / n) ** 0.5 / mean if mean else 0.0
 
 
 def _worst(rounds: list[dict], get) -> float | None:
@@ -1071,14 +1085,20 @@ def verdicts(results: dict, ratios: dict, args) -> list[dict]:
         add(f"last round's pick CPU within {TARGETS['pick_cpu_growth']:.0%} of the first's", None,
             "needs 2 rounds or more")
     else:
-        growth = last / first
-        trend = fitted([x["picks_server_cpu_s"] for x in g_rounds])
+        cpu = [x["picks_server_cpu_s"] for x in g_rounds]
+        start, end = fitted(cpu)
+        b_cpu = [x["picks_server_cpu_s"] for x in b_rounds if x.get("picks_server_cpu_s")]
+        bare_line = ""
+        if len(b_cpu) >= 2:
+            b_start, b_end = fitted(b_cpu)
+            bare_line = (f"; bare: line {b_end / b_start:.2f}x, single rounds {b_cpu[0]:.2f} s -> {b_cpu[-1]:.2f} s "
+                         f"= {b_cpu[-1] / b_cpu[0]:.2f}x, scatter {scatter(b_cpu):.0%}")
         add(f"last round's pick CPU within {TARGETS['pick_cpu_growth']:.0%} of the first's",
-            growth <= 1 + TARGETS["pick_cpu_growth"],
-            f"{first:.2f} s -> {last:.2f} s = {growth:.2f}x over {len(g_rounds)} rounds; bare "
-            f"{_fmt(fb['pick CPU, first round (s)'], 2)} s -> {_fmt(fb['pick CPU, last round (s)'], 2)} s; "
-            f"the least-squares line through every round: {trend[0]:.2f} s -> {trend[1]:.2f} s = "
-            f"{trend[1] / trend[0]:.2f}x")
+            start > 0 and end / start <= 1 + TARGETS["pick_cpu_growth"],
+            f"least-squares line through every round (judged): {start:.2f} s -> {end:.2f} s = "
+            f"{end / start if start > 0 else float('inf'):.2f}x over {len(g_rounds)} rounds; single rounds "
+            f"{first:.2f} s -> {last:.2f} s = {last / first:.2f}x, scatter {scatter(cpu):.0%} around the line"
+            + bare_line)
 
     drops = {name: f[f"{name} connections dropped"] for name in ("phone", "console", "screen")}
     add("no phone or console dropped", all(v == 0 for v in drops.values()),

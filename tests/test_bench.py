@@ -112,6 +112,28 @@ def test_verdicts_name_every_round_and_process_that_misses():
     assert len(trend.splitlines()) == 2 + 3 and "1.60x" in trend
 
 
+def test_the_pick_cpu_s_growth_is_judged_on_the_line_through_every_round_not_on_two_single_rounds():
+    """A single round's CPU scatters by up to a tenth on the benchmark's machine. Flat rounds whose first happened
+    low and last high (1.17x) meet the target; rounds that grow steadily by a fifth miss it even where the last
+    round happened low (1.04x). Both single rounds and the bare server's figures are printed beside."""
+    args = run.parse(["--phones", "20", "--rounds", "8"])
+    name = "last round's pick CPU within 10% of the first's"
+    bare = _target([_round(i, 1.0, c) for i, c in enumerate([5.1, 4.9, 5.2, 4.4, 4.2, 5.9, 5.0, 4.4])], [60.0])
+
+    def judged(cpu: list[float]) -> dict:
+        game = _target([_round(i, 1.0, c) for i, c in enumerate(cpu)], [60.0])
+        results = {"bare": bare, "game": game}
+        return {v["target"]: v for v in run.verdicts(results, run.table(results)[1], args)}[name]
+
+    flat = judged([3.00, 3.30, 3.10, 3.25, 3.05, 3.20, 3.15, 3.50])  # no growth, scattered
+    assert flat["met"] is True, flat
+    assert "1.17x" in flat["detail"] and "bare: line" in flat["detail"] and "0.86x" in flat["detail"]
+    growing = judged([3.00, 3.15, 3.20, 3.30, 3.40, 3.50, 3.65, 3.12])  # grows a fifth; its last round low
+    assert growing["met"] is False and "1.04x" in growing["detail"], growing
+    start, end = run.fitted([1.0, 2.0, 3.0])
+    assert (round(start, 6), round(end, 6)) == (1.0, 3.0) and run.scatter([1.0, 2.0, 3.0]) == 0.0
+
+
 def test_view_counters_are_served_only_with_aandacht_bench(client, tmp_path, clock, monkeypatch):
     """Without AANDACHT_BENCH=1 there is no /bench/counters; with it, a page that connects makes the server build
     its workshop's views once (every role's: console, screen, guests, no team yet), and the counters say so."""
