@@ -278,6 +278,12 @@ def test_a_workshop_remembers_only_its_newest_boards_debriefs_and_response_order
         if index % 3 == 0:
             list(build_views(state, now).teams.values())  # a publication now and then, as the service makes them
     assert views._BOARDS.held("w-memo") <= 4 and views._DEBRIEFS.held("w-memo") <= 4
+    # the points summed over the published rounds: the newest few sums, not one per prefix of rounds (0.9 MB per
+    # process after a keynote's 16 rounds); the board from them is the board added up afresh
+    assert views._SUMS.held("w-memo") <= 4
+    board = views.leaderboard(state)
+    views.forget("w-memo")
+    assert views.leaderboard(state) == board and board[0]["points"] > 0
     # the response orders of the current card only, one per team (16 rounds' orders were 2.5 MB per process)
     assert views._ORDERS.remembered("w-memo") == TEAMS
     other = new_state(workshop("w-other"))
@@ -391,3 +397,32 @@ def test_a_join_and_a_captain_s_lock_in_cost_the_same_in_a_room_of_3000_as_in_a_
         lines[players] = (sum(joined.values()), sum(locked.values()))
     assert lines[3000][0] <= lines[300][0] * 1.2, lines  # a join
     assert lines[3000][1] <= lines[300][1] * 1.2, lines  # a lock-in
+
+
+def test_a_score_changed_after_publishing_adds_up_one_round_again_however_many_came_before(monkeypatch):
+    """The facilitator may adjust the newest round's scores after publishing them, team by team: each change adds
+    that one round's scores to the sums before it, remembered beside the newest, not every round again."""
+    from game.engine import views
+
+    state, now = new_state(workshop("w-rescore")), 2000.0
+    for actor, command, _tokens in history(ROUNDS - 2) + close_commands(ROUNDS - 2):
+        now += 1.0
+        state = apply(state, actor, command, now)
+    views.leaderboard(state)
+    added = []
+    real = views._add_scores
+    monkeypatch.setattr(views, "_add_scores", lambda before, part: added.append(part) or real(before, part))
+    for points in (3, 0, 2, 1, 3, 0, 2, 1):
+        now += 1.0
+        state = apply(state, FACILITATOR, c.ScoreTeam(ROUNDS - 2, TEAM_IDS[0], points, points, points, points, points),
+                      now)
+        board = views.leaderboard(state)
+        row = next(r for r in board if r["team_id"] == TEAM_IDS[0])
+        views.forget("w-rescore")
+        assert views.leaderboard(state) == board and row["points"] >= 5 * points  # as added up afresh
+        views.leaderboard(state)  # remembered again, as the server would have them
+        added.clear()
+        now += 1.0
+        state = apply(state, FACILITATOR, c.ScoreTeam(ROUNDS - 2, TEAM_IDS[1], points, 0, 0, 0, 0), now)
+        views.leaderboard(state)
+        assert len(added) == 1, len(added)  # the changed round only
