@@ -90,6 +90,7 @@ def create(args) -> tuple[Flask, SocketIO]:
         for statement in SCHEMA:
             db.execute(text(statement))
     deck = next(iter(load_decks(default_scenarios_dir()).values()))
+    cards = [deck.card(c) for c in args.cards.split(",")] if args.cards else list(deck.cards)  # by round
     run, code, key, team_size = args.code, args.code, args.key, args.team_size
     order = threading.Lock()  # one command at a time, like the game's lock per workshop
     sids: dict[str, dict] = {}  # sid -> {"role", "player_id", "team_id"}
@@ -101,7 +102,7 @@ def create(args) -> tuple[Flask, SocketIO]:
             return result.all() if result.returns_rows else None
 
     def card_view(index: int, team_id: str) -> dict:
-        card = deck.cards[index % len(deck.cards)]
+        card = cards[index % len(cards)]
         ids = [r.id for r in card.responses]
         random.Random(f"{run}:{index}:{team_id}").shuffle(ids)
         by_id = {r.id: r for r in card.responses}
@@ -213,7 +214,7 @@ def create(args) -> tuple[Flask, SocketIO]:
     @socketio.on("deal_card")
     def deal_card(payload):
         index = int(payload["round"])
-        card_id = deck.cards[index % len(deck.cards)].id
+        card_id = cards[index % len(cards)].id
         with order, engine.begin() as db:
             db.execute(
                 text("INSERT INTO bench_rounds (run, idx, card_id, phase) VALUES (:run, :idx, :card, 'collecting')"),
@@ -311,6 +312,8 @@ def main() -> int:
     parser.add_argument("--message-queue", default=None)
     parser.add_argument("--max-connections", type=int, default=5000)
     parser.add_argument("--backlog", type=int, default=2048)
+    parser.add_argument("--cards", default="", help="the deck's card ids dealt by round, comma-separated "
+                        "(default: all, in order)")
     args = parser.parse_args()
     raise_open_files_limit()
     app, _socketio = create(args)

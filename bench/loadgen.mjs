@@ -18,8 +18,10 @@
 //   {"cmd": "expect_card", "round": r} -> {"type": "armed"}, then {"type": "card", ...} once every joined phone
 //                                         has a game_state with round r's card (or the step timed out)
 //   {"cmd": "pick", "round": r,        -> {"type": "picked", ...}   every phone in a team sends submit_pick: all at
-//    "spreadMs": s}                       once (s = 0), or each at a random moment within s ms (as people tap);
-//                                         "taps" holds each phone's time from its tap to its acknowledgement
+//    "spreadMs": s, "burst": b}           once (s = 0), or each at a random moment within s ms (as people tap);
+//                                         "taps" holds each phone's time from its tap to its acknowledgement.
+//                                         Burst b > 0: every phone changes its pick (the next response, or a
+//                                         new text), as people who change their mind
 //   {"cmd": "status"}                  -> {"type": "status", ...}   phones connected (in all and per server URL)
 //                                         and connections dropped so far
 //   {"cmd": "quit"}                    -> {"type": "bye", ...}      disconnect every phone and exit
@@ -256,7 +258,7 @@ async function expectCard(round) {
   });
 }
 
-async function pick(round, spreadMs) {
+async function pick(round, spreadMs, burst) {
   const cpu = process.cpuUsage();
   const players = joined();
   const views = phones.reduce((n, p) => n + p.views, 0);
@@ -269,13 +271,13 @@ async function pick(round, spreadMs) {
         if (!card || p.lastView.workshop.round !== round) throw new Error("no card for this round");
         // a choice card: one of its responses; an open card (no responses): a short answer in the phone's words
         const choice = card.responses && card.responses.length
-          ? { response_id: card.responses[p.index % card.responses.length].id }
-          : { text: `Phone ${p.index} would call the guest back today` };
+          ? { response_id: card.responses[(p.index + burst) % card.responses.length].id }
+          : { text: `Phone ${p.index} would call the guest back today` + (burst ? ` (${burst + 1})` : "") };
         const tap = now();
         await ack(p.socket, "submit_pick", {
           round,
           ...choice,
-          pick_id: `bench-${p.index}-${round}`,
+          pick_id: `bench-${p.index}-${round}` + (burst ? `-${burst}` : ""),
           seq: Math.floor(tap),
         });
         const at = now();
@@ -335,7 +337,7 @@ async function quit() {
 const handlers = {
   join: () => join(),
   expect_card: (msg) => expectCard(msg.round),
-  pick: (msg) => pick(msg.round, msg.spreadMs ?? 0),
+  pick: (msg) => pick(msg.round, msg.spreadMs ?? 0, msg.burst ?? 0),
   status: () => status(),
   quit: () => quit(),
 };

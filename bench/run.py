@@ -18,6 +18,10 @@ generators (bench/loadgen.mjs, socket.io-client from package-lock.json) and driv
      as people tap; measured: the time from the first send to the last acknowledgement, each phone's time from its
      tap to its acknowledgement, the database check that every pick is stored, and the server's CPU (summed over
      its processes) until the console shows every pick (the game) or the last acknowledgement (bare);
+   - with ``--bursts N``, every phone then changes its pick N - 1 times, a burst at a time (as people who change
+     their mind): each burst's server CPU until the console shows every change; the round's pick CPU is the median
+     of its bursts (a single burst's scatters by a tenth or more on a busy 2-core machine). ``--cards`` chooses
+     the deck's cards and their order, e.g. to put the open card beside choice cards;
    - the console locks, reveals and publishes; each of its four commands is timed from sending to its
      acknowledgement (the facilitator's own latency). Only the deal is like for like: the bare server broadcasts
      the card to every team as the game does, but its lock, reveal and publish only update a row and acknowledge,
@@ -46,6 +50,7 @@ import re
 import secrets
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -204,6 +209,8 @@ def start_servers(kind: str, args, directory: Path, code: str, key: str) -> list
         else:
             command = [sys.executable, "-m", "bench.bare_server", "--port", str(port), "--code", code, "--key", key]
             command += ["--team-size", str(args.team_size), "--database-url", database_url]
+            if args.cards:  # the same cards in the same rounds as the game's
+                command += ["--cards", ",".join(args.cards)]
             if args.message_queue:
                 command += ["--message-queue", args.message_queue]
         servers.append(Server(command, env, directory / f"{kind}-{i}.log", port))
@@ -631,6 +638,44 @@ def database_connections(url: str) -> int | None:
         engine.dispose()
 
 
+def chosen(view: dict) -> dict:
+    """Each player's pick (a response id) or draft (an open card's text) as the console's view lists them."""
+    out: dict = {}
+    for team in view.get("teams", []):
+        out.update(team.get("picks") or {})
+        out.update(team.get("drafts") or {})
+    return out
+
+
+def change_picks(kind: str, burst: int, r: int, args, servers: list[Server], workers: Workers, console: Page) -> dict:
+    """A further burst of the round (``--bursts``): every phone changes its pick, as people who change their mind;
+    its server CPU until the console shows every change (the game) or the last acknowledgement (bare)."""
+    time.sleep(1.0)  # what the last burst's publication still sends is out of the way
+    before = chosen(console.view or {}) if kind == "game" else {}
+    counted = views_built(servers) if kind == "game" else None
+    cpu = {s.pid: cpu_seconds(s.pid) for s in servers}
+    workers.send({"cmd": "pick", "round": r, "burst": burst, "spreadMs": int(args.spread * 1000)})
+    picked = workers.collect("picked", args.timeout * 2 + args.spread)
+    started = min(p["started"] for p in picked) / 1000
+    acks = [a / 1000 for p in picked for a in p["acks"]]
+    shown = None
+    if kind == "game":
+        want = len(acks)
+        every_change = lambda v: sum(  # noqa: E731
+            1 for player, pick in chosen(v).items() if before.get(player) != pick) >= want
+        at = console.wait(every_change, args.timeout)
+        shown = (at - started) if at else None
+    return {
+        "burst": burst,
+        "picks_acked": len(acks),
+        "picks_failed": sum(p["failed"] for p in picked),
+        "picks_all_acked_s": (max(acks) - started) if acks else None,
+        "picks_on_console_s": shown,
+        "server_cpu_s": sum(cpu_seconds(p) - c for p, c in cpu.items()),
+        "views_built": built_since(counted, views_built(servers)) if kind == "game" else None,
+    }
+
+
 def play_round(kind: str, r: int, args, servers: list[Server], workers: Workers, console: Page, screen: Page,
                database_url: str, code: str) -> dict:
     """One round as a facilitator plays it: deal the card (broadcast latency to every phone), every phone picks
@@ -670,9 +715,11 @@ def play_round(kind: str, r: int, args, servers: list[Server], workers: Workers,
     pick_cpu = sum(cpu_seconds(p) - c for p, c in cpu.items())
     picks_published = None if published is None else queue_publishes(args.message_queue) - published
     connections = database_connections(database_url)
-    committed = count_committed(kind, database_url, code, r)
     after_picks = views_built(servers) if kind == "game" else None
     picks_gc = gc_pauses(servers, started) if kind == "game" else None
+    changes = [change_picks(kind, b, r, args, servers, workers, console) for b in range(1, args.bursts)]
+    after_changes = views_built(servers) if kind == "game" and changes else after_picks
+    committed = count_committed(kind, database_url, code, r)
 
     for event, name in (("lock_round", "lock"), ("reveal", "reveal"), ("publish_scores", "publish")):
         sent = time.time()
@@ -699,7 +746,10 @@ def play_round(kind: str, r: int, args, servers: list[Server], workers: Workers,
         "tap_ack_s": spread(taps),
         "picks_committed": committed,
         "picks_on_console_s": shown,
-        "picks_server_cpu_s": pick_cpu,
+        # the round's pick CPU: with --bursts, the median of its bursts' (each of every phone's pick, or change)
+        "picks_server_cpu_s": statistics.median([pick_cpu, *(x["server_cpu_s"] for x in changes)]),
+        "picks_server_cpu_first_s": pick_cpu,
+        "changes": changes,  # with --bursts: each further burst, every phone changing its pick
         "picks_loadgen_cpu_s": sum(p["cpu"] for p in picked) / 1000,
         "picks_views_to_phones": sum(p["views"] for p in picked),
         "picks_queue_messages": picks_published,  # PUBLISHes on Redis while the picks went in (several processes)
@@ -709,7 +759,7 @@ def play_round(kind: str, r: int, args, servers: list[Server], workers: Workers,
         "views_built": {
             "deal": built_since(counted, after_deal),
             "picks": built_since(after_deal, after_picks),
-            "lock_reveal_publish": built_since(after_picks, after_round),
+            "lock_reveal_publish": built_since(after_changes, after_round),
         },
         "disconnects": {
             "phones_so_far": sum(p["disconnects"] for p in picked),
@@ -722,10 +772,9 @@ def play_round(kind: str, r: int, args, servers: list[Server], workers: Workers,
 
 def run_target(kind: str, args, stamp: str) -> dict:
     """Start one target, drive every phase, stop it; return its figures."""
-    from game.decks import default_scenarios_dir, load_decks
     from game.service import new_code, screen_key_from
 
-    cards = [c.id for c in load_decks(default_scenarios_dir())[DECK].cards][: args.rounds]
+    cards = args.cards or [c.id for c in deck_cards()][: args.rounds]
     result: dict = {"target": kind}
     with tempfile.TemporaryDirectory(prefix=f"aandacht-bench-{kind}-") as tmp:
         directory = Path(tmp)
@@ -1095,7 +1144,8 @@ def verdicts(results: dict, ratios: dict, args) -> list[dict]:
                          f"= {b_cpu[-1] / b_cpu[0]:.2f}x, scatter {scatter(b_cpu):.0%}")
         add(f"last round's pick CPU within {TARGETS['pick_cpu_growth']:.0%} of the first's",
             start > 0 and end / start <= 1 + TARGETS["pick_cpu_growth"],
-            f"least-squares line through every round (judged): {start:.2f} s -> {end:.2f} s = "
+            (f"each round's the median of its {args.bursts} bursts; " if args.bursts > 1 else "")
+            + f"least-squares line through every round (judged): {start:.2f} s -> {end:.2f} s = "
             f"{end / start if start > 0 else float('inf'):.2f}x over {len(g_rounds)} rounds; single rounds "
             f"{first:.2f} s -> {last:.2f} s = {last / first:.2f}x, scatter {scatter(cpu):.0%} around the line"
             + bare_line)
@@ -1149,11 +1199,16 @@ def machine() -> dict:
     }
 
 
-def deck_size() -> int:
-    """How many cards the benchmark's deck has: the most rounds a run can play."""
+def deck_cards() -> list:
+    """The benchmark's deck's cards, in the deck's order."""
     from game.decks import default_scenarios_dir, load_decks
 
-    return len(load_decks(default_scenarios_dir())[DECK].cards)
+    return list(load_decks(default_scenarios_dir())[DECK].cards)
+
+
+def deck_size() -> int:
+    """How many cards the benchmark's deck has: the most rounds a run can play."""
+    return len(deck_cards())
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -1165,8 +1220,18 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         f"{DECK} deck's size)"
     )
     parser.add_argument(
+        "--cards", default="", metavar="ID,ID,...",
+        help=f"the {DECK} deck's cards to deal, in this order, one per round (default: its first --rounds), e.g. to "
+        "see what the open card (own-words-train) costs beside choice cards",
+    )
+    parser.add_argument(
         "--spread", type=float, default=0.0, metavar="SECONDS",
         help="each phone taps its pick at a random moment within this many seconds (default 0: all at once)",
+    )
+    parser.add_argument(
+        "--bursts", type=int, default=1,
+        help="bursts of picks per round: after every phone's pick, every phone changes it this many times less one "
+        "(a round's pick CPU is then its bursts' median: single bursts scatter, see docs/deploy.md)",
     )
     parser.add_argument(
         "--workers", type=int, default=0, help="Node load-generator processes (default: 1 per 500 phones)"
@@ -1205,8 +1270,18 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", default=str(RESULTS), help="where the JSON goes (default bench-results/)")
     args = parser.parse_args(argv)
     size = deck_size()
+    if args.cards:
+        ids = [c.id for c in deck_cards()]
+        args.cards = [c.strip() for c in args.cards.split(",") if c.strip()]
+        unknown = [c for c in args.cards if c not in ids]
+        if unknown or len(set(args.cards)) != len(args.cards) or not args.cards:
+            parser.error(f"--cards: each of the {DECK} deck's cards at most once ({', '.join(ids)}); "
+                         f"not in it: {', '.join(unknown) or 'none'}")
+        args.rounds = len(args.cards)
     if not 1 <= args.rounds <= size:
         parser.error(f"--rounds {args.rounds}: the {DECK} deck has {size} cards, so 1 to {size} rounds")
+    if args.bursts < 1:
+        parser.error("--bursts is a whole number, 1 or more")
     if args.spread < 0:
         parser.error("--spread is a number of seconds, 0 or more")
     if args.throwaway and (args.database_url or args.message_queue):

@@ -43,6 +43,9 @@ def test_rounds_are_bounded_by_the_deck_and_several_processes_need_shared_server
         (["--rounds", str(size + 1)], f"deck has {size} cards"),
         (["--rounds", "0"], f"1 to {size} rounds"),
         (["--spread", "-1"], "--spread"),
+        (["--bursts", "0"], "--bursts"),
+        (["--cards", "spilled-tea,nope"], "not in it: nope"),
+        (["--cards", "spilled-tea,spilled-tea"], "at most once"),
         (["--processes", "3"], "--throwaway"),
         (["--processes", "3", "--database-url", "postgresql://x/y"], "--message-queue"),
         (["--throwaway", "--database-url", "postgresql://x/y"], "leave out --database-url"),
@@ -51,6 +54,8 @@ def test_rounds_are_bounded_by_the_deck_and_several_processes_need_shared_server
             run.parse(argv)
         assert said in capsys.readouterr().err, argv
     assert run.parse(["--processes", "3", "--throwaway"]).processes == 3
+    chosen = run.parse(["--cards", "own-words-train, spilled-tea"])  # the rounds are the cards given
+    assert chosen.cards == ["own-words-train", "spilled-tea"] and chosen.rounds == 2
 
 
 def _round(index: int, acked: float, cpu: float, committed: int = 20, p99: float = 0.1) -> dict:
@@ -175,10 +180,12 @@ def test_view_counters_are_served_only_with_aandacht_bench(client, tmp_path, clo
 
 @pytest.mark.server
 def test_a_small_run_drives_both_servers_end_to_end(tmp_path, capfd):
-    """20 phones in teams of 4 over two rounds, picks spread over a second: every phone joins, gets both cards,
-    every pick is committed, the game tells how many views it built, and the report prints the per-round table
-    and every target's verdict (what they say about speed is not asserted: the benchmark measures)."""
-    argv = ["--phones", "20", "--team-size", "4", "--rounds", "2", "--spread", "1", "--out", str(tmp_path)]
+    """20 phones in teams of 4 over two rounds, a choice card and the open card, picks spread over a second and then
+    each changed once: every phone joins, gets both cards, every pick and change is committed and (the game) shown
+    on the console, the game tells how many views it built, and the report prints the per-round table and every
+    target's verdict (what they say about speed is not asserted: the benchmark measures)."""
+    argv = ["--phones", "20", "--team-size", "4", "--cards", "spilled-tea,own-words-train", "--bursts", "2",
+            "--spread", "1", "--out", str(tmp_path)]
     assert run.main(argv) == 0
     printed = capfd.readouterr().out  # fd level: the load generators write to the same stderr
     [written] = list(tmp_path.glob("bench-*-20.json"))
@@ -193,6 +200,10 @@ def test_a_small_run_drives_both_servers_end_to_end(tmp_path, capfd):
             assert rnd["tap_ack_s"]["n"] == 20 and rnd["spread_s"] == 1.0
             assert set(rnd["facilitator_s"]) == {"deal", "lock", "reveal", "publish"}
             assert rnd["picks_server_cpu_s"] > 0
+            [change] = rnd["changes"]  # every phone changed its pick once: counted, and the console showed it
+            assert change["picks_acked"] == 20 and change["picks_failed"] == 0 and change["server_cpu_s"] > 0
+            assert (change["picks_on_console_s"] is None) == (kind == "bare"), (kind, change)
+            assert rnd["picks_server_cpu_s"] == (rnd["picks_server_cpu_first_s"] + change["server_cpu_s"]) / 2
             built = rnd["views_built"]["picks"]
             assert (built is None) == (kind == "bare"), (kind, rnd["views_built"])
             if built is not None:
