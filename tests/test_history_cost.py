@@ -426,3 +426,25 @@ def test_a_score_changed_after_publishing_adds_up_one_round_again_however_many_c
         state = apply(state, FACILITATOR, c.ScoreTeam(ROUNDS - 2, TEAM_IDS[1], points, 0, 0, 0, 0), now)
         views.leaderboard(state)
         assert len(added) == 1, len(added)  # the changed round only
+
+
+def test_a_group_of_changed_picks_is_written_in_one_statement_as_new_ones_are(tmp_path):
+    """People change their mind: a group of commands committed together that changes picks already stored writes
+    them with one UPDATE executed for every row, as new picks go in one INSERT; a statement built and compiled per
+    row made 3,000 changed picks cost twice to three times the CPU of 3,000 new ones."""
+    service, wid = played_service(tmp_path, 1)
+    old = service.state(wid)
+    new, now = old, 5000.0
+    changers = PLAYER_IDS[:-2]  # every player who has picked, but one
+    for n, pid in enumerate(changers):
+        before = old.picks[(1, pid)].response_id
+        new = apply(new, player(pid), c.SubmitPick(1, "d" if before != "d" else "a", client_id=f"again-{n}"), now)
+    sent: list[tuple[str, bool, int]] = []
+    event.listen(service.store.engine, "before_cursor_execute", lambda _conn, _cursor, statement, params, _ctx, many:
+                 sent.append((statement.split()[0], many, len(params) if many else 1)))
+    with service.store.transaction() as session:
+        service.store.write(session, old, new)
+    assert sent == [("UPDATE", True, len(changers))], sent
+    stored, _version = service.store.load(wid)
+    assert stored.picks == new.picks and stored.picks[(1, changers[0])].client_id == "again-0"
+    service.store.engine.dispose()
