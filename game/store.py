@@ -34,7 +34,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -403,7 +403,18 @@ def make_engine(url: str) -> Engine:
     # most pool + overflow connections: keep processes x (pool + overflow) below PostgreSQL's max_connections.
     pool = int(os.environ.get("AANDACHT_DB_POOL_SIZE", "20"))
     overflow = int(os.environ.get("AANDACHT_DB_MAX_OVERFLOW", "40"))
-    return create_engine(url, pool_size=pool, max_overflow=overflow, pool_pre_ping=True, pool_recycle=1800)
+    options: dict = {}
+    address = make_url(url)
+    if address.drivername == "postgresql":
+        # SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3, which is not installed here: psycopg2 is the driver
+        # that waits cooperatively under eventlet (pyproject.toml)
+        address = address.set(drivername="postgresql+psycopg2")
+    if address.drivername == "postgresql+psycopg2":
+        # a group of changed rows (one UPDATE executed for each, ``_sync``) goes in pages of 100 per round trip
+        # (psycopg2's execute_batch), not one round trip per row
+        options["executemany_mode"] = "values_plus_batch"
+    return create_engine(address, pool_size=pool, max_overflow=overflow, pool_pre_ping=True, pool_recycle=1800,
+                         **options)
 
 
 class Store:

@@ -403,3 +403,29 @@ def test_owners_co_facilitators_history_and_renewed_links_are_stored(store, stat
     assert store.remove_co_facilitator("w3", "u1") and not store.remove_co_facilitator("w3", "u1")
     store.delete_workshop("w2")
     assert store.replaced_link("k2") is None and store.workshop_access("w2") is None
+
+
+def test_a_bare_postgresql_address_uses_the_installed_driver_and_writes_changed_rows_in_pages(pg_url, monkeypatch):
+    """``postgresql://`` (as hosting panels give it) means psycopg 3 to SQLAlchemy 2.1, which is not installed; the
+    store names psycopg2, the driver that waits cooperatively under eventlet. Changed rows, one UPDATE executed for
+    each, go to the server in pages (psycopg2's execute_batch), not one round trip per row."""
+    import psycopg2.extras
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    pages = []
+    batch = psycopg2.extras.execute_batch
+    monkeypatch.setattr(psycopg2.extras, "execute_batch", lambda cur, sql, args, page_size=100: (
+        pages.append(page_size) or batch(cur, sql, args, page_size)))
+    bare = make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    engine = make_engine(bare)
+    try:
+        assert engine.dialect.driver == "psycopg2"
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TEMPORARY TABLE paged (id INTEGER PRIMARY KEY, v INTEGER)"))
+            conn.execute(text("INSERT INTO paged SELECT g, 0 FROM generate_series(1, 250) g"))
+            conn.execute(text("UPDATE paged SET v = :v WHERE id = :id"), [{"id": i, "v": i} for i in range(1, 251)])
+            assert conn.execute(text("SELECT count(*) FROM paged WHERE v = id")).scalar() == 250
+        assert pages == [100]  # one executemany, sent 100 rows a round trip
+    finally:
+        engine.dispose()
