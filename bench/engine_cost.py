@@ -14,6 +14,8 @@ Per round it prints counts (the same on every machine) and CPU seconds of this p
 - ``views``: publications built during the picks, and the mean CPU milliseconds of one build;
 - ``pick cpu``: CPU seconds of the whole round of picks (claim, rules, store, views);
 - ``facil cpu``: CPU seconds of the facilitator's deal, lock, reveal and publish;
+- with ``--changes``, ``change cpu`` and ``stmts/change``: every player then changes its pick once (people change
+  their mind), its CPU seconds and SQL statements per change;
 - with ``--count-hashes``, ``hash/pick`` and ``hash/view``: player and team ids hashed per pick outside the views
   and per view build (the ids then hash in Python, which makes every figure in seconds slower): a mapping keyed by
   ids that is copied or scanned, in Python or in C, hashes each of its keys, so these grow with the rounds played
@@ -184,6 +186,22 @@ def run(args) -> list[dict]:
         views = list(builds.seconds)
         hashes = HASHES["commands"] / args.players if args.count_hashes else None
         view_hashes = HASHES["views"] / len(views) if args.count_hashes and views else None
+        change_cpu = change_statements = None
+        if args.changes:  # then every player changes its pick (another response, or another text), as people do
+            changes = []
+            for n, pid in enumerate(players):
+                if card.is_open:
+                    command = c.SubmitPick(index, text=f"We listen first, then act ({n % 3})", client_id=f"c{n}")
+                else:
+                    response = card.responses[(n + index + 1) % len(card.responses)].id
+                    command = c.SubmitPick(index, response, client_id=f"c{n}")
+                changes.append(lambda p=pid, cmd=command: service.execute(wid, Actor(Role.PLAYER, p), cmd))
+            sql.clear()
+            change_cpu = time.process_time()
+            in_parallel(args.senders, changes)
+            time.sleep(args.interval * 2)
+            change_cpu = time.process_time() - change_cpu
+            change_statements = sum(v for k, v in sql.items() if k != "rows") / args.players
         state = service.state(wid)
         assert sum(1 for key in state.picks if key[0] == index) == args.players, "a pick was lost"
         started = time.process_time()
@@ -201,12 +219,16 @@ def run(args) -> list[dict]:
             "pick_cpu_s": cpu,
             "pick_wall_s": wall,
             "facilitator_cpu_s": facil,
+            "change_cpu_s": change_cpu,
+            "change_statements_per_pick": change_statements,
         }
         out.append(row)
         counted = (f"hash/pick {hashes:8.1f}  hash/view {view_hashes or 0:8.0f}  " if args.count_hashes else "")
         print(f"round {row['round']:2d}: {counted}rows/pick {row['rows_per_pick']:4.2f}"
               f"  stmts/pick {row['statements_per_pick']:5.2f}  views {row['views']:3d} x {row['view_ms']:6.1f} ms"
-              f"  pick cpu {cpu:6.2f} s  facil cpu {facil:5.2f} s", flush=True)
+              f"  pick cpu {cpu:6.2f} s  facil cpu {facil:5.2f} s"
+              + (f"  change cpu {change_cpu:5.2f} s  stmts/change {change_statements:5.2f}" if args.changes else ""),
+              flush=True)
     engine.dispose()
     return out
 
@@ -219,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--senders", type=int, default=32, help="threads sending picks at once (default 32)")
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between publications (default 0.1)")
     parser.add_argument("--count-hashes", action="store_true", help="count the ids hashed (slows every figure down)")
+    parser.add_argument("--changes", action="store_true",
+                        help="after the picks every player changes its pick once: the CPU and statements of that")
     args = parser.parse_args(argv)
     rows = run(args)
     first, last = rows[0], rows[-1]

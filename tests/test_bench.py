@@ -244,3 +244,14 @@ def test_socket_cost_reads_what_phones_cost_the_server_before_and_after_they_joi
     for line in ("connected: Python objects ", "joined, in all: Python objects "):
         assert line in out, out
     assert "C heap" in out and "most grown, per phone: " in out
+
+
+def test_engine_cost_plays_rounds_and_a_burst_of_changes_and_reports_each(capsys):
+    """bench.engine_cost on a small room with --changes: a line per round with the picks' and the changes' figures
+    (counts only asserted: the seconds are the machine's)."""
+    from bench import engine_cost
+
+    argv = ["--players", "20", "--teams", "4", "--rounds", "2", "--changes", "--interval", "0.02"]
+    assert engine_cost.main(argv) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("round")]
+    assert len(lines) == 2 and all("change cpu" in line and "stmts/change" in line for line in lines), lines
