@@ -623,6 +623,24 @@ def queue_publishes(url: str | None) -> int | None:
         client.close()
 
 
+def picks_table(url: str) -> dict | None:
+    """PostgreSQL's counts for the game's picks table now (``pg_stat_user_tables``): live and dead row versions,
+    updates that stayed on their page (HOT), and how often (auto)vacuum and analyze ran; None on SQLite."""
+    if not url.startswith("postgresql"):
+        return None
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as db:
+            row = db.execute(text(
+                "SELECT n_live_tup, n_dead_tup, n_tup_upd, n_tup_hot_upd, autovacuum_count, autoanalyze_count "
+                "FROM pg_stat_user_tables WHERE relname = 'picks'")).first()
+            return None if row is None else dict(row._mapping)
+    finally:
+        engine.dispose()
+
+
 def database_connections(url: str) -> int | None:
     """Connections open to the run's PostgreSQL database now (``pg_stat_activity``), or None on SQLite."""
     if not url.startswith("postgresql"):
@@ -715,6 +733,7 @@ def play_round(kind: str, r: int, args, servers: list[Server], workers: Workers,
     pick_cpu = sum(cpu_seconds(p) - c for p, c in cpu.items())
     picks_published = None if published is None else queue_publishes(args.message_queue) - published
     connections = database_connections(database_url)
+    picks_stats = picks_table(database_url) if kind == "game" else None
     after_picks = views_built(servers) if kind == "game" else None
     picks_gc = gc_pauses(servers, started) if kind == "game" else None
     changes = [change_picks(kind, b, r, args, servers, workers, console) for b in range(1, args.bursts)]
@@ -754,6 +773,7 @@ def play_round(kind: str, r: int, args, servers: list[Server], workers: Workers,
         "picks_views_to_phones": sum(p["views"] for p in picked),
         "picks_queue_messages": picks_published,  # PUBLISHes on Redis while the picks went in (several processes)
         "database_connections": connections,  # open to PostgreSQL right after the picks
+        "picks_table": picks_stats,  # PostgreSQL's row versions and (auto)vacuum counts of the picks table then
         "picks_gc_pauses": picks_gc,  # the game's cycle-collector pauses while the picks went in
         "rss_kb": [rss_kb(s.pid) for s in servers],  # each process's resident memory after the round: does it grow?
         "views_built": {
