@@ -121,6 +121,21 @@ def in_parallel(senders: int, jobs: list) -> None:
         raise errors[0]
 
 
+def sends(service, wid: str, players: list[str], card, index: int, change: int) -> list:
+    """A sender per player: its pick in round ``index`` (``change`` 0), or a change of it (another response, or
+    another text, with a client id of its own)."""
+    out = []
+    for n, pid in enumerate(players):
+        client = f"c{n}-{change}" if change else ""
+        if card.is_open:
+            command = c.SubmitPick(index, text=f"We listen first ({n % 3})" + ", then act" * change, client_id=client)
+        else:
+            response = card.responses[(n + index + change) % len(card.responses)].id
+            command = c.SubmitPick(index, response, client_id=client)
+        out.append(lambda p=pid, cmd=command: service.execute(wid, Actor(Role.PLAYER, p), cmd))
+    return out
+
+
 def run(args) -> list[dict]:
     """Play the workshop and return one row of figures per round."""
     directory = Path(tempfile.mkdtemp(prefix="aandacht-engine-cost-"))
@@ -167,13 +182,7 @@ def run(args) -> list[dict]:
         facil = time.process_time()
         service.execute(wid, FACILITATOR, c.DealCard(index))
         facil = time.process_time() - facil
-        picks = []
-        for n, pid in enumerate(players):
-            if card.is_open:
-                command = c.SubmitPick(index, text=f"We listen first ({n % 3})")
-            else:
-                command = c.SubmitPick(index, card.responses[(n + index) % len(card.responses)].id)
-            picks.append(lambda p=pid, cmd=command: service.execute(wid, Actor(Role.PLAYER, p), cmd))
+        picks = sends(service, wid, players, card, index, 0)
         time.sleep(args.interval * 2)  # the deal's publication is out of the way
         HASHES.clear()
         sql.clear()
@@ -188,14 +197,7 @@ def run(args) -> list[dict]:
         view_hashes = HASHES["views"] / len(views) if args.count_hashes and views else None
         change_cpu = change_statements = None
         if args.changes:  # then every player changes its pick (another response, or another text), as people do
-            changes = []
-            for n, pid in enumerate(players):
-                if card.is_open:
-                    command = c.SubmitPick(index, text=f"We listen first, then act ({n % 3})", client_id=f"c{n}")
-                else:
-                    response = card.responses[(n + index + 1) % len(card.responses)].id
-                    command = c.SubmitPick(index, response, client_id=f"c{n}")
-                changes.append(lambda p=pid, cmd=command: service.execute(wid, Actor(Role.PLAYER, p), cmd))
+            changes = sends(service, wid, players, card, index, 1)
             sql.clear()
             change_cpu = time.process_time()
             in_parallel(args.senders, changes)
